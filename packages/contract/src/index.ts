@@ -1,0 +1,6 @@
+export * from './environments';
+export * from './naming';
+export * from './parameters';
+export * from './tags';
+export * from './version';
+export * from './well-known-names';

@@ -1,0 +1,313 @@
+import { assertEnvironmentName } from './environments';
+import { assertProjectName, assertServiceName, type NameScope } from './naming';
+
+/** How a value is stored in SSM Parameter Store. */
+export type ParameterType = 'String' | 'StringList';
+
+/** The platform stack (component) that writes a parameter. */
+export type ProducerComponent = 'network' | 'storage' | 'iam' | 'observability' | 'api' | 'github';
+
+/** What a contract parameter is: where it lives, its type, what it means and who writes it. */
+export interface ParameterSpec<T extends ParameterType = ParameterType> {
+  /** Path segment after the environment, e.g. `network`, or `services/{service}` for per-service values. */
+  readonly component: string;
+  /** Last path segment, e.g. `vpc-id`. */
+  readonly attribute: string;
+  /** SSM type: `String`, or `StringList` (comma-separated). */
+  readonly type: T;
+  /** What the value means, for the generated contract reference. */
+  readonly description: string;
+  /** The platform stack that writes it. */
+  readonly producer: ProducerComponent;
+  /**
+   * When the parameter exists only under some configuration, the condition in words.
+   * @default - always published
+   */
+  readonly publishedWhen?: string;
+}
+
+/** A platform-wide contract value: `/{project}/{env}/{component}/{attribute}`. */
+export interface ContractParameter<T extends ParameterType = ParameterType> extends ParameterSpec<T> {
+  /** The SSM parameter name for one project and environment. */
+  path(scope: NameScope): string;
+}
+
+/** A per-service contract value: `/{project}/{env}/services/{service}/{attribute}`. */
+export interface ServiceContractParameter<T extends ParameterType = ParameterType> extends ParameterSpec<T> {
+  /** The SSM parameter name for one project, environment and service. */
+  path(scope: NameScope, service: string): string;
+}
+
+function root(scope: NameScope): string {
+  return `/${assertProjectName(scope.project)}/${assertEnvironmentName(scope.env)}`;
+}
+
+function platform<T extends ParameterType>(spec: ParameterSpec<T>): ContractParameter<T> {
+  return { ...spec, path: (scope) => `${root(scope)}/${spec.component}/${spec.attribute}` };
+}
+
+function perService<T extends ParameterType>(
+  spec: Omit<ParameterSpec<T>, 'component'>,
+): ServiceContractParameter<T> {
+  return {
+    ...spec,
+    component: 'services/{service}',
+    path: (scope, service) => `${root(scope)}/services/${assertServiceName(service)}/${spec.attribute}`,
+  };
+}
+
+/**
+ * Every value the platform publishes for consumers, one typed entry per SSM parameter.
+ *
+ * The platform writes each parameter with `path()` of its entry here, and consumers read it with
+ * the same entry, so a rename is a compile error on both sides rather than a failed deploy.
+ */
+export const Parameters = {
+  // contract
+  contractVersion: platform({
+    component: 'contract',
+    attribute: 'version',
+    type: 'String',
+    description: 'Semantic version of this contract; consumers refuse a different major version.',
+    producer: 'network',
+  }),
+  // network
+  vpcId: platform({
+    component: 'network',
+    attribute: 'vpc-id',
+    type: 'String',
+    description: 'Id of the shared VPC.',
+    producer: 'network',
+  }),
+  vpcCidr: platform({
+    component: 'network',
+    attribute: 'vpc-cidr',
+    type: 'String',
+    description: 'IPv4 CIDR block of the shared VPC.',
+    producer: 'network',
+  }),
+  availabilityZones: platform({
+    component: 'network',
+    attribute: 'availability-zones',
+    type: 'StringList',
+    description: 'Availability Zones the VPC spans, in subnet order.',
+    producer: 'network',
+  }),
+  publicSubnetIds: platform({
+    component: 'network',
+    attribute: 'public-subnet-ids',
+    type: 'StringList',
+    description: 'Public subnet ids, one per Availability Zone (NAT gateways live here).',
+    producer: 'network',
+  }),
+  privateSubnetIds: platform({
+    component: 'network',
+    attribute: 'private-subnet-ids',
+    type: 'StringList',
+    description: 'Private subnet ids with egress, one per Availability Zone: where Lambda functions run.',
+    producer: 'network',
+  }),
+  privateRouteTableIds: platform({
+    component: 'network',
+    attribute: 'private-route-table-ids',
+    type: 'StringList',
+    description: 'Route table ids of the private subnets, in subnet order.',
+    producer: 'network',
+  }),
+  isolatedSubnetIds: platform({
+    component: 'network',
+    attribute: 'isolated-subnet-ids',
+    type: 'StringList',
+    description: 'Isolated subnet ids (no route to the internet), one per Availability Zone.',
+    producer: 'network',
+    publishedWhen: 'network.isolatedSubnetMask is set',
+  }),
+  lambdaSecurityGroupId: platform({
+    component: 'network',
+    attribute: 'lambda-security-group-id',
+    type: 'String',
+    description: 'Default security group for Lambda functions in the VPC (egress only).',
+    producer: 'network',
+  }),
+  endpointSecurityGroupId: platform({
+    component: 'network',
+    attribute: 'endpoint-security-group-id',
+    type: 'String',
+    description: 'Security group of the interface VPC endpoints (443 from the Lambda security group only).',
+    producer: 'network',
+  }),
+  // storage
+  artifactBucketName: platform({
+    component: 'storage',
+    attribute: 'artifact-bucket-name',
+    type: 'String',
+    description: 'Deployment-artifact bucket; each service writes under its own `{service}/` prefix.',
+    producer: 'storage',
+  }),
+  artifactBucketArn: platform({
+    component: 'storage',
+    attribute: 'artifact-bucket-arn',
+    type: 'String',
+    description: 'ARN of the deployment-artifact bucket.',
+    producer: 'storage',
+  }),
+  artifactKeyArn: platform({
+    component: 'storage',
+    attribute: 'artifact-key-arn',
+    type: 'String',
+    description: 'ARN of the KMS key that encrypts the artifact bucket.',
+    producer: 'storage',
+    publishedWhen: 'storage.encryption is kms',
+  }),
+  // iam
+  lambdaExecutionRoleArn: platform({
+    component: 'iam',
+    attribute: 'lambda-execution-role-arn',
+    type: 'String',
+    description: 'Shared Lambda execution role: logs, VPC networking and X-Ray only.',
+    producer: 'iam',
+  }),
+  permissionsBoundaryArn: platform({
+    component: 'iam',
+    attribute: 'permissions-boundary-arn',
+    type: 'String',
+    description: 'Managed policy every role a service creates must carry as its permissions boundary.',
+    producer: 'iam',
+  }),
+  // observability
+  alarmTopicArn: platform({
+    component: 'observability',
+    attribute: 'alarm-topic-arn',
+    type: 'String',
+    description: 'SNS topic for alarms; services send their alarm actions here.',
+    producer: 'observability',
+  }),
+  logRetentionDays: platform({
+    component: 'observability',
+    attribute: 'log-retention-days',
+    type: 'String',
+    description: 'Retention in days the platform applies to log groups (a CloudWatch Logs retention value).',
+    producer: 'observability',
+  }),
+  // api
+  restApiId: platform({
+    component: 'api',
+    attribute: 'rest-api-id',
+    type: 'String',
+    description: 'Id of the shared REST API.',
+    producer: 'api',
+  }),
+  rootResourceId: platform({
+    component: 'api',
+    attribute: 'root-resource-id',
+    type: 'String',
+    description: 'Id of the root resource (`/`) of the shared REST API.',
+    producer: 'api',
+  }),
+  authorizerId: platform({
+    component: 'api',
+    attribute: 'authorizer-id',
+    type: 'String',
+    description: 'Id of the shared JWT Lambda authorizer.',
+    producer: 'api',
+  }),
+  cognitoAuthorizerId: platform({
+    component: 'api',
+    attribute: 'cognito-authorizer-id',
+    type: 'String',
+    description: 'Id of the Cognito user-pool authorizer.',
+    producer: 'api',
+    publishedWhen: 'api.cognitoUserPoolArns is set',
+  }),
+  stageName: platform({
+    component: 'api',
+    attribute: 'stage-name',
+    type: 'String',
+    description: 'Name of the API stage.',
+    producer: 'api',
+  }),
+  invokeUrl: platform({
+    component: 'api',
+    attribute: 'invoke-url',
+    type: 'String',
+    description: 'Base URL of the stage (or of the custom domain, when one is configured).',
+    producer: 'api',
+  }),
+  corsAllowOrigins: platform({
+    component: 'api',
+    attribute: 'cors-allow-origins',
+    type: 'StringList',
+    description: 'Origins the shared CORS policy allows.',
+    producer: 'api',
+  }),
+  corsAllowMethods: platform({
+    component: 'api',
+    attribute: 'cors-allow-methods',
+    type: 'StringList',
+    description: 'Methods the shared CORS policy allows.',
+    producer: 'api',
+  }),
+  corsAllowHeaders: platform({
+    component: 'api',
+    attribute: 'cors-allow-headers',
+    type: 'StringList',
+    description: 'Request headers the shared CORS policy allows.',
+    producer: 'api',
+  }),
+  redeployServiceToken: platform({
+    component: 'api',
+    attribute: 'redeploy-service-token',
+    type: 'String',
+    description:
+      'Service token of the custom resource that redeploys the stage after a service changes its routes.',
+    producer: 'api',
+  }),
+  // github
+  oidcProviderArn: platform({
+    component: 'github',
+    attribute: 'oidc-provider-arn',
+    type: 'String',
+    description: 'ARN of the GitHub Actions OIDC identity provider in this account.',
+    producer: 'github',
+  }),
+  // per service
+  serviceBaseResourceId: perService({
+    attribute: 'base-resource-id',
+    type: 'String',
+    description: "Id of the service's base resource (`/{basePath}`) on the shared REST API.",
+    producer: 'api',
+  }),
+  serviceBasePath: perService({
+    attribute: 'base-path',
+    type: 'String',
+    description: 'Base path the service owns on the shared REST API, without slashes.',
+    producer: 'api',
+  }),
+  serviceDeployRoleArn: perService({
+    attribute: 'deploy-role-arn',
+    type: 'String',
+    description: "Role the service's GitHub workflow assumes through OIDC to deploy.",
+    producer: 'github',
+  }),
+  serviceExecutionRoleArn: perService({
+    attribute: 'execution-role-arn',
+    type: 'String',
+    description: "CloudFormation execution role for the service's stacks.",
+    producer: 'github',
+  }),
+} as const;
+
+/** The name of a contract entry, e.g. `vpcId`. */
+export type ParameterKey = keyof typeof Parameters;
+
+/** All entries, in the order they are documented. */
+export function allParameters(): ReadonlyArray<[ParameterKey, ContractParameter | ServiceContractParameter]> {
+  return Object.entries(Parameters) as Array<[ParameterKey, ContractParameter | ServiceContractParameter]>;
+}
+
+/** True for per-service entries (their `path` takes a service name). */
+export function isServiceParameter(
+  p: ContractParameter | ServiceContractParameter,
+): p is ServiceContractParameter {
+  return p.component === 'services/{service}';
+}

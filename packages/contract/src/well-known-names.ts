@@ -1,0 +1,89 @@
+import { bucketName, type NameScope, resourceName, serviceNamePattern, serviceResourceName } from './naming';
+
+/**
+ * Physical names that cross the boundary between the platform and the service repositories.
+ *
+ * Each is computed here, once, so the platform that creates a resource and the consumer that refers
+ * to it by name can never disagree.
+ */
+
+/** Resource type segment of roles the platform creates for a service (deploy, CloudFormation execution). */
+export const SERVICE_ACCESS_ROLE_TYPE = 'access';
+/** Resource type segment of roles a service creates for its own functions. */
+export const SERVICE_ROLE_TYPE = 'role';
+/** Resource type segment of a service's Lambda functions. */
+export const SERVICE_FUNCTION_TYPE = 'fn';
+
+/** The deployment-artifact bucket. `account` and `region` may be tokens or asset-manifest placeholders. */
+export function artifactBucketName(scope: NameScope, account: string, region: string): string {
+  return bucketName({ ...scope, identifier: 'artifacts' }, account, region);
+}
+
+/** Object key prefix a service's artifacts live under in the artifact bucket, e.g. `orders/`. */
+export function artifactPrefix(service: string): string {
+  return `${service}/`;
+}
+
+/** The shared Lambda execution role. */
+export function lambdaExecutionRoleName(scope: NameScope): string {
+  return resourceName('iamRole', { ...scope, resourceType: 'role', identifier: 'lambda-execution' });
+}
+
+/** The permissions-boundary managed policy every service-created role must carry. */
+export function permissionsBoundaryPolicyName(scope: NameScope): string {
+  return resourceName('iamManagedPolicy', {
+    ...scope,
+    resourceType: 'policy',
+    identifier: 'permissions-boundary',
+  });
+}
+
+/** The role the platform repository's delivery workflow assumes for one environment. */
+export function platformDeployRoleName(scope: NameScope): string {
+  return resourceName('iamRole', { ...scope, resourceType: 'role', identifier: 'github-platform-deploy' });
+}
+
+/** The read-only role pull requests of the platform repository assume to run `cdk diff`. */
+export function platformReadOnlyRoleName(scope: NameScope): string {
+  return resourceName('iamRole', { ...scope, resourceType: 'role', identifier: 'github-platform-readonly' });
+}
+
+/** The role a service's GitHub workflow assumes through OIDC to deploy that service. */
+export function serviceDeployRoleName(scope: NameScope, service: string): string {
+  return serviceResourceName('iamRole', scope, service, SERVICE_ACCESS_ROLE_TYPE, 'deploy');
+}
+
+/** The CloudFormation execution role of a service's stacks. */
+export function serviceExecutionRoleName(scope: NameScope, service: string): string {
+  return serviceResourceName('iamRole', scope, service, SERVICE_ACCESS_ROLE_TYPE, 'cfn-exec');
+}
+
+/** A role a service creates for one of its functions, e.g. `shared-lambda-infra-dev-role-orders-list`. */
+export function serviceRoleName(scope: NameScope, service: string, identifier: string): string {
+  return serviceResourceName('iamRole', scope, service, SERVICE_ROLE_TYPE, identifier);
+}
+
+/** IAM name pattern of every role a service may create. */
+export function serviceRoleNamePattern(scope: NameScope, service: string): string {
+  return serviceNamePattern('iamRole', scope, service, SERVICE_ROLE_TYPE);
+}
+
+/** A service's Lambda function name, e.g. `shared-lambda-infra-dev-fn-orders-list`. */
+export function serviceFunctionName(scope: NameScope, service: string, identifier: string): string {
+  return serviceResourceName('lambdaFunction', scope, service, SERVICE_FUNCTION_TYPE, identifier);
+}
+
+/** IAM name pattern of every function a service may create. */
+export function serviceFunctionNamePattern(scope: NameScope, service: string): string {
+  return serviceNamePattern('lambdaFunction', scope, service, SERVICE_FUNCTION_TYPE);
+}
+
+/** Log group prefix of every Lambda function in the environment: `/aws/lambda/{project}-{env}-`. */
+export function lambdaLogGroupPrefix(scope: NameScope): string {
+  return `/aws/lambda/${scope.project}-${scope.env}-`;
+}
+
+/** The platform stack that creates a service's deploy and execution roles. */
+export function serviceAccessStackComponent(service: string): string {
+  return `access-${service}`;
+}

@@ -1,0 +1,55 @@
+import { TAG_KEYS } from '@shared-lambda-infra/contract';
+import { type App, Tags } from 'aws-cdk-lib';
+import type { PlatformConfig } from './config/schema';
+import { ApiStack } from './stacks/api-stack';
+import { GithubAccessStack } from './stacks/github-access-stack';
+import { IamStack } from './stacks/iam-stack';
+import { NetworkStack } from './stacks/network-stack';
+import { ObservabilityStack } from './stacks/observability-stack';
+import { ServiceAccessStack } from './stacks/service-access-stack';
+import { StorageStack } from './stacks/storage-stack';
+
+/** The stacks of one environment. */
+export interface PlatformStacks {
+  /** Shared VPC, subnets, endpoints, flow logs. */
+  readonly network: NetworkStack;
+  /** Deployment-artifact bucket and its access-log bucket. */
+  readonly storage: StorageStack;
+  /** Shared Lambda execution role and the permissions boundary. */
+  readonly iam: IamStack;
+  /** Alarm topic, dashboard, network alarms. */
+  readonly observability: ObservabilityStack;
+  /** Shared REST API, authorizer and redeploy machinery. */
+  readonly api: ApiStack;
+  /** GitHub OIDC provider and the platform repository's roles; absent when config has no `github`. */
+  readonly github?: GithubAccessStack;
+  /** One access stack per registered service, keyed by service name; empty when config has no `github`. */
+  readonly serviceAccess: Readonly<Record<string, ServiceAccessStack>>;
+}
+
+/**
+ * Adds every stack of one environment to `app`, in dependency order, and tags them all.
+ * Used by bin/app.ts and by the tests, so both build exactly the same thing.
+ */
+export function buildPlatform(app: App, config: PlatformConfig): PlatformStacks {
+  Tags.of(app).add(TAG_KEYS.project, config.project);
+  Tags.of(app).add(TAG_KEYS.environment, config.environment);
+  Tags.of(app).add(TAG_KEYS.owner, config.owner);
+
+  const network = new NetworkStack(app, { config });
+  const storage = new StorageStack(app, { config });
+  const iam = new IamStack(app, { config });
+  const observability = new ObservabilityStack(app, { config, network });
+  const api = new ApiStack(app, { config, observability });
+
+  // Access stacks refer to platform resources by their conventional names rather than by
+  // cross-stack references, so adding or removing a service never touches another stack.
+  const github = config.github ? new GithubAccessStack(app, { config }) : undefined;
+  const serviceAccess: Record<string, ServiceAccessStack> = {};
+  if (config.github) {
+    for (const service of config.services) {
+      serviceAccess[service.name] = new ServiceAccessStack(app, { config, service });
+    }
+  }
+  return { network, storage, iam, observability, api, github, serviceAccess };
+}
