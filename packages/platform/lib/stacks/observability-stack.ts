@@ -1,3 +1,5 @@
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NetworkStack } from './network-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -10,6 +12,10 @@ export interface ObservabilityStackProps extends PlatformStackProps {
 
 /** STUB: the observability stack (being built). */
 export class ObservabilityStack extends PlatformStack {
+  /** Topic every platform alarm notifies. */
+  public readonly alarmTopic!: sns.ITopic;
+  /** The platform dashboard; other stacks add widgets built from plain names (no cross-stack tokens). */
+  public readonly dashboard!: cloudwatch.Dashboard;
   constructor(scope: Construct, props: ObservabilityStackProps) {
     super(scope, 'observability', props);
   }

@@ -1,0 +1,35 @@
+/**
+ * The interface of the platform's stage-redeploy custom resource, which service stacks drive.
+ *
+ * The platform owns the provider (its service token is the `redeployServiceToken` contract
+ * parameter); a service stack adds two custom resources with these properties around its API
+ * methods, so that the shared stage is redeployed after every change to the service's routes:
+ *
+ * - `before`: the service's methods depend on it. Its physical id changes whenever the route set
+ *   changes, so CloudFormation deletes the old one in the cleanup phase, after the removed methods
+ *   are gone; its Delete redeploys. This is what removes deleted routes (and deleted services)
+ *   from the stage.
+ * - `after`: it depends on every method of the service. Its Create and Update redeploy once the
+ *   new and changed methods exist.
+ */
+export const REDEPLOY_RESOURCE_TYPE = 'Custom::SharedApiStageRedeploy';
+
+/** The phase of a redeploy resource relative to the service's methods. */
+export type RedeployPhase = 'before' | 'after';
+
+/** Properties of a redeploy custom resource (besides `ServiceToken`). All values are strings. */
+export interface RedeployResourceProperties {
+  /** Id of the shared REST API. */
+  readonly RestApiId: string;
+  /** Stage to point at the new deployment. */
+  readonly StageName: string;
+  /** The registered service that owns the routes. */
+  readonly ServiceName: string;
+  /** {@link RedeployPhase}. */
+  readonly Phase: RedeployPhase;
+  /**
+   * A stable hash of the service's routes and integrations: any change to it makes CloudFormation
+   * send an Update (and, for `before`, a replacement), which is what triggers the redeploy.
+   */
+  readonly RoutesFingerprint: string;
+}
