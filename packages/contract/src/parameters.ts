@@ -283,6 +283,13 @@ export const Parameters = {
     description: 'Base path the service owns on the shared REST API, without slashes.',
     producer: 'api',
   }),
+  serviceThrottle: perService({
+    attribute: 'throttle',
+    type: 'String',
+    description:
+      'Method throttling of the service as JSON {"rateLimit":n,"burstLimit":n}: its registry override, else the API default.',
+    producer: 'api',
+  }),
   serviceDeployRoleArn: perService({
     attribute: 'deploy-role-arn',
     type: 'String',

@@ -27,6 +27,15 @@ export interface RedeployResourceProperties {
   readonly ServiceName: string;
   /** {@link RedeployPhase}. */
   readonly Phase: RedeployPhase;
+  /** Base path the service owns (without slashes): the handler walks the resources under it. */
+  readonly BasePath: string;
+  /**
+   * The service's method throttling as JSON `{"rateLimit":n,"burstLimit":n}` (the service's
+   * registry override, else the API default), read from the `serviceThrottle` contract parameter.
+   * API Gateway stage method settings accept no per-path wildcard, so the handler applies it to
+   * each method it finds under the base path.
+   */
+  readonly Throttle: string;
   /**
    * A stable hash of the service's routes and integrations: any change to it makes CloudFormation
    * send an Update (and, for `before`, a replacement), which is what triggers the redeploy.
