@@ -161,6 +161,29 @@ export function resourceName(kind: ResourceKind, parts: NameParts): string {
   return checkKind(kind, fitName(full, NAME_RULES[kind].maxLength));
 }
 
+const KMS_ALIAS_PREFIX = 'alias/';
+
+/**
+ * The name of a KMS alias: `alias/{project}-{env}-{resourceType}-{identifier}`.
+ *
+ * KMS requires the `alias/` prefix, which {@link resourceName} does not add, so
+ * `resourceName('kmsAlias', ...)` cannot give a valid alias name: use this function instead.
+ *
+ * @example kmsAliasName({ project: 'shared-lambda-infra', env: 'dev', resourceType: 'key', identifier: 'artifacts' })
+ *   // 'alias/shared-lambda-infra-dev-key-artifacts'
+ */
+export function kmsAliasName(parts: NameParts): string {
+  assertProjectName(parts.project);
+  assertEnvironmentName(parts.env);
+  assertSegment('resource type', parts.resourceType);
+  assertSegment('identifier', parts.identifier);
+  const full = `${KMS_ALIAS_PREFIX}${parts.project}-${parts.env}-${parts.resourceType}-${parts.identifier}`;
+  return checkKind(
+    'kmsAlias',
+    fitName(full, NAME_RULES.kmsAlias.maxLength, `${KMS_ALIAS_PREFIX}${parts.project}-`.length),
+  );
+}
+
 function checkKind(kind: ResourceKind, name: string): string {
   const rule = NAME_RULES[kind];
   if (name.length > rule.maxLength || !rule.pattern.test(name)) {
