@@ -10,7 +10,7 @@
 //
 // Options: --env NAME (default dev), --synth-runs N (default 5), --test-runs N (default 3), --skip-tests.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
@@ -58,7 +58,11 @@ function treeRssKiB(rootPid: number): number {
 function measure(command: string, argv: string[], cwd: string): Promise<Run> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, argv, { cwd, stdio: 'ignore', env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' } });
+    const child = spawn(command, argv, {
+      cwd,
+      stdio: 'ignore',
+      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+    });
     let peak = 0;
     const timer = setInterval(() => {
       if (child.pid) peak = Math.max(peak, treeRssKiB(child.pid));
@@ -76,13 +80,21 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-async function bench(label: string, runs: number, command: string, argv: string[], cwd: string): Promise<void> {
+async function bench(
+  label: string,
+  runs: number,
+  command: string,
+  argv: string[],
+  cwd: string,
+): Promise<void> {
   const results: Run[] = [];
   for (let i = 0; i < runs; i++) {
     const run = await measure(command, argv, cwd);
     if (run.code !== 0) throw new Error(`${label}: run ${i + 1} exited with ${run.code}`);
     results.push(run);
-    process.stderr.write(`  ${label} run ${i + 1}/${runs}: ${run.seconds.toFixed(2)} s, ${run.peakMiB.toFixed(0)} MiB\n`);
+    process.stderr.write(
+      `  ${label} run ${i + 1}/${runs}: ${run.seconds.toFixed(2)} s, ${run.peakMiB.toFixed(0)} MiB\n`,
+    );
   }
   const secs = results.map((r) => r.seconds);
   console.log(
@@ -94,7 +106,13 @@ async function main(): Promise<void> {
   const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
   const vitest = path.join(root, 'node_modules', '.bin', 'vitest');
   console.log(`node ${process.version}, ${require('node:os').cpus().length} cores`);
-  await bench(`synth ${env} (all stacks)`, synthRuns, tsx, ['scripts/synth.ts', '-c', `env=${env}`], path.join(root, 'packages', 'platform'));
+  await bench(
+    `synth ${env} (all stacks)`,
+    synthRuns,
+    tsx,
+    ['scripts/synth.ts', '-c', `env=${env}`],
+    path.join(root, 'packages', 'platform'),
+  );
   if (!args.includes('--skip-tests')) {
     await bench('test suite (vitest run)', testRuns, vitest, ['run'], root);
   }

@@ -32,7 +32,9 @@ export type ResourceKind =
   | 'cloudWatchAlarm'
   | 'cloudWatchDashboard'
   | 'restApi'
-  | 'kmsAlias';
+  | 'kmsAlias'
+  | 'vpc'
+  | 'sqsQueue';
 
 /** A kind's limits, as AWS documents them. */
 export interface NameRule {
@@ -80,6 +82,10 @@ export const NAME_RULES: Readonly<Record<ResourceKind, NameRule>> = {
     pattern: /^alias\/[a-zA-Z0-9/_-]+$/,
     allowed: 'alias/ followed by letters, digits and /_-',
   },
+  // A VPC has no name of its own: this is its `Name` tag, which tag values limit to 256 characters.
+  vpc: { maxLength: 256, pattern: /^[\w .:/=+@-]+$/, allowed: 'letters, digits, spaces and _.:/=+@-' },
+  // Standard queues; a FIFO queue's name must also end in `.fifo`, which the convention does not give.
+  sqsQueue: { maxLength: 80, pattern: /^[a-zA-Z0-9_-]+$/, allowed: 'letters, digits, "-" and "_"' },
 };
 
 /** The parts of a physical name: `{project}-{env}-{resourceType}-{identifier}`. */
@@ -287,9 +293,12 @@ export function assertServiceName(service: string): string {
  * service prefix and still have room for a hashed identifier.
  */
 export function assertServiceNameFits(scope: NameScope, service: string): void {
-  // The tightest kinds a service gets names of: roles and functions (64 characters).
+  // The tightest kinds a service gets names of: roles and functions (64 characters). `access` is
+  // the longest role type (the platform's deploy and CloudFormation execution roles of a service,
+  // SERVICE_ACCESS_ROLE_TYPE in well-known-names.ts), so it sets the limit on service names.
   for (const [kind, type] of [
     ['iamRole', 'role'],
+    ['iamRole', 'access'],
     ['lambdaFunction', 'fn'],
   ] as const) {
     servicePrefix(kind, scope, service, type);

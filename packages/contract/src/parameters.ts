@@ -26,14 +26,24 @@ export interface ParameterSpec<T extends ParameterType = ParameterType> {
   readonly publishedWhen?: string;
 }
 
+/**
+ * What a `StringList` parameter holds when its list is empty: SSM rejects an empty StringList, so the
+ * platform writes this single value and consumers read it back as `[]`.
+ */
+export const EMPTY_LIST_VALUE = 'none';
+
 /** A platform-wide contract value: `/{project}/{env}/{component}/{attribute}`. */
 export interface ContractParameter<T extends ParameterType = ParameterType> extends ParameterSpec<T> {
+  /** False: one value per project and environment. Tells the two kinds of entry apart. */
+  readonly perService: false;
   /** The SSM parameter name for one project and environment. */
   path(scope: NameScope): string;
 }
 
 /** A per-service contract value: `/{project}/{env}/services/{service}/{attribute}`. */
 export interface ServiceContractParameter<T extends ParameterType = ParameterType> extends ParameterSpec<T> {
+  /** True: one value per registered service. */
+  readonly perService: true;
   /** The SSM parameter name for one project, environment and service. */
   path(scope: NameScope, service: string): string;
 }
@@ -43,7 +53,11 @@ function root(scope: NameScope): string {
 }
 
 function platform<T extends ParameterType>(spec: ParameterSpec<T>): ContractParameter<T> {
-  return { ...spec, path: (scope) => `${root(scope)}/${spec.component}/${spec.attribute}` };
+  return {
+    ...spec,
+    perService: false,
+    path: (scope) => `${root(scope)}/${spec.component}/${spec.attribute}`,
+  };
 }
 
 function perService<T extends ParameterType>(
@@ -51,6 +65,7 @@ function perService<T extends ParameterType>(
 ): ServiceContractParameter<T> {
   return {
     ...spec,
+    perService: true,
     component: 'services/{service}',
     path: (scope, service) => `${root(scope)}/services/${assertServiceName(service)}/${spec.attribute}`,
   };
@@ -69,6 +84,14 @@ export const Parameters = {
     attribute: 'version',
     type: 'String',
     description: 'Semantic version of this contract; consumers refuse a different major version.',
+    producer: 'network',
+  }),
+  contractMajorVersion: platform({
+    component: 'contract',
+    attribute: 'major-version',
+    type: 'String',
+    description:
+      'Major part of the contract version alone, e.g. `1` (CONTRACT_MAJOR_VERSION): service stacks assert it in a CloudFormation rule, which cannot parse `version`.',
     producer: 'network',
   }),
   // network
@@ -210,6 +233,7 @@ export const Parameters = {
     type: 'String',
     description: 'Id of the shared JWT Lambda authorizer.',
     producer: 'api',
+    publishedWhen: 'api.authorizer is set',
   }),
   cognitoAuthorizerId: platform({
     component: 'api',
@@ -237,21 +261,24 @@ export const Parameters = {
     component: 'api',
     attribute: 'cors-allow-origins',
     type: 'StringList',
-    description: 'Origins the shared CORS policy allows.',
+    description:
+      'Origins the shared CORS policy allows; the single value `none` (EMPTY_LIST_VALUE) when the list is empty, since SSM cannot store an empty StringList.',
     producer: 'api',
   }),
   corsAllowMethods: platform({
     component: 'api',
     attribute: 'cors-allow-methods',
     type: 'StringList',
-    description: 'Methods the shared CORS policy allows.',
+    description:
+      'Methods the shared CORS policy allows; the single value `none` (EMPTY_LIST_VALUE) when the list is empty, since SSM cannot store an empty StringList.',
     producer: 'api',
   }),
   corsAllowHeaders: platform({
     component: 'api',
     attribute: 'cors-allow-headers',
     type: 'StringList',
-    description: 'Request headers the shared CORS policy allows.',
+    description:
+      'Request headers the shared CORS policy allows; the single value `none` (EMPTY_LIST_VALUE) when the list is empty, since SSM cannot store an empty StringList.',
     producer: 'api',
   }),
   redeployServiceToken: platform({
@@ -316,5 +343,5 @@ export function allParameters(): ReadonlyArray<[ParameterKey, ContractParameter 
 export function isServiceParameter(
   p: ContractParameter | ServiceContractParameter,
 ): p is ServiceContractParameter {
-  return p.component === 'services/{service}';
+  return p.perService;
 }

@@ -11,6 +11,13 @@
  *   from the stage.
  * - `after`: it depends on every method of the service. Its Create and Update redeploy once the
  *   new and changed methods exist.
+ *
+ * Physical ids: `{ServiceName}-before-{RestApiId}-{StageName}-{RoutesFingerprint}` and
+ * `{ServiceName}-after-{RestApiId}-{StageName}`, so a retried event gets the same id, and moving a
+ * service to another API or stage also replaces `before` (whose Delete then redeploys the old one).
+ *
+ * @see docs/redeploys.md for the wiring, what CloudFormation does on each change, and why two
+ * services deploying at once converge.
  */
 export const REDEPLOY_RESOURCE_TYPE = 'Custom::SharedApiStageRedeploy';
 
@@ -39,6 +46,16 @@ export interface RedeployResourceProperties {
   /**
    * A stable hash of the service's routes and integrations: any change to it makes CloudFormation
    * send an Update (and, for `before`, a replacement), which is what triggers the redeploy.
+   * 1-128 characters: letters, digits, `.`, `_`, `:` and `-` (it is part of a physical id).
    */
   readonly RoutesFingerprint: string;
 }
+
+/**
+ * The `ServiceTimeout` (seconds) service stacks should set on both redeploy resources. The handler
+ * always answers within its 5-minute Lambda timeout; this bounds the wait to 10 minutes instead of
+ * CloudFormation's default hour should the answer ever be lost.
+ *
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html
+ */
+export const REDEPLOY_SERVICE_TIMEOUT_SECONDS = 600;

@@ -87,3 +87,81 @@ export function lambdaLogGroupPrefix(scope: NameScope): string {
 export function serviceAccessStackComponent(service: string): string {
   return `access-${service}`;
 }
+
+/**
+ * Path prefix of every SSM parameter that belongs to the environment, `/{project}/{env}/`: the
+ * contract's own values and the parameters services create. The permissions boundary lets service
+ * roles read parameters under it and nowhere else.
+ */
+export function parameterPathPrefix(scope: NameScope): string {
+  return `/${scope.project}/${scope.env}/`;
+}
+
+/**
+ * Name prefix of every Secrets Manager secret that belongs to the environment, `{project}/{env}/`
+ * (no leading slash: it would become part of the secret's ARN). The permissions boundary lets
+ * service roles read secrets under it and nowhere else.
+ */
+export function secretNamePrefix(scope: NameScope): string {
+  return `${scope.project}/${scope.env}/`;
+}
+
+/** Resource type segment of a service's DynamoDB tables. */
+export const SERVICE_TABLE_TYPE = 'table';
+/** Resource type segment of a service's SQS queues. */
+export const SERVICE_QUEUE_TYPE = 'queue';
+/** Resource type segment of a service's SNS topics. */
+export const SERVICE_TOPIC_TYPE = 'topic';
+/** Resource type segment of a service's CloudWatch alarms. */
+export const SERVICE_ALARM_TYPE = 'alarm';
+
+/**
+ * A service's DynamoDB table name, e.g. `shared-lambda-infra-dev-table-orders-orders`. A service's
+ * CloudFormation execution role may create only tables named this way.
+ */
+export function serviceTableName(scope: NameScope, service: string, identifier: string): string {
+  return serviceResourceName('dynamoDbTable', scope, service, SERVICE_TABLE_TYPE, identifier);
+}
+
+/** IAM name pattern of every table a service may create. */
+export function serviceTableNamePattern(scope: NameScope, service: string): string {
+  return serviceNamePattern('dynamoDbTable', scope, service, SERVICE_TABLE_TYPE);
+}
+
+/** A service's (standard) SQS queue name, e.g. `shared-lambda-infra-dev-queue-orders-events`. */
+export function serviceQueueName(scope: NameScope, service: string, identifier: string): string {
+  return serviceResourceName('sqsQueue', scope, service, SERVICE_QUEUE_TYPE, identifier);
+}
+
+/** IAM name pattern of every queue a service may create. */
+export function serviceQueueNamePattern(scope: NameScope, service: string): string {
+  return serviceNamePattern('sqsQueue', scope, service, SERVICE_QUEUE_TYPE);
+}
+
+/** A service's SNS topic name, e.g. `shared-lambda-infra-dev-topic-orders-created`. */
+export function serviceTopicName(scope: NameScope, service: string, identifier: string): string {
+  return serviceResourceName('snsTopic', scope, service, SERVICE_TOPIC_TYPE, identifier);
+}
+
+/** IAM name pattern of every topic a service may create. */
+export function serviceTopicNamePattern(scope: NameScope, service: string): string {
+  return serviceNamePattern('snsTopic', scope, service, SERVICE_TOPIC_TYPE);
+}
+
+/** A service's CloudWatch alarm name, e.g. `shared-lambda-infra-dev-alarm-orders-errors`. */
+export function serviceAlarmName(scope: NameScope, service: string, identifier: string): string {
+  return serviceResourceName('cloudWatchAlarm', scope, service, SERVICE_ALARM_TYPE, identifier);
+}
+
+/** IAM name pattern of every alarm a service may create. */
+export function serviceAlarmNamePattern(scope: NameScope, service: string): string {
+  return serviceNamePattern('cloudWatchAlarm', scope, service, SERVICE_ALARM_TYPE);
+}
+
+/**
+ * The shared REST API's name, e.g. `shared-lambda-infra-dev-api-shared`: the `ApiName` dimension of
+ * its CloudWatch metrics, so dashboards and alarms in other stacks and repositories can name them.
+ */
+export function sharedRestApiName(scope: NameScope): string {
+  return resourceName('restApi', { ...scope, resourceType: 'api', identifier: 'shared' });
+}

@@ -22,7 +22,9 @@ interface Resource {
 /** Summarizes every stack of an assembly: resource counts, template sizes and published parameters. */
 export function summarizeAssembly(assembly: CloudAssembly): StackSummary[] {
   return assembly.stacks.map((stack) => {
-    const resources = Object.values((stack.template as { Resources?: Record<string, Resource> }).Resources ?? {});
+    const resources = Object.values(
+      (stack.template as { Resources?: Record<string, Resource> }).Resources ?? {},
+    );
     const parameters = resources
       .filter((r) => r.Type === 'AWS::SSM::Parameter' && typeof r.Properties?.Name === 'string')
       .map((r) => ({ name: r.Properties?.Name as string, type: String(r.Properties?.Type) }))
@@ -47,16 +49,33 @@ export function renderSummary(stacks: readonly StackSummary[], title: string): s
     s.terminationProtection ? 'yes' : 'no',
   ]);
   const total = stacks.reduce((n, s) => n + s.resources, 0);
-  const out = [title, '', table(['Stack', 'Resources', 'Template', 'Published', 'Protected'], rows, [false, true, true, true, false])];
+  const out = [
+    title,
+    '',
+    table(['Stack', 'Resources', 'Template', 'Published', 'Protected'], rows, [
+      false,
+      true,
+      true,
+      true,
+      false,
+    ]),
+  ];
   out.push(`${stacks.length} stacks, ${total} resources.`, '');
   const params = stacks.flatMap((s) => s.parameters.map((p) => [p.name, p.type, s.stackName]));
-  out.push('Published contract parameters', '', table(['Parameter', 'Type', 'Stack'], params, [false, false, false]));
+  out.push(
+    'Published contract parameters',
+    '',
+    table(['Parameter', 'Type', 'Stack'], params, [false, false, false]),
+  );
   return out.join('\n');
 }
 
 function table(header: string[], rows: string[][], rightAlign: boolean[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (rightAlign[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (rightAlign[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''].join('\n');
 }

@@ -1,6 +1,10 @@
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
+// A deep import of a module cdk-nag does not export: the ids of its wildcard findings are built
+// with this function, and an acknowledgement only matches when built the same way. One import
+// here, so a cdk-nag upgrade that moves the file breaks one line.
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -26,4 +30,19 @@ export function addComplianceChecks(scope: IConstruct): void {
  */
 export function acknowledge(construct: IConstruct, id: string, reason: string): void {
   Validations.of(construct).acknowledge({ id, reason });
+}
+
+/**
+ * The id cdk-nag's AwsSolutions-IAM5 rule gives the finding for one wildcard in an Allow statement,
+ * e.g. `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:...:*]`, to acknowledge it alone (a
+ * new wildcard then still fails). Resource findings are named after the resolved resource with its
+ * references flattened (`{ Ref: 'AWS::Region' }` becomes `<AWS::Region>`); action findings after
+ * the action as written.
+ *
+ * @param part which half of the statement the wildcard is in
+ * @param value the action, or the resource as `Stack.resolve` returns it
+ */
+export function wildcardFindingId(part: 'Action' | 'Resource', value: unknown): string {
+  const name = part === 'Action' ? String(value) : flattenCfnReference(value);
+  return `AwsSolutions-IAM5[${part}::${name}]`;
 }

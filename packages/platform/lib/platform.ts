@@ -1,6 +1,7 @@
 import { TAG_KEYS } from '@shared-lambda-infra/contract';
 import { type App, Tags } from 'aws-cdk-lib';
 import type { PlatformConfig } from './config/schema';
+import { applyLogRetention } from './constructs/log-retention';
 import { ApiStack } from './stacks/api-stack';
 import { GithubAccessStack } from './stacks/github-access-stack';
 import { IamStack } from './stacks/iam-stack';
@@ -21,7 +22,10 @@ export interface PlatformStacks {
   readonly observability: ObservabilityStack;
   /** Shared REST API, authorizer and redeploy machinery. */
   readonly api: ApiStack;
-  /** GitHub OIDC provider and the platform repository's roles; absent when config has no `github`. */
+  /**
+   * GitHub OIDC provider and the platform repository's roles.
+   * @default - absent: config has no `github` section, so no GitHub access stack is created
+   */
   readonly github?: GithubAccessStack;
   /** One access stack per registered service, keyed by service name; empty when config has no `github`. */
   readonly serviceAccess: Readonly<Record<string, ServiceAccessStack>>;
@@ -35,6 +39,7 @@ export function buildPlatform(app: App, config: PlatformConfig): PlatformStacks 
   Tags.of(app).add(TAG_KEYS.project, config.project);
   Tags.of(app).add(TAG_KEYS.environment, config.environment);
   Tags.of(app).add(TAG_KEYS.owner, config.owner);
+  applyLogRetention(app, config.observability.logRetentionDays);
 
   const network = new NetworkStack(app, { config });
   const storage = new StorageStack(app, { config });
@@ -48,7 +53,14 @@ export function buildPlatform(app: App, config: PlatformConfig): PlatformStacks 
   const serviceAccess: Record<string, ServiceAccessStack> = {};
   if (config.github) {
     for (const service of config.services) {
-      serviceAccess[service.name] = new ServiceAccessStack(app, { config, service });
+      const access = new ServiceAccessStack(app, { config, service });
+      // No template references between them (names are conventional), but at deploy time an access stack
+      // reads the API id, the redeploy token and the artifact key from these stacks' parameters, and trusts
+      // the OIDC provider of the github stack: deploy order only, templates unchanged.
+      access.addDependency(api);
+      access.addDependency(storage);
+      if (github) access.addDependency(github);
+      serviceAccess[service.name] = access;
     }
   }
   return { network, storage, iam, observability, api, github, serviceAccess };

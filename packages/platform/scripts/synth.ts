@@ -4,7 +4,7 @@
 // environment-agnostic.
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { PLATFORM_ROOT, createPlatformApp } from '../lib/app';
+import { createPlatformApp, PLATFORM_ROOT } from '../lib/app';
 import { renderSummary, summarizeAssembly } from '../lib/assembly-summary';
 import { ConfigError } from '../lib/config/errors';
 

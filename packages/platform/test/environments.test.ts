@@ -1,26 +1,28 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENTS, type EnvironmentName } from '@shared-lambda-infra/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type SynthResult, synthPlatform } from './helpers/synth';
 
-// Properties that carry a physical name somebody chose (CloudFormation-generated names cannot collide).
-const NAME_PROPERTIES = [
-  'BucketName',
-  'RoleName',
-  'ManagedPolicyName',
-  'FunctionName',
-  'LogGroupName',
-  'TopicName',
-  'DashboardName',
-  'AlarmName',
-  'GroupName',
-  'TableName',
-  'AliasName',
-  'Name',
-];
-// Resources whose names are per account by design and created by one environment only (the GitHub
-// OIDC provider has no name property; nothing here yet) would be listed with a reason.
+// The properties that give a resource a name unique per account and region (or globally, for
+// buckets). Names CloudFormation generates cannot collide, and names scoped to a parent (an
+// authorizer's name within its API, say) are not listed.
+const NAME_PROPERTIES: Readonly<Record<string, string>> = {
+  'AWS::S3::Bucket': 'BucketName',
+  'AWS::IAM::Role': 'RoleName',
+  'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
+  'AWS::Lambda::Function': 'FunctionName',
+  'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::SNS::Topic': 'TopicName',
+  'AWS::CloudWatch::Dashboard': 'DashboardName',
+  'AWS::CloudWatch::Alarm': 'AlarmName',
+  'AWS::DynamoDB::Table': 'TableName',
+  'AWS::KMS::Alias': 'AliasName',
+  'AWS::SSM::Parameter': 'Name',
+  'AWS::ApiGateway::RestApi': 'Name',
+  'AWS::ApiGateway::DomainName': 'DomainName',
+  'AWS::IAM::OIDCProvider': 'Url',
+};
 
 const account = { account: '123456789012', region: 'eu-west-1' };
 
@@ -28,13 +30,15 @@ function physicalNames(result: SynthResult): Map<string, string> {
   const names = new Map<string, string>();
   for (const stack of result.assembly.stacks) {
     names.set(`stack:${stack.stackName}`, stack.stackName);
-    const resources = (stack.template as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> }).Resources;
+    const resources = (
+      stack.template as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> }
+    ).Resources;
     for (const [logicalId, resource] of Object.entries(resources)) {
-      for (const key of NAME_PROPERTIES) {
-        const value = resource.Properties?.[key];
-        // Names with tokens (Fn::Join with AWS::AccountId...) are rendered as JSON so equal names compare equal.
-        if (value !== undefined) names.set(`${resource.Type}:${JSON.stringify(value)}`, `${stack.stackName}/${logicalId}`);
-      }
+      const key = NAME_PROPERTIES[resource.Type];
+      const value = key ? resource.Properties?.[key] : undefined;
+      // Names with tokens (Fn::Join with AWS::AccountId...) are rendered as JSON so equal names compare equal.
+      if (value !== undefined)
+        names.set(`${resource.Type}:${JSON.stringify(value)}`, `${stack.stackName}/${logicalId}`);
     }
   }
   return names;
@@ -80,7 +84,10 @@ describe('determinism', () => {
   it('writes byte-identical templates when the same config is synthesized twice', () => {
     const first = synthPlatform({ env: 'prod' });
     const second = synthPlatform({ env: 'prod' });
-    const files = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.template.json')).sort();
+    const files = (dir: string) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.template.json'))
+        .sort();
     expect(files(second.assembly.directory)).toEqual(files(first.assembly.directory));
     expect(files(first.assembly.directory).length).toBeGreaterThanOrEqual(6);
     for (const file of files(first.assembly.directory)) {

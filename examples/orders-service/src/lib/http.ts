@@ -56,7 +56,10 @@ export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Pr
  * log line, reads the caller's identity, turns an {@link HttpError} into its response and any
  * other error into a 500 that reveals nothing but the request id.
  */
-export function apiHandler(operation: string, handle: (request: ApiRequest) => Promise<ApiResponse>): ProxyHandler {
+export function apiHandler(
+  operation: string,
+  handle: (request: ApiRequest) => Promise<ApiResponse>,
+): ProxyHandler {
   return async (event, context) => {
     logger.addContext(context);
     logger.appendKeys({ operation, apiRequestId: event.requestContext.requestId });
@@ -69,7 +72,9 @@ export function apiHandler(operation: string, handle: (request: ApiRequest) => P
     } catch (error) {
       if (error instanceof HttpError) {
         logger.info('request rejected', { statusCode: error.statusCode, reason: error.message });
-        const body = error.errors ? { message: error.message, errors: error.errors } : { message: error.message };
+        const body = error.errors
+          ? { message: error.message, errors: error.errors }
+          : { message: error.message };
         return json(error.statusCode, body, event);
       }
       logger.error('request failed', error as Error);
@@ -88,7 +93,10 @@ export function apiHandler(operation: string, handle: (request: ApiRequest) => P
 function callerOf(event: APIGatewayProxyEvent): string {
   const sub: unknown = event.requestContext.authorizer?.sub;
   if (typeof sub !== 'string' || sub.length === 0) {
-    throw new HttpError(401, 'the request has no authenticated caller: the route must use the shared authorizer');
+    throw new HttpError(
+      401,
+      'the request has no authenticated caller: the route must use the shared authorizer',
+    );
   }
   return sub;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpError } from './http';
 
 /** Currencies the service accepts (ISO 4217). */
@@ -90,8 +90,11 @@ export function isOrderId(value: string): boolean {
 
 /** The owner index's key of an order: where the next page starts. */
 export interface PageKey {
+  /** The order id: the table's partition key, which DynamoDB includes in an index's LastEvaluatedKey. */
   readonly id: string;
+  /** The caller the page belongs to (the index partition key); a token is accepted only for them. */
   readonly owner: string;
+  /** ISO timestamp of the last order returned (the index sort key). */
   readonly createdAt: string;
 }
 
@@ -117,7 +120,10 @@ export function decodePageToken(token: string, caller: string): PageKey {
   const parsed = pageKey.safeParse(decoded);
   if (!parsed.success || parsed.data.owner !== caller) {
     throw new HttpError(400, 'invalid query parameters', [
-      { path: 'nextToken', message: 'is not a token this API returned; pass the nextToken of the previous page as is' },
+      {
+        path: 'nextToken',
+        message: 'is not a token this API returned; pass the nextToken of the previous page as is',
+      },
     ]);
   }
   return parsed.data;

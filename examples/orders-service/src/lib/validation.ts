@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type FieldError, HttpError } from './http';
 
 /**
@@ -14,7 +14,10 @@ export function parseOrReject<T extends z.ZodType>(schema: T, input: unknown, me
 function toFieldErrors(issue: z.core.$ZodIssue): FieldError[] {
   // Zod reports unknown keys once, on the object; a caller fixes them one by one.
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'is not a known field' }));
+    return issue.keys.map((key) => ({
+      path: formatPath([...issue.path, key]),
+      message: 'is not a known field',
+    }));
   }
   return [{ path: formatPath(issue.path), message: issue.message }];
 }

@@ -14,9 +14,13 @@ const retentionDays = z
   })
   .meta({ enum: [...LOG_RETENTION_DAYS] });
 
-const ipv4Cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
-  message: 'must be an IPv4 CIDR block with no host bits set, e.g. 10.0.0.0/16',
-});
+const ipv4Cidr = z
+  .string()
+  .refine((v) => parseCidr(v) !== undefined, {
+    message: 'must be an IPv4 CIDR block with no host bits set, e.g. 10.0.0.0/16',
+  })
+  // The refinement is invisible to JSON Schema; the pattern gives editors the shape at least.
+  .meta({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$' });
 
 const subnetMask = z.number().int().min(16).max(28);
 
@@ -34,7 +38,10 @@ const awsArn = (service: string, example: string) =>
 const repository = z
   .string()
   .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, {
-    message: 'must be a GitHub repository as owner/name (letters, digits, "-", "_", "."; no wildcards)',
+    error: (issue) =>
+      typeof issue.input === 'string' && /[*?[\]]/.test(issue.input)
+        ? 'must name one repository as owner/name: no wildcards, since a wildcard would let every matching repository deploy'
+        : 'must be a GitHub repository as owner/name, e.g. acme/orders-service (letters, digits, "-", "_", "."; no wildcards)',
   })
   .refine((v) => !v.endsWith('/.') && !v.endsWith('/..'), { message: 'must name a real repository' });
 
@@ -75,7 +82,10 @@ const networkSchema = z
           .boolean()
           .default(DEFAULTS.network.flowLogs.enabled)
           .describe('Send VPC flow logs to CloudWatch Logs.'),
-        trafficType: z.enum(['ALL', 'ACCEPT', 'REJECT']).default(DEFAULTS.network.flowLogs.trafficType),
+        trafficType: z
+          .enum(['ALL', 'ACCEPT', 'REJECT'])
+          .default(DEFAULTS.network.flowLogs.trafficType)
+          .describe('Which traffic the flow logs record: ALL, only ACCEPTed or only REJECTed connections.'),
         retentionDays: retentionDays
           .optional()
           .describe('Retention of the flow log group; defaults to observability.logRetentionDays.'),
@@ -83,7 +93,8 @@ const networkSchema = z
       .default({
         enabled: DEFAULTS.network.flowLogs.enabled,
         trafficType: DEFAULTS.network.flowLogs.trafficType,
-      }),
+      })
+      .describe('VPC flow logs (to CloudWatch Logs).'),
   })
   .describe('The shared VPC.');
 
@@ -100,19 +111,24 @@ const storageSchema = z
       .int()
       .min(1)
       .max(3650)
-      .default(DEFAULTS.storage.noncurrentVersionExpirationDays),
+      .default(DEFAULTS.storage.noncurrentVersionExpirationDays)
+      .describe('Days before a replaced (noncurrent) artifact version is deleted.'),
     abortIncompleteMultipartUploadDays: z
       .number()
       .int()
       .min(1)
       .max(365)
-      .default(DEFAULTS.storage.abortIncompleteMultipartUploadDays),
+      .default(DEFAULTS.storage.abortIncompleteMultipartUploadDays)
+      .describe(
+        'Days before the parts of an unfinished multipart upload are deleted (they are billed until then).',
+      ),
     accessLogExpirationDays: z
       .number()
       .int()
       .min(1)
       .max(3650)
-      .default(DEFAULTS.storage.accessLogExpirationDays),
+      .default(DEFAULTS.storage.accessLogExpirationDays)
+      .describe('Days the server access logs of the artifact bucket are kept.'),
   })
   .default({
     encryption: DEFAULTS.storage.encryption,
@@ -135,21 +151,33 @@ const observabilitySchema = z
       .number()
       .int()
       .min(1)
-      .default(DEFAULTS.observability.natPortAllocationErrorThreshold),
-    natPacketsDropThreshold: z.number().int().min(1).default(DEFAULTS.observability.natPacketsDropThreshold),
+      .default(DEFAULTS.observability.natPortAllocationErrorThreshold)
+      .describe('NAT gateway port allocation errors (ErrorPortAllocation) in 5 minutes that raise an alarm.'),
+    natPacketsDropThreshold: z
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULTS.observability.natPacketsDropThreshold)
+      .describe('Packets a NAT gateway drops (PacketsDropCount) in 5 minutes that raise an alarm.'),
   })
   .default({
     alarmEmails: [],
     logRetentionDays: DEFAULTS.observability.logRetentionDays,
     natPortAllocationErrorThreshold: DEFAULTS.observability.natPortAllocationErrorThreshold,
     natPacketsDropThreshold: DEFAULTS.observability.natPacketsDropThreshold,
-  });
+  })
+  .describe('Alarms and log retention.');
 
 const jwtIssuer = z.strictObject({
-  issuer: z.url({ protocol: /^https?$/, message: 'must be an https URL' }).describe('Expected `iss` claim.'),
+  issuer: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. https://auth.example.com/' })
+    .describe('Expected `iss` claim.'),
   audiences: z.array(z.string().min(1)).min(1).describe('Accepted `aud` (or `client_id`) values.'),
   jwksUri: z
-    .url({ protocol: /^https?$/, message: 'must be an https URL' })
+    .url({
+      protocol: /^https?$/,
+      message: 'must be an http(s) URL, e.g. https://auth.example.com/.well-known/jwks.json',
+    })
     .optional()
     .describe('JWKS URL; defaults to {issuer}/.well-known/jwks.json.'),
 });
@@ -169,29 +197,59 @@ const apiSchema = z
     cache: z
       .strictObject({
         sizeGb: z.enum(CACHE_CLUSTER_SIZES).describe('Cache cluster size in GB (billed per hour).'),
-        ttlSeconds: z.number().int().min(0).max(3600).default(DEFAULTS.api.cacheTtlSeconds),
-        encrypted: z.boolean().default(true),
+        ttlSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(3600)
+          .default(DEFAULTS.api.cacheTtlSeconds)
+          .describe('Seconds a cached response is served; 0 turns caching off per method.'),
+        encrypted: z.boolean().default(true).describe('Encrypt the cache at rest.'),
       })
       .optional()
-      .describe('Stage cache cluster; omit for none.'),
+      .describe(
+        "Stage cache cluster; omit for none. Caching is applied only while the API has no authorizer (JWT or Cognito), so one caller's response can never be served to another.",
+      ),
     cors: z
       .strictObject({
         allowOrigins: z
           .array(
-            z.union([
-              z.literal('*'),
-              z.url({ protocol: /^https?$/, message: 'must be an origin URL, e.g. https://app.example.com' }),
-            ]),
+            z.union(
+              [
+                z.literal('*'),
+                z.url({
+                  protocol: /^https?$/,
+                  message: 'must be "*" or an origin URL, e.g. https://app.example.com',
+                }),
+              ],
+              { error: 'must be "*" or an origin URL, e.g. https://app.example.com' },
+            ),
           )
-          .default([...DEFAULTS.api.cors.allowOrigins]),
+          .default([...DEFAULTS.api.cors.allowOrigins])
+          .describe('Origins allowed to call the API from a browser ("*" for any); none turns CORS off.'),
         allowMethods: z
           .array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD']))
-          .default([...DEFAULTS.api.cors.allowMethods]),
+          .default([...DEFAULTS.api.cors.allowMethods])
+          .describe('HTTP methods allowed in cross-origin requests.'),
         allowHeaders: z
-          .array(z.string().regex(/^[A-Za-z0-9-]+$/))
-          .default([...DEFAULTS.api.cors.allowHeaders]),
-        allowCredentials: z.boolean().default(DEFAULTS.api.cors.allowCredentials),
-        maxAgeSeconds: z.number().int().min(0).max(86400).default(DEFAULTS.api.cors.maxAgeSeconds),
+          .array(
+            z.string().regex(/^[A-Za-z0-9-]+$/, {
+              message: 'must be a header name of letters, digits and "-", e.g. X-Request-Id',
+            }),
+          )
+          .default([...DEFAULTS.api.cors.allowHeaders])
+          .describe('Request headers allowed in cross-origin requests.'),
+        allowCredentials: z
+          .boolean()
+          .default(DEFAULTS.api.cors.allowCredentials)
+          .describe('Allow cookies and Authorization headers in cross-origin requests; not with origin "*".'),
+        maxAgeSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(86400)
+          .default(DEFAULTS.api.cors.maxAgeSeconds)
+          .describe('Seconds a browser may cache a preflight response.'),
       })
       .default({
         allowOrigins: [...DEFAULTS.api.cors.allowOrigins],
@@ -203,31 +261,46 @@ const apiSchema = z
       .describe('Shared CORS policy consumers apply to their routes; no origins means CORS is off.'),
     access: z
       .discriminatedUnion('mode', [
-        z.strictObject({ mode: z.literal('open') }),
-        z.strictObject({ mode: z.literal('sourceCidrs'), cidrs: z.array(ipv4Cidr).min(1) }),
         z.strictObject({
-          mode: z.literal('vpcEndpoints'),
+          mode: z.literal('open').describe('Anyone may call the API (authorizers still apply).'),
+        }),
+        z.strictObject({
+          mode: z.literal('sourceCidrs').describe('Only callers from the listed CIDR blocks.'),
+          cidrs: z.array(ipv4Cidr).min(1).describe('Source IPv4 CIDR blocks allowed to call the API.'),
+        }),
+        z.strictObject({
+          mode: z
+            .literal('vpcEndpoints')
+            .describe('Only callers through the listed VPC endpoints (a private API).'),
           vpcEndpointIds: z
             .array(
               z.string().regex(/^vpce-[0-9a-f]{8,17}$/, {
                 message: 'must be a VPC endpoint id, e.g. vpce-0123456789abcdef0',
               }),
             )
-            .min(1),
+            .min(1)
+            .describe('VPC endpoints (execute-api) allowed to call the API.'),
         }),
       ])
       .default({ mode: 'open' })
       .describe('Resource policy: open, or limited to source CIDRs or VPC endpoints.'),
     domain: z
       .strictObject({
-        name: z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
-          message: 'must be a lowercase DNS name, e.g. api.example.com',
-        }),
-        certificateArn: awsArn('acm', 'arn:aws:acm:eu-west-1:123456789012:certificate/abc'),
+        name: z
+          .string()
+          .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+            message: 'must be a lowercase DNS name, e.g. api.example.com',
+          })
+          .describe('Domain name of the API, e.g. api.example.com.'),
+        certificateArn: awsArn('acm', 'arn:aws:acm:eu-west-1:123456789012:certificate/abc').describe(
+          'ACM certificate for the domain, in the same region as the API.',
+        ),
       })
       .optional()
       .describe('Custom domain; omit to use the execute-api URL.'),
-    wafWebAclArn: awsArn('wafv2', 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/name/id').optional(),
+    wafWebAclArn: awsArn('wafv2', 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/name/id')
+      .optional()
+      .describe('Regional WAFv2 web ACL to associate with the stage; omit for none.'),
     authorizer: z
       .strictObject({
         issuers: z.array(jwtIssuer).min(1).describe('Trusted token issuers.'),
@@ -236,30 +309,52 @@ const apiSchema = z
           .int()
           .min(0)
           .max(3600)
-          .default(DEFAULTS.api.authorizer.resultsCacheTtlSeconds),
+          .default(DEFAULTS.api.authorizer.resultsCacheTtlSeconds)
+          .describe('Seconds API Gateway caches an authorizer decision per token; 0 turns the cache off.'),
         identityHeader: z
           .string()
-          .regex(/^[A-Za-z0-9-]+$/)
-          .default(DEFAULTS.api.authorizer.identityHeader),
+          .regex(/^[A-Za-z0-9-]+$/, {
+            message: 'must be a header name of letters, digits and "-", e.g. Authorization',
+          })
+          .default(DEFAULTS.api.authorizer.identityHeader)
+          .describe('Request header that carries the bearer token.'),
       })
       .optional()
       .describe('Shared JWT authorizer; omit to create none.'),
     cognitoUserPoolArns: z
       .array(awsArn('cognito-idp', 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc'))
       .min(1)
-      .optional(),
+      .optional()
+      .describe('Cognito user pools of a Cognito authorizer; omit to create none.'),
     alarms: z
       .strictObject({
         serverErrorRatePercent: z
           .number()
           .positive()
           .max(100)
-          .default(DEFAULTS.api.alarms.serverErrorRatePercent),
-        latencyP99Ms: z.number().int().positive().default(DEFAULTS.api.alarms.latencyP99Ms),
-        throttledRequests: z.number().int().positive().default(DEFAULTS.api.alarms.throttledRequests),
-        authorizerErrors: z.number().int().positive().default(DEFAULTS.api.alarms.authorizerErrors),
+          .default(DEFAULTS.api.alarms.serverErrorRatePercent)
+          .describe('Percentage of 5XX responses that raises an alarm.'),
+        latencyP99Ms: z
+          .number()
+          .int()
+          .positive()
+          .default(DEFAULTS.api.alarms.latencyP99Ms)
+          .describe('p99 latency in milliseconds that raises an alarm.'),
+        throttledRequests: z
+          .number()
+          .int()
+          .positive()
+          .default(DEFAULTS.api.alarms.throttledRequests)
+          .describe('Throttled (429) requests in 5 minutes that raise an alarm.'),
+        authorizerErrors: z
+          .number()
+          .int()
+          .positive()
+          .default(DEFAULTS.api.alarms.authorizerErrors)
+          .describe('Authorizer errors in 5 minutes that raise an alarm.'),
       })
-      .default({ ...DEFAULTS.api.alarms }),
+      .default({ ...DEFAULTS.api.alarms })
+      .describe('Thresholds of the API alarms.'),
   })
   .default({
     throttle: { ...DEFAULTS.api.throttle },
@@ -299,7 +394,12 @@ const serviceSchema = z.strictObject({
   basePath: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
-      message: 'must be one path segment of lowercase letters, digits and "-", with no slashes',
+      error: (issue) => {
+        const segments = typeof issue.input === 'string' ? issue.input.split('/').filter(Boolean) : [];
+        return typeof issue.input === 'string' && issue.input.includes('/')
+          ? `nesting is not allowed: a base path is one segment, because each service owns a whole top-level resource of the API (and every path below it); write it without slashes, e.g. "${segments[0] ?? 'orders'}"`
+          : 'must be one path segment of 1-63 lowercase letters, digits and "-", starting with a letter or digit, e.g. "orders"';
+      },
     })
     .describe('The API path segment this service owns.'),
   throttle: throttle.optional().describe('Overrides api.throttle for this service.'),
@@ -316,8 +416,18 @@ const githubSchema = z
       .default(DEFAULTS.github.oidcProvider)
       .describe('Create the GitHub OIDC provider, or import the one that already exists in this account.'),
     platformRepository: repository.describe('This platform repository, owner/name.'),
-    platformRepositoryOwnerId: z.number().int().positive().optional(),
-    platformRepositoryId: z.number().int().positive().optional(),
+    platformRepositoryOwnerId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("GitHub's numeric owner id of the platform repository, for the immutable subject claim."),
+    platformRepositoryId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("GitHub's numeric id of the platform repository, for the immutable subject claim."),
   })
   .optional()
   .describe('GitHub Actions access (OIDC); omit to create no GitHub roles.');
@@ -344,8 +454,11 @@ export const platformConfigSchema = z.strictObject({
     .describe('AWS region; omit to synthesize environment-agnostic templates.'),
   owner: z
     .string()
-    .regex(/^[\w .:/=+@-]{1,256}$/, { message: 'must be a valid tag value' })
-    .default(DEFAULTS.owner),
+    .regex(/^[\w .:/=+@-]{1,256}$/, {
+      message: 'must be a tag value: 1-256 letters, digits, spaces and _.:/=+@-',
+    })
+    .default(DEFAULTS.owner)
+    .describe('Team that owns the platform (the owner tag on every resource).'),
   terminationProtection: z
     .boolean()
     .default(DEFAULTS.terminationProtection)

@@ -1,12 +1,345 @@
-import type { ConfigProblem } from './errors';
-import type { PlatformConfig } from './schema';
+import {
+  assertServiceNameFits,
+  type EnvironmentName,
+  type NameScope,
+  NamingError,
+  serviceFunctionNamePattern,
+} from '@shared-lambda-infra/contract';
+import { blockSize, parseCidr } from './cidr';
+import { RESERVED_BASE_PATHS, RESERVED_SERVICE_NAMES } from './defaults';
+import { type ConfigProblem, show } from './errors';
+import type { PlatformConfig, ServiceConfig } from './schema';
+
+/** A service registry entry that passed the schema, with its position in the file. */
+export interface IndexedService {
+  /** Position in `services`, for the field path of a problem. */
+  readonly index: number;
+  /** The parsed entry. */
+  readonly service: ServiceConfig;
+}
+
+/**
+ * The sections of a config that passed the schema. When the schema rejects part of a file, the
+ * checks of meaning still run on the rest, so one run reports every problem.
+ */
+export interface ConfigParts {
+  /**
+   * Project name; with `environment`, the scope service names must fit in.
+   * @default - did not parse: the name-length checks of services are skipped
+   */
+  readonly project?: string;
+  /**
+   * Environment name; with `project`, the scope service names must fit in.
+   * @default - did not parse: the name-length checks of services are skipped
+   */
+  readonly environment?: EnvironmentName;
+  /**
+   * The `network` section: CIDR and subnet sizes are checked against each other.
+   * @default - did not parse: the network checks are skipped
+   */
+  readonly network?: PlatformConfig['network'];
+  /**
+   * The `storage` section; no check of meaning reads it yet.
+   * @default - did not parse
+   */
+  readonly storage?: PlatformConfig['storage'];
+  /**
+   * The `observability` section.
+   * @default - did not parse: the observability checks are skipped
+   */
+  readonly observability?: PlatformConfig['observability'];
+  /**
+   * The `api` section.
+   * @default - did not parse: the API checks are skipped
+   */
+  readonly api?: PlatformConfig['api'];
+  /**
+   * The service entries that parsed, each with its position, so problems in the others still
+   * point at the right `services[i]`.
+   * @default - the list did not parse: the service checks are skipped
+   */
+  readonly services?: readonly IndexedService[];
+  /**
+   * The `github` section.
+   * @default - absent or did not parse: the GitHub checks are skipped
+   */
+  readonly github?: PlatformConfig['github'];
+}
 
 /**
  * Checks of meaning that span several keys (the schema checks each key alone). Returns every
  * problem found; an empty list means the config is sound.
  */
 export function validateSemantics(config: PlatformConfig): ConfigProblem[] {
+  return validateParts({
+    ...config,
+    services: config.services.map((service, index) => ({ index, service })),
+  });
+}
+
+/** {@link validateSemantics} over whichever sections parsed; each check runs when its sections are there. */
+export function validateParts(parts: ConfigParts): ConfigProblem[] {
+  const scope =
+    parts.project !== undefined && parts.environment !== undefined
+      ? { project: parts.project, env: parts.environment }
+      : undefined;
+  return [
+    ...(parts.network ? checkNetwork(parts.network) : []),
+    ...(parts.observability ? checkObservability(parts.observability) : []),
+    ...(parts.api ? checkApi(parts.api) : []),
+    ...(parts.services ? checkServices(parts.services, scope) : []),
+    ...(parts.github ? checkGithub(parts.github) : []),
+  ];
+}
+
+// ----- network -----
+
+/** The prefix lengths a VPC CIDR may have. */
+const VPC_PREFIX = { min: 16, max: 24 } as const;
+
+/**
+ * Addresses the subnets take from the start of the VPC CIDR: each AZ's public, then private, then
+ * isolated subnets, each aligned to its own size. This is how CDK's `ec2.Vpc` allocates subnets
+ * (in `subnetConfiguration` order), so a small subnet before a large one leaves a gap.
+ */
+export function subnetAddressesNeeded(network: PlatformConfig['network']): number {
+  let next = 0;
+  for (const mask of subnetMasks(network).map((m) => m.mask)) {
+    const size = blockSize(mask);
+    for (let az = 0; az < network.maxAzs; az++) next = Math.ceil(next / size) * size + size;
+  }
+  return next;
+}
+
+function subnetMasks(network: PlatformConfig['network']): Array<{ key: string; kind: string; mask: number }> {
+  return [
+    { key: 'publicSubnetMask', kind: 'public', mask: network.publicSubnetMask },
+    { key: 'privateSubnetMask', kind: 'private', mask: network.privateSubnetMask },
+    ...(network.isolatedSubnetMask === undefined
+      ? []
+      : [{ key: 'isolatedSubnetMask', kind: 'isolated', mask: network.isolatedSubnetMask }]),
+  ];
+}
+
+function checkNetwork(network: PlatformConfig['network']): ConfigProblem[] {
+  const vpc = parseCidr(network.cidr);
+  if (!vpc) return []; // the schema already reported it
   const problems: ConfigProblem[] = [];
-  void config;
+  if (vpc.prefix < VPC_PREFIX.min || vpc.prefix > VPC_PREFIX.max) {
+    problems.push({
+      path: 'network.cidr',
+      message: `${show(network.cidr)} is a /${vpc.prefix} block; expected a prefix from /${VPC_PREFIX.min} to /${VPC_PREFIX.max} (AWS allows no VPC larger than /16, and below /24 there is no room for subnets in every AZ)`,
+    });
+  }
+  const masks = subnetMasks(network);
+  for (const { key, kind, mask } of masks) {
+    if (mask <= vpc.prefix) {
+      problems.push({
+        path: `network.${key}`,
+        message: `/${mask} is not longer than the VPC's /${vpc.prefix} (${network.cidr}), so one ${kind} subnet would take the whole VPC; use a mask longer than /${vpc.prefix}`,
+      });
+    }
+  }
+  if (masks.every((m) => m.mask > vpc.prefix)) {
+    const needed = subnetAddressesNeeded(network);
+    const available = blockSize(vpc.prefix);
+    if (needed > available) {
+      const layout = masks.map((m) => `${m.kind} /${m.mask}`).join(', ');
+      const fitting = 32 - Math.ceil(Math.log2(needed));
+      const fix =
+        fitting >= VPC_PREFIX.min
+          ? `use a VPC CIDR of /${fitting} or larger, or longer subnet masks`
+          : 'use longer subnet masks';
+      problems.push({
+        path: 'network.cidr',
+        message: `${network.cidr} has ${available} addresses but the subnets need ${needed} (${network.maxAzs} AZs × ${layout}, allocated in that order, each aligned to its size); ${fix}`,
+      });
+    }
+  }
   return problems;
+}
+
+// ----- observability -----
+
+function checkObservability(observability: PlatformConfig['observability']): ConfigProblem[] {
+  return duplicates(observability.alarmEmails, (e) => e.toLowerCase()).map(({ index, first }) => ({
+    path: `observability.alarmEmails[${index}]`,
+    message: `${show(observability.alarmEmails[index])} is listed twice (also alarmEmails[${first}]); remove the duplicate`,
+  }));
+}
+
+// ----- api -----
+
+function checkApi(api: PlatformConfig['api']): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const origins = api.cors.allowOrigins;
+  const wildcard = origins.includes('*');
+  if (wildcard && origins.length > 1) {
+    problems.push({
+      path: 'api.cors.allowOrigins',
+      message: `"*" allows every origin, so the others listed with it (${origins
+        .filter((o) => o !== '*')
+        .map((o) => show(o))
+        .join(', ')}) mean nothing; use ["*"] alone or list only the origins`,
+    });
+  }
+  if (wildcard && api.cors.allowCredentials) {
+    problems.push({
+      path: 'api.cors.allowCredentials',
+      message:
+        'true cannot be combined with allowOrigins "*": browsers reject credentialed responses whose Access-Control-Allow-Origin is "*"; list the origins explicitly or set allowCredentials: false',
+    });
+  }
+  origins.forEach((origin, i) => {
+    if (origin === '*') return;
+    const exact = new URL(origin).origin;
+    if (exact !== origin) {
+      problems.push({
+        path: `api.cors.allowOrigins[${i}]`,
+        message: `${show(origin)} is not an origin: browsers send Origin as scheme, host and port only, with no path or trailing slash, so it would never match; use ${show(exact)}`,
+      });
+    }
+  });
+  for (const { index, first } of duplicates(origins, (o) => o)) {
+    problems.push({
+      path: `api.cors.allowOrigins[${index}]`,
+      message: `${show(origins[index])} is listed twice (also allowOrigins[${first}]); remove the duplicate`,
+    });
+  }
+  const issuers = api.authorizer?.issuers ?? [];
+  for (const { index, first } of duplicates(issuers, (i) => i.issuer)) {
+    problems.push({
+      path: `api.authorizer.issuers[${index}].issuer`,
+      message: `${show(issuers[index].issuer)} is listed twice (also issuers[${first}]); merge their audiences into one entry`,
+    });
+  }
+  if (api.access.mode === 'vpcEndpoints' && api.domain) {
+    problems.push({
+      path: 'api.domain',
+      message: `${show(api.domain.name)} cannot serve the API when api.access.mode is vpcEndpoints: that mode makes the API PRIVATE, and a regional custom domain maps only to public APIs; remove api.domain or use mode sourceCidrs`,
+    });
+  }
+  return problems;
+}
+
+// ----- services -----
+
+function checkServices(services: readonly IndexedService[], scope: NameScope | undefined): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const byName = new Map<string, number>();
+  const byPath = new Map<string, ServiceConfig>();
+  for (const { index, service } of services) {
+    const at = `services[${index}]`;
+    if ((RESERVED_SERVICE_NAMES as readonly string[]).includes(service.name)) {
+      problems.push({
+        path: `${at}.name`,
+        message: `${show(service.name)} is reserved for a platform component, whose stacks and roles would collide with the service's (reserved: ${RESERVED_SERVICE_NAMES.join(', ')}); choose another name`,
+      });
+    }
+    const sameName = byName.get(service.name);
+    if (sameName !== undefined) {
+      problems.push({
+        path: `${at}.name`,
+        message: `${show(service.name)} is already the name of services[${sameName}]; service names must be unique, choose another name`,
+      });
+    } else {
+      byName.set(service.name, index);
+    }
+    if ((RESERVED_BASE_PATHS as readonly string[]).includes(service.basePath)) {
+      problems.push({
+        path: `${at}.basePath`,
+        message: `${show(service.basePath)} is reserved by the platform (reserved: ${RESERVED_BASE_PATHS.join(', ')}); choose another path`,
+      });
+    }
+    const owner = byPath.get(service.basePath);
+    if (owner) {
+      problems.push({
+        path: `${at}.basePath`,
+        message: `${show(service.basePath)} is already owned by service ${show(owner.name)}; choose another path`,
+      });
+    } else {
+      byPath.set(service.basePath, service);
+    }
+    problems.push(...idPair(at, service, 'repositoryOwnerId', 'repositoryId'));
+    if (scope) problems.push(...nameFits(at, scope, service.name));
+  }
+  problems.push(...prefixNames(services, scope));
+  return problems;
+}
+
+function nameFits(at: string, scope: NameScope, name: string): ConfigProblem[] {
+  try {
+    assertServiceNameFits(scope, name);
+    return [];
+  } catch (error) {
+    if (!(error instanceof NamingError)) throw error;
+    return [{ path: `${at}.name`, message: `${show(name)} is too long: ${error.message}` }];
+  }
+}
+
+// IAM policies confine a service to names that start with `...-{service}-`; a service named
+// `{other}-...` has names that start with `...-{other}-` too, so the other service's policies
+// would cover its resources.
+function prefixNames(services: readonly IndexedService[], scope: NameScope | undefined): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const { index, service } of services) {
+    const covering = services.find(
+      (o) => o.service.name !== service.name && service.name.startsWith(`${o.service.name}-`),
+    );
+    if (!covering) continue;
+    const other = covering.service.name;
+    const pattern = scope ? serviceFunctionNamePattern(scope, other) : `{project}-{env}-fn-${other}-*`;
+    problems.push({
+      path: `services[${index}].name`,
+      message: `${show(service.name)} starts with ${show(`${other}-`)} (services[${covering.index}]): IAM name patterns of service ${show(other)} such as "${pattern}" would also match ${show(service.name)}'s resources, so each service could act on the other's; choose a name that does not start with another service's name and "-", e.g. ${show(service.name.replace(`${other}-`, other))}`,
+    });
+  }
+  return problems;
+}
+
+// ----- github -----
+
+function checkGithub(github: NonNullable<PlatformConfig['github']>): ConfigProblem[] {
+  return idPair('github', github, 'platformRepositoryOwnerId', 'platformRepositoryId');
+}
+
+// ----- helpers -----
+
+/**
+ * GitHub's immutable OIDC subject claim (`repository_owner_id`, `repository_id`) needs both ids;
+ * with one, the trust policy would match on the other half only.
+ */
+function idPair<T extends object>(
+  at: string,
+  entry: T,
+  ownerKey: keyof T & string,
+  repoKey: keyof T & string,
+) {
+  const owner = entry[ownerKey];
+  const repo = entry[repoKey];
+  if ((owner === undefined) === (repo === undefined)) return [];
+  const [missing, given, value] =
+    owner === undefined ? [ownerKey, repoKey, repo] : [repoKey, ownerKey, owner];
+  return [
+    {
+      path: `${at}.${missing}`,
+      message: `is required when ${given} is set (got ${given}: ${show(value)}): the immutable subject claim needs both ids; add ${missing} or remove ${given}`,
+    },
+  ];
+}
+
+/** Entries whose key was seen before: their index and the index of the first occurrence. */
+function duplicates<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+): Array<{ index: number; first: number }> {
+  const seen = new Map<string, number>();
+  const out: Array<{ index: number; first: number }> = [];
+  items.forEach((item, index) => {
+    const k = key(item);
+    const first = seen.get(k);
+    if (first === undefined) seen.set(k, index);
+    else out.push({ index, first });
+  });
+  return out;
 }

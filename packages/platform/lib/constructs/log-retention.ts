@@ -1,7 +1,11 @@
 import { AspectPriority, Aspects, type IAspect, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
+import { acknowledge } from '../compliance';
 import { LOG_RETENTION_DAYS } from '../config/defaults';
+
+// Control Tower CT.CLOUDWATCH.PR.2 asks for at least a year.
+const ONE_YEAR = 365;
 
 /** Props of {@link LogRetention}. */
 export interface LogRetentionProps {
@@ -43,6 +47,15 @@ export class LogRetention implements IAspect {
     const current = node.retentionInDays;
     if (current === undefined) {
       node.retentionInDays = this.retentionDays;
+      if (this.retentionDays < ONE_YEAR) {
+        // The retention is the environment's decision (observability.logRetentionDays), so the
+        // acknowledgement belongs where that decision is applied, not in every stack.
+        acknowledge(
+          node,
+          'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
+          `observability.logRetentionDays is ${this.retentionDays} in this environment: a cost choice made in this environment's config; set it to 365 or more to meet the control.`,
+        );
+      }
       return;
     }
     // A token (a parameter, an imported value) is only known at deploy time.

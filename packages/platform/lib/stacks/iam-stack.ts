@@ -1,12 +1,422 @@
+import {
+  artifactBucketName,
+  lambdaExecutionRoleName,
+  lambdaLogGroupPrefix,
+  Parameters,
+  parameterPathPrefix,
+  permissionsBoundaryPolicyName,
+  secretNamePrefix,
+} from '@shared-lambda-infra/contract';
+import { ArnFormat } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { acknowledge, wildcardFindingId } from '../compliance';
+import { ContractValue } from '../constructs/contract-parameter';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /** Props of {@link IamStack}. */
 export interface IamStackProps extends PlatformStackProps {}
 
-/** STUB: the iam stack (being built). */
+/**
+ * The ENI actions Lambda performs with the execution role to attach a function to the VPC.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
+ */
+const ENI_MUTATING_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
+/** EC2 `Describe*` calls have no resource-level permissions: they work only on `"*"`. */
+const ENI_DESCRIBE_ACTIONS = ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'] as const;
+/** X-Ray's write API has no resource types at all, so it can only be granted on `"*"`. */
+const XRAY_WRITE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] as const;
+/** Log writes: the group (Lambda creates it when a service did not), its streams and events. */
+const LOG_WRITE_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'] as const;
+
+/**
+ * Shared identity and access: the Lambda execution role services may use as is, and the
+ * permissions boundary every role a service creates must carry.
+ *
+ * The execution role can write its own logs, manage the ENIs that attach a function to the VPC
+ * and send traces; nothing else. The boundary caps what any service role can ever be granted:
+ * the data-plane services a Lambda service uses, scoped to this account and region, and an
+ * explicit deny on everything that would let a service escape the cap or damage the platform.
+ */
 export class IamStack extends PlatformStack {
+  /** The shared Lambda execution role (logs, VPC ENIs, X-Ray only). */
+  public readonly lambdaExecutionRole: iam.IRole;
+  /** The managed policy every service-created role must carry as its permissions boundary. */
+  public readonly permissionsBoundary: iam.IManagedPolicy;
+
   constructor(scope: Construct, props: IamStackProps) {
     super(scope, 'iam', props);
+    this.permissionsBoundary = this.createPermissionsBoundary();
+    this.lambdaExecutionRole = this.createLambdaExecutionRole(this.permissionsBoundary);
+    this.publishContract();
+  }
+
+  private createLambdaExecutionRole(boundary: iam.IManagedPolicy): iam.Role {
+    // A customer-managed policy rather than an inline one: it is versioned, reviewable on its
+    // own in the IAM console, and the NIST pack rejects inline policies.
+    const policy = new iam.ManagedPolicy(this, 'LambdaExecutionPolicy', {
+      description: 'Logs to the environment log groups, VPC ENI management and X-Ray writes',
+      statements: this.functionRuntimeStatements(),
+    });
+    this.acknowledgeWildcards(policy, (finding) => {
+      if (finding === wildcardFindingId('Resource', '*')) {
+        return 'Only ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets, xray:PutTraceSegments and xray:PutTelemetryRecords use "*": AWS has no resource-level permissions for them.';
+      }
+      if (finding.includes(':logs:')) {
+        return 'Confined to log groups under /aws/lambda/{project}-{env}-, the prefix every function of this environment is named with, and their streams.';
+      }
+      return 'Lambda creates the ENIs with generated ids, in the subnets and security groups of each function; the resource type in this account and region is the tightest scope that works.';
+    });
+    return new iam.Role(this, 'LambdaExecutionRole', {
+      roleName: lambdaExecutionRoleName(this.nameScope),
+      description: 'Shared Lambda execution role: logs, VPC networking and X-Ray only',
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [policy],
+      // Every service that uses this role shares it. A service stack that imports it as mutable
+      // and adds statements would grant them to all other services' functions; the boundary
+      // caps that at what any service role may have anyway.
+      permissionsBoundary: boundary,
+    });
+  }
+
+  /**
+   * What running a function takes: writing its logs, attaching it to the VPC, sending traces. The
+   * shared execution role is granted exactly these, and the permissions boundary must allow at
+   * least the same, since that role carries the boundary too.
+   * @param moreUnscopedActions actions AWS grants on `"*"` only, added to the last statement
+   */
+  private functionRuntimeStatements(moreUnscopedActions: readonly string[] = []): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: [...LOG_WRITE_ACTIONS],
+        resources: this.lambdaLogGroupArns(),
+      }),
+      new iam.PolicyStatement({
+        sid: 'ManageVpcEnis',
+        actions: [...ENI_MUTATING_ACTIONS],
+        resources: this.eniResourceArns(),
+      }),
+      new iam.PolicyStatement({
+        sid: 'NoResourceLevelPermissions',
+        actions: [...ENI_DESCRIBE_ACTIONS, ...XRAY_WRITE_ACTIONS, ...moreUnscopedActions],
+        resources: ['*'],
+      }),
+    ];
+  }
+
+  /** `/aws/lambda/{project}-{env}-*` and its log streams, in this account and region. */
+  private lambdaLogGroupArns(): string[] {
+    const group = this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${lambdaLogGroupPrefix(this.nameScope)}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    return [group, `${group}:log-stream:*`];
+  }
+
+  /**
+   * CreateNetworkInterface is authorized on the new ENI, the subnet and the security group; the
+   * other ENI actions on the ENI. Lambda picks subnets and groups from each function's
+   * configuration and generates the ENI ids, so the resource type in this account and region is
+   * the tightest scope that works (the IAM stack does not depend on the network stack, so it
+   * cannot name the VPC).
+   */
+  private eniResourceArns(): string[] {
+    return ['network-interface', 'subnet', 'security-group'].map((resource) =>
+      this.formatArn({ service: 'ec2', resource, resourceName: '*' }),
+    );
+  }
+
+  /**
+   * The cap on every role a service creates. A permissions boundary grants nothing by itself: a
+   * role's effective permissions are its own policies intersected with this, so the allows here
+   * are the most a service role can ever do, and the explicit denies hold even if someone widens
+   * the allows later (an explicit deny in a boundary beats any allow).
+   */
+  private createPermissionsBoundary(): iam.ManagedPolicy {
+    const name = permissionsBoundaryPolicyName(this.nameScope);
+    // Built from the name, not from `managedPolicyArn`: the document cannot refer to itself.
+    const boundaryArn = this.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'policy',
+      resourceName: name,
+    });
+    const policy = new iam.ManagedPolicy(this, 'PermissionsBoundary', {
+      managedPolicyName: name,
+      description: 'Permissions boundary every role a service creates must carry',
+      statements: [...this.boundaryAllows(), ...this.boundaryDenies(boundaryArn)],
+    });
+    this.acknowledgeWildcards(
+      policy,
+      () =>
+        'A permissions boundary grants nothing; it caps service roles at these data-plane actions on resources of this account and region, and each service grants itself the exact resources it uses.',
+    );
+    return policy;
+  }
+
+  private boundaryAllows(): iam.PolicyStatement[] {
+    const scope = this.nameScope;
+    const slashArn = (service: string, resource: string, resourceName = '*') =>
+      this.formatArn({ service, resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const colonArn = (service: string, resource: string, resourceName = '*') =>
+      this.formatArn({ service, resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const anyResourceOf = (service: string) =>
+      this.formatArn({ service, resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME });
+    return [
+      new iam.PolicyStatement({
+        sid: 'DynamoDbData',
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:Scan',
+          'dynamodb:UpdateItem',
+          // Stream reads: a DynamoDB stream event source mapping polls with the function's role.
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ],
+        // table/* also covers indexes and streams (table/{name}/index/*, table/{name}/stream/*).
+        resources: [slashArn('dynamodb', 'table')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'S3ObjectsInThisAccount',
+        actions: [
+          's3:AbortMultipartUpload',
+          's3:DeleteObject',
+          's3:GetObject',
+          's3:GetObjectVersion',
+          's3:ListBucket',
+          's3:PutObject',
+        ],
+        // S3 ARNs carry no account or region; the condition keeps a role to this account's buckets.
+        resources: [`arn:${this.partition}:s3:::*`],
+        conditions: { StringEquals: { 's3:ResourceAccount': this.account } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'QueuesTopicsEvents',
+        actions: [
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:ReceiveMessage',
+          'sqs:SendMessage',
+          'sns:Publish',
+          'events:PutEvents',
+        ],
+        resources: [anyResourceOf('sqs'), anyResourceOf('sns'), slashArn('events', 'event-bus')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'StepFunctions',
+        actions: [
+          'states:DescribeExecution',
+          'states:SendTaskFailure',
+          'states:SendTaskHeartbeat',
+          'states:SendTaskSuccess',
+          'states:StartExecution',
+          'states:StartSyncExecution',
+        ],
+        resources: [colonArn('states', 'stateMachine'), colonArn('states', 'execution')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'KmsUse',
+        // Use of keys, never their administration (key policies, grants, scheduling deletion).
+        actions: [
+          'kms:Decrypt',
+          'kms:DescribeKey',
+          'kms:Encrypt',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:ReEncryptFrom',
+          'kms:ReEncryptTo',
+        ],
+        resources: [slashArn('kms', 'key')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadOwnConfiguration',
+        actions: [
+          'ssm:GetParameter',
+          'ssm:GetParameters',
+          'ssm:GetParametersByPath',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+        ],
+        resources: [
+          // A parameter ARN drops the leading slash of the name: parameter/{project}/{env}/*.
+          slashArn('ssm', 'parameter', `${parameterPathPrefix(scope).slice(1)}*`),
+          colonArn('secretsmanager', 'secret', `${secretNamePrefix(scope)}*`),
+        ],
+      }),
+      // The X-Ray SDK polls sampling rules when a function samples centrally.
+      ...this.functionRuntimeStatements(['xray:GetSamplingRules', 'xray:GetSamplingTargets']),
+    ];
+  }
+
+  /**
+   * Explicit denies. They repeat, as a guarantee, what the allows above already leave out, so a
+   * later edit that widens an allow cannot reopen these doors. Each uses Resource "*" on purpose:
+   * narrowing a deny to this account or region would only weaken it.
+   */
+  private boundaryDenies(boundaryArn: string): iam.PolicyStatement[] {
+    const deny = (sid: string, actions: string[], resources = ['*']) =>
+      new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, actions, resources });
+    return [
+      // A role that can create principals or credentials, attach or write policies, or move
+      // boundaries can grant itself anything: the classic privilege-escalation paths.
+      deny('DenyIamPrivilegeEscalation', [
+        'iam:AddUserToGroup',
+        'iam:AttachGroupPolicy',
+        'iam:AttachRolePolicy',
+        'iam:AttachUserPolicy',
+        'iam:CreateAccessKey',
+        'iam:CreateLoginProfile',
+        'iam:CreatePolicyVersion',
+        'iam:CreateUser',
+        'iam:DeleteRolePermissionsBoundary',
+        'iam:DeleteUserPermissionsBoundary',
+        'iam:PutGroupPolicy',
+        'iam:PutRolePermissionsBoundary',
+        'iam:PutRolePolicy',
+        'iam:PutUserPermissionsBoundary',
+        'iam:PutUserPolicy',
+        'iam:SetDefaultPolicyVersion',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:UpdateLoginProfile',
+      ]),
+      // The boundary itself: a new default version or its deletion would lift the cap for
+      // every service at once.
+      deny(
+        'DenyBoundaryChanges',
+        [
+          'iam:CreatePolicyVersion',
+          'iam:DeletePolicy',
+          'iam:DeletePolicyVersion',
+          'iam:SetDefaultPolicyVersion',
+          'iam:TagPolicy',
+          'iam:UntagPolicy',
+        ],
+        [boundaryArn],
+      ),
+      // The shared network belongs to the platform. A service function only needs the ENI
+      // actions allowed above (which this list leaves out); any change to routes, subnets,
+      // security group rules, endpoints, gateways or flow logs would affect every service.
+      deny('DenyNetworkChanges', [
+        'ec2:AcceptVpcPeeringConnection',
+        'ec2:AssociateRouteTable',
+        'ec2:AssociateSubnetCidrBlock',
+        'ec2:AssociateVpcCidrBlock',
+        'ec2:AttachInternetGateway',
+        'ec2:AttachVpnGateway',
+        'ec2:AuthorizeSecurityGroupEgress',
+        'ec2:AuthorizeSecurityGroupIngress',
+        'ec2:CreateFlowLogs',
+        'ec2:CreateNatGateway',
+        'ec2:CreateNetworkAclEntry',
+        'ec2:CreateRoute',
+        'ec2:CreateSubnet',
+        'ec2:CreateTransitGatewayVpcAttachment',
+        'ec2:CreateVpcEndpoint',
+        'ec2:CreateVpcPeeringConnection',
+        'ec2:DeleteFlowLogs',
+        'ec2:DeleteNatGateway',
+        'ec2:DeleteNetworkAcl',
+        'ec2:DeleteNetworkAclEntry',
+        'ec2:DeleteRoute',
+        'ec2:DeleteRouteTable',
+        'ec2:DeleteSecurityGroup',
+        'ec2:DeleteSubnet',
+        'ec2:DeleteVpc',
+        'ec2:DeleteVpcEndpoints',
+        'ec2:DetachInternetGateway',
+        'ec2:DisassociateAddress',
+        'ec2:DisassociateRouteTable',
+        'ec2:ModifyNetworkInterfaceAttribute',
+        'ec2:ModifySecurityGroupRules',
+        'ec2:ModifySubnetAttribute',
+        'ec2:ModifyVpcAttribute',
+        'ec2:ModifyVpcEndpoint',
+        'ec2:ReleaseAddress',
+        'ec2:ReplaceNetworkAclAssociation',
+        'ec2:ReplaceNetworkAclEntry',
+        'ec2:ReplaceRoute',
+        'ec2:ReplaceRouteTableAssociation',
+        'ec2:RevokeSecurityGroupEgress',
+        'ec2:RevokeSecurityGroupIngress',
+        // The NAT instance, when `network.nat` is `instance`.
+        'ec2:StopInstances',
+        'ec2:TerminateInstances',
+      ]),
+      // The artifact bucket's policy is what confines each service to its own prefix.
+      deny(
+        'DenyArtifactBucketPolicyChanges',
+        [
+          's3:DeleteBucket',
+          's3:DeleteBucketPolicy',
+          's3:PutBucketAcl',
+          's3:PutBucketOwnershipControls',
+          's3:PutBucketPolicy',
+          's3:PutBucketPublicAccessBlock',
+        ],
+        [`arn:${this.partition}:s3:::${artifactBucketName(this.nameScope, this.account, this.region)}`],
+      ),
+      // Organization and account settings are never a service's business.
+      deny('DenyOrganizationsAndAccount', ['organizations:*', 'account:*']),
+      // The audit trail must keep recording whatever a service does.
+      deny('DenyAuditTrailTampering', [
+        'cloudtrail:DeleteTrail',
+        'cloudtrail:PutEventSelectors',
+        'cloudtrail:StopLogging',
+        'cloudtrail:UpdateTrail',
+      ]),
+    ];
+  }
+
+  /**
+   * Acknowledges cdk-nag's wildcard finding (AwsSolutions-IAM5) for each wildcard action and
+   * resource in the Allow statements of `policy`, one id per wildcard so a new one still fails.
+   */
+  private acknowledgeWildcards(policy: iam.ManagedPolicy, reason: (finding: string) => string): void {
+    const document = this.resolve(policy.document.toJSON()) as {
+      Statement: Array<{ Effect: string; Action: string | string[]; Resource: unknown }>;
+    };
+    const findings = new Set<string>();
+    for (const statement of document.Statement) {
+      if (statement.Effect !== 'Allow') continue;
+      for (const action of [statement.Action].flat())
+        if (action.includes('*')) findings.add(wildcardFindingId('Action', action));
+      for (const resource of [statement.Resource].flat()) {
+        const finding = wildcardFindingId('Resource', resource);
+        if (finding.includes('*')) findings.add(finding);
+      }
+    }
+    for (const finding of findings) acknowledge(policy, finding, reason(finding));
+  }
+
+  private publishContract(): void {
+    new ContractValue(this, 'LambdaExecutionRoleArn', {
+      scope: this.nameScope,
+      parameter: Parameters.lambdaExecutionRoleArn,
+      value: this.lambdaExecutionRole.roleArn,
+    });
+    new ContractValue(this, 'PermissionsBoundaryArn', {
+      scope: this.nameScope,
+      parameter: Parameters.permissionsBoundaryArn,
+      value: this.permissionsBoundary.managedPolicyArn,
+    });
   }
 }

@@ -1,0 +1,329 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OrdersStack } from '../lib/orders-stack';
+
+type Json = Record<string, unknown>;
+
+/**
+ * An app with the feature flags of cdk.json, as the CDK CLI would pass them, and asset bundling
+ * skipped. CDK's built-in CloudFormation validation costs seconds a synthesis, so only the dev
+ * synthesis runs it.
+ */
+function app(validate: boolean): App {
+  const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as {
+    context: Json;
+  };
+  return new App({
+    builtinCloudFormationValidation: validate,
+    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
+  });
+}
+
+function synth(env: string, validate = false): { stack: OrdersStack; template: Template } {
+  const stack = new OrdersStack(app(validate), 'Orders', { env });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+/** `{ Ref }` to the CloudFormation parameter that reads the SSM parameter `name`. */
+function ssm(template: Template, name: string): { Ref: string } {
+  const parameters = template.toJSON().Parameters as Record<string, { Type: string; Default?: string }>;
+  const found = Object.entries(parameters).find(([, p]) => p.Default === name);
+  if (!found) throw new Error(`the template reads no SSM parameter ${name}`);
+  return { Ref: found[0] };
+}
+
+function logicalId(template: Template, type: string, props: Json): string {
+  const ids = Object.keys(template.findResources(type, { Properties: props }));
+  if (ids.length !== 1)
+    throw new Error(`expected one ${type} with ${JSON.stringify(props)}, found ${ids.length}`);
+  return ids[0];
+}
+
+/** Every IAM statement attached to the execution role of the function named `functionName`. */
+function statementsOf(
+  template: Template,
+  functionName: string,
+): Array<{ Action: string | string[]; Resource: unknown }> {
+  const fnId = logicalId(template, 'AWS::Lambda::Function', { FunctionName: functionName });
+  const fn = template.toJSON().Resources[fnId] as {
+    Properties: { Role: { 'Fn::GetAtt': [string, string] } };
+  };
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
+  return Object.values(policies).flatMap(
+    (p) => (p as { Properties: { PolicyDocument: { Statement: [] } } }).Properties.PolicyDocument.Statement,
+  );
+}
+
+function dynamoActionsOf(template: Template, functionName: string): string[] {
+  return statementsOf(template, functionName)
+    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+    .filter((a) => a.startsWith('dynamodb:'));
+}
+
+const fnName = (env: string, id: string) => `shared-lambda-infra-${env}-fn-orders-${id}`;
+
+describe('OrdersStack (dev)', () => {
+  let stack: OrdersStack;
+  let template: Template;
+  beforeAll(() => {
+    // With CDK's built-in CloudFormation validation: a property the resource schemas do not know fails here.
+    ({ stack, template } = synth('dev', true));
+  });
+
+  it('is named after the service and environment, so the service deploy role may deploy it', () => {
+    expect(stack.stackName).toBe('shared-lambda-infra-dev-orders-api');
+  });
+
+  describe('table', () => {
+    it('is on-demand, with point-in-time recovery and KMS encryption at rest', () => {
+      template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [
+          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+        ],
+      });
+    });
+
+    it('has the owner index the list handler queries, newest first by createdAt', () => {
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byOwner',
+            KeySchema: [
+              { AttributeName: 'owner', KeyType: 'HASH' },
+              { AttributeName: 'createdAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      });
+    });
+
+    it('can be deleted with the stack outside prod', () => {
+      template.hasResource('AWS::DynamoDB::GlobalTable', {
+        DeletionPolicy: 'Delete',
+        Properties: { Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] },
+      });
+    });
+  });
+
+  describe('functions', () => {
+    it('are three, named by the convention, each given the table name', () => {
+      template.resourceCountIs('AWS::Lambda::Function', 3);
+      const tableId = logicalId(template, 'AWS::DynamoDB::GlobalTable', {});
+      for (const id of ['list-orders', 'get-order', 'create-order']) {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          FunctionName: fnName('dev', id),
+          Environment: { Variables: Match.objectLike({ TABLE_NAME: { Ref: tableId } }) },
+        });
+      }
+    });
+
+    it("run in the platform's private subnets with the shared Lambda security group, from the contract parameters", () => {
+      const subnets = ssm(template, '/shared-lambda-infra/dev/network/private-subnet-ids');
+      const securityGroup = ssm(template, '/shared-lambda-infra/dev/network/lambda-security-group-id');
+      template.allResourcesProperties('AWS::Lambda::Function', {
+        VpcConfig: { SubnetIds: subnets, SecurityGroupIds: [securityGroup] },
+      });
+      template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    });
+
+    it('get the allowed CORS origins from the platform, for the Access-Control-Allow-Origin of their responses', () => {
+      const origins = ssm(template, '/shared-lambda-infra/dev/api/cors-allow-origins');
+      template.allResourcesProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ CORS_ALLOW_ORIGINS: { 'Fn::Join': [',', origins] } }) },
+      });
+    });
+
+    it('have roles that all carry the platform permissions boundary', () => {
+      const boundary = ssm(template, '/shared-lambda-infra/dev/iam/permissions-boundary-arn');
+      template.resourceCountIs('AWS::IAM::Role', 3);
+      template.allResourcesProperties('AWS::IAM::Role', { PermissionsBoundary: boundary });
+    });
+  });
+
+  describe('table grants', () => {
+    it('let list-orders query only: it cannot write', () => {
+      expect(dynamoActionsOf(template, fnName('dev', 'list-orders'))).toEqual(['dynamodb:Query']);
+    });
+
+    it('let get-order read one item only: it cannot write', () => {
+      expect(dynamoActionsOf(template, fnName('dev', 'get-order'))).toEqual(['dynamodb:GetItem']);
+    });
+
+    it('let create-order put items only: it cannot scan, query or read', () => {
+      expect(dynamoActionsOf(template, fnName('dev', 'create-order'))).toEqual(['dynamodb:PutItem']);
+    });
+
+    it('are on the orders table and its indexes, nothing else', () => {
+      const tableId = logicalId(template, 'AWS::DynamoDB::GlobalTable', {});
+      const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
+      for (const id of ['list-orders', 'get-order', 'create-order']) {
+        const dynamo = statementsOf(template, fnName('dev', id)).filter((s) =>
+          JSON.stringify(s.Action).includes('dynamodb:'),
+        );
+        expect(dynamo.map((s) => s.Resource)).toEqual([
+          [tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }],
+        ]);
+      }
+    });
+  });
+
+  describe('routes', () => {
+    const routes = [
+      { method: 'GET', path: '/orders', fn: 'list-orders', sourcePath: '/GET/orders' },
+      { method: 'GET', path: '/orders/{id}', fn: 'get-order', sourcePath: '/GET/orders/*' },
+      { method: 'POST', path: '/orders', fn: 'create-order', sourcePath: '/POST/orders' },
+    ];
+
+    it('hang /orders/{id} under the base resource the platform created for the service', () => {
+      template.resourceCountIs('AWS::ApiGateway::Resource', 1);
+      template.hasResourceProperties('AWS::ApiGateway::Resource', {
+        ParentId: ssm(template, '/shared-lambda-infra/dev/services/orders/base-resource-id'),
+        PathPart: '{id}',
+        RestApiId: ssm(template, '/shared-lambda-infra/dev/api/rest-api-id'),
+      });
+    });
+
+    it.each(routes)(
+      'route $method $path to $fn through the shared JWT authorizer',
+      ({ method, path: p, fn }) => {
+        const baseResource = ssm(template, '/shared-lambda-infra/dev/services/orders/base-resource-id');
+        const idResource = { Ref: logicalId(template, 'AWS::ApiGateway::Resource', { PathPart: '{id}' }) };
+        const fnId = logicalId(template, 'AWS::Lambda::Function', { FunctionName: fnName('dev', fn) });
+        template.hasResourceProperties('AWS::ApiGateway::Method', {
+          HttpMethod: method,
+          ResourceId: p === '/orders' ? baseResource : idResource,
+          RestApiId: ssm(template, '/shared-lambda-infra/dev/api/rest-api-id'),
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: ssm(template, '/shared-lambda-infra/dev/api/authorizer-id'),
+          Integration: {
+            Type: 'AWS_PROXY',
+            IntegrationHttpMethod: 'POST',
+            Uri: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [fnId, 'Arn'] }])] },
+          },
+        });
+      },
+    );
+
+    it('answer CORS preflights on both resources without the authorizer, from the shared CORS policy', () => {
+      template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS' }, 2);
+      const methods = ssm(template, '/shared-lambda-infra/dev/api/cors-allow-methods');
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'OPTIONS',
+        AuthorizationType: 'NONE',
+        Integration: Match.objectLike({
+          Type: 'MOCK',
+          IntegrationResponses: [
+            Match.objectLike({
+              ResponseParameters: Match.objectLike({
+                'method.response.header.Access-Control-Allow-Methods': {
+                  'Fn::Join': ['', ["'", { 'Fn::Join': [',', methods] }, "'"]],
+                },
+              }),
+            }),
+          ],
+        }),
+      });
+      // Only the preflights are open: every other method has the authorizer.
+      template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'NONE' }, 2);
+    });
+
+    it.each(routes)(
+      'let only the shared API, its stage and $method $path invoke $fn',
+      ({ fn, sourcePath }) => {
+        const fnId = logicalId(template, 'AWS::Lambda::Function', { FunctionName: fnName('dev', fn) });
+        const permissions = template.findResources('AWS::Lambda::Permission', {
+          Properties: { FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] } },
+        });
+        expect(Object.values(permissions)).toHaveLength(1);
+        expect(Object.values(permissions)[0]).toMatchObject({
+          Properties: {
+            Action: 'lambda:InvokeFunction',
+            Principal: 'apigateway.amazonaws.com',
+            SourceArn: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':execute-api:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':',
+                  ssm(template, '/shared-lambda-infra/dev/api/rest-api-id'),
+                  '/',
+                  ssm(template, '/shared-lambda-infra/dev/api/stage-name'),
+                  sourcePath,
+                ],
+              ],
+            },
+          },
+        });
+      },
+    );
+
+    it('redeploy the shared stage after every method of the service exists', () => {
+      const after = template.findResources('Custom::SharedApiStageRedeploy', {
+        Properties: { Phase: 'after' },
+      });
+      expect(Object.keys(after)).toHaveLength(1);
+      const dependsOn = Object.values(after)[0].DependsOn as string[];
+      const methods = Object.keys(template.findResources('AWS::ApiGateway::Method'));
+      expect(methods).toHaveLength(5);
+      expect(dependsOn).toEqual(expect.arrayContaining(methods));
+      template.hasResourceProperties('Custom::SharedApiStageRedeploy', {
+        Phase: 'after',
+        ServiceToken: ssm(template, '/shared-lambda-infra/dev/api/redeploy-service-token'),
+        ServiceName: 'orders',
+        BasePath: 'orders',
+      });
+    });
+
+    it("order every method after the 'before' redeploy, whose deletion removes dropped routes from the stage", () => {
+      const before = Object.keys(
+        template.findResources('Custom::SharedApiStageRedeploy', { Properties: { Phase: 'before' } }),
+      );
+      expect(before).toHaveLength(1);
+      for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
+        expect(method.DependsOn).toContain(before[0]);
+      }
+    });
+  });
+});
+
+describe('OrdersStack (prod)', () => {
+  let stack: OrdersStack;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, template } = synth('prod'));
+  });
+
+  it('synthesizes as its own stack reading the prod contract parameters', () => {
+    expect(stack.stackName).toBe('shared-lambda-infra-prod-orders-api');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: fnName('prod', 'create-order'),
+      VpcConfig: { SubnetIds: ssm(template, '/shared-lambda-infra/prod/network/private-subnet-ids') },
+    });
+  });
+
+  it('keeps the table, with deletion protection, when the stack is deleted', () => {
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })] },
+    });
+  });
+
+  it('rejects an environment the platform does not have', () => {
+    expect(() => synth('test')).toThrow(/unknown environment "test": expected one of dev, staging, prod/);
+  });
+});

@@ -1,0 +1,121 @@
+import { stableHash } from '@shared-lambda-infra/contract';
+
+/** HTTP methods a route may use; OPTIONS belongs to the shared CORS preflight. */
+export const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'ANY'] as const;
+
+/** One of {@link ROUTE_METHODS}. */
+export type RouteMethod = (typeof ROUTE_METHODS)[number];
+
+/** A route string split into its method and path segments. */
+export interface ParsedRoute {
+  /** The route as written, for messages. */
+  readonly route: string;
+  /** The HTTP method, checked against {@link ROUTE_METHODS} (OPTIONS is the shared preflight's). */
+  readonly method: RouteMethod;
+  /** `/orders/{id}` (no trailing slash). */
+  readonly path: string;
+  /** `['orders', '{id}']`. */
+  readonly segments: readonly string[];
+}
+
+// API Gateway path parts: letters, digits and ._-~ ; variables `{name}`, greedy `{name+}` last only.
+const LITERAL = /^[A-Za-z0-9._~-]+$/;
+const VARIABLE = /^\{[A-Za-z_][A-Za-z0-9_]*\+?\}$/;
+
+/** Parses `'GET /orders/{id}'`, or throws an error that shows the expected form. */
+export function parseRoute(route: string): ParsedRoute {
+  const match = /^(\S+) (\/\S*)$/.exec(route);
+  const form = 'expected "METHOD /path", e.g. "GET /orders/{id}"';
+  if (!match) throw new Error(`route "${route}" is malformed: ${form}`);
+  const method = match[1];
+  if (!(ROUTE_METHODS as readonly string[]).includes(method)) {
+    const hint =
+      method === 'OPTIONS'
+        ? 'OPTIONS is answered by the shared CORS preflight on every resource'
+        : `use one of ${ROUTE_METHODS.join(', ')} (uppercase)`;
+    throw new Error(`route "${route}" has an unknown method "${method}": ${hint}`);
+  }
+  const path = match[2].replace(/\/+$/, '');
+  const segments = path.split('/').slice(1);
+  segments.forEach((segment, i) => {
+    if (LITERAL.test(segment) && !segment.includes('{')) return;
+    if (VARIABLE.test(segment) && (!segment.endsWith('+}') || i === segments.length - 1)) return;
+    throw new Error(
+      `route "${route}" has an invalid path segment "${segment}": use letters, digits and ._-~, a variable like {id}, or a greedy {proxy+} as the last segment`,
+    );
+  });
+  return { route, method: method as RouteMethod, path: path || '/', segments };
+}
+
+/** Throws unless `parsed` lies at or below `/{basePath}`. */
+export function assertUnderBasePath(parsed: ParsedRoute, basePath: string, service: string): void {
+  if (parsed.segments[0] !== basePath) {
+    throw new Error(
+      `route "${parsed.route}" is outside the base path of service "${service}": its routes must start with "/${basePath}", e.g. "${parsed.method} /${basePath}${parsed.path === '/' ? '' : parsed.path}"`,
+    );
+  }
+}
+
+/** What a route was registered with, for collision checks and the fingerprint. */
+export interface RouteEntry {
+  /** The route it was registered under; duplicates and sibling variables are found by its path. */
+  readonly parsed: ParsedRoute;
+  /** Authorization of the method (`jwt`, `none`, `iam`). */
+  readonly authorization: string;
+  /** Stable identity of the integration target (its construct path). */
+  readonly target: string;
+}
+
+/** The routes of one service: rejects duplicates and sibling variables API Gateway refuses. */
+export class RouteTable {
+  private readonly entries: RouteEntry[] = [];
+  // Parent path → the variable segment registered under it.
+  private readonly variables = new Map<string, { segment: string; route: string }>();
+
+  /** Adds a route, or throws when it collides with one already added. */
+  public add(entry: RouteEntry): void {
+    const { parsed } = entry;
+    const same = this.entries.find((e) => e.parsed.path === parsed.path && e.parsed.method === parsed.method);
+    if (same) {
+      throw new Error(
+        `route "${parsed.route}" is defined twice: each method and path may have one handler; remove one of the two addRoute calls`,
+      );
+    }
+    const clash = this.entries.find(
+      (e) => e.parsed.path === parsed.path && (e.parsed.method === 'ANY') !== (parsed.method === 'ANY'),
+    );
+    if (clash) {
+      throw new Error(
+        `route "${parsed.route}" overlaps "${clash.parsed.route}": ANY already answers every method of a path; use specific methods or ANY alone`,
+      );
+    }
+    parsed.segments.forEach((segment, i) => {
+      if (!segment.startsWith('{')) return;
+      const parent = `/${parsed.segments.slice(0, i).join('/')}`;
+      const existing = this.variables.get(parent);
+      if (existing && existing.segment !== segment) {
+        throw new Error(
+          `route "${parsed.route}" uses "${segment}" where "${existing.route}" uses "${existing.segment}": API Gateway allows one variable per level under ${parent}; use the same name in both routes`,
+        );
+      }
+      if (!existing) this.variables.set(parent, { segment, route: parsed.route });
+    });
+    this.entries.push(entry);
+  }
+
+  /** The routes added so far. */
+  public get routes(): readonly RouteEntry[] {
+    return this.entries;
+  }
+
+  /**
+   * A stable hash of the routes, their authorization and their targets, independent of the order
+   * they were added in: any change to a route changes it.
+   */
+  public fingerprint(basePath: string): string {
+    const lines = this.entries
+      .map((e) => `${e.parsed.method} ${e.parsed.path} ${e.authorization} ${e.target}`)
+      .sort();
+    return stableHash(JSON.stringify({ basePath, routes: lines }), 16);
+  }
+}

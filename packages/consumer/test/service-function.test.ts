@@ -1,0 +1,217 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ServiceFunction, ServiceStack } from '../src';
+import { HANDLER, parameterRef, templateOf, testApp } from './helpers';
+
+const PREFIX = '/shared-lambda-infra/dev';
+
+describe('ServiceFunction', () => {
+  let template: Template;
+  let functions: Record<string, { Properties: Record<string, unknown> }>;
+
+  beforeAll(() => {
+    const app = testApp();
+    const stack = new ServiceStack(app, 'Orders', { service: 'orders', env: 'dev' });
+    const table = new dynamodb.TableV2(stack, 'Table', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    });
+    const list = new ServiceFunction(stack, 'ListOrders', {
+      entry: HANDLER,
+      environment: { TABLE_NAME: table.tableName },
+    });
+    table.grantReadData(list);
+    new ServiceFunction(stack, 'Shared', { entry: HANDLER, role: 'shared' });
+    new ServiceFunction(stack, 'Tuned', {
+      entry: HANDLER,
+      name: 'custom-name',
+      memorySize: 1024,
+      timeout: Duration.seconds(3),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.X86_64,
+      tracing: lambda.Tracing.PASS_THROUGH,
+      logLevel: 'DEBUG',
+      logRetention: logs.RetentionDays.ONE_WEEK,
+      logRemovalPolicy: RemovalPolicy.RETAIN,
+      environment: { POWERTOOLS_SERVICE_NAME: 'orders-admin' },
+      reservedConcurrentExecutions: 2,
+    });
+    template = templateOf(stack);
+    functions = template.findResources('AWS::Lambda::Function') as typeof functions;
+  });
+
+  function fn(name: string): Record<string, unknown> {
+    const found = Object.values(functions).find(
+      (f) => f.Properties.FunctionName === `shared-lambda-infra-dev-fn-orders-${name}`,
+    );
+    if (!found) throw new Error(`no function ${name}`);
+    return found.Properties;
+  }
+
+  it('runs Node.js 24 on arm64 with 512 MB and a 10 s timeout by default', () => {
+    expect(fn('list-orders')).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 512,
+      Timeout: 10,
+    });
+  });
+
+  it('is named from the construct id by the naming convention', () => {
+    expect(fn('list-orders').FunctionName).toBe('shared-lambda-infra-dev-fn-orders-list-orders');
+  });
+
+  it('runs in every private subnet the platform publishes, with the shared Lambda security group', () => {
+    expect(fn('list-orders').VpcConfig).toEqual({
+      SubnetIds: parameterRef(template, `${PREFIX}/network/private-subnet-ids`),
+      SecurityGroupIds: [parameterRef(template, `${PREFIX}/network/lambda-security-group-id`)],
+    });
+    expect(
+      template.toJSON().Parameters[parameterRef(template, `${PREFIX}/network/private-subnet-ids`).Ref].Type,
+    ).toBe('AWS::SSM::Parameter::Value<List<String>>');
+  });
+
+  it('traces with X-Ray', () => {
+    expect(fn('list-orders').TracingConfig).toEqual({ Mode: 'Active' });
+  });
+
+  it('sets the Powertools service name and log level, and source maps, next to its own environment', () => {
+    expect(fn('list-orders').Environment).toEqual({
+      Variables: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'orders',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        TABLE_NAME: expect.anything(),
+      },
+    });
+  });
+
+  it('logs to a log group named after the function with the platform retention', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/lambda/shared-lambda-infra-dev-fn-orders-list-orders',
+      RetentionInDays: parameterRef(template, `${PREFIX}/observability/log-retention-days`),
+    });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { LogGroupName: '/aws/lambda/shared-lambda-infra-dev-fn-orders-list-orders' },
+      DeletionPolicy: 'Delete',
+    });
+  });
+
+  it('gets its own role, named by the convention and bounded by the platform boundary', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'shared-lambda-infra-dev-role-orders-list-orders',
+      PermissionsBoundary: parameterRef(template, `${PREFIX}/iam/permissions-boundary-arn`),
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      }),
+    });
+  });
+
+  it('leaves no role in the stack without the permissions boundary', () => {
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles) expect(role.Properties.PermissionsBoundary).toBeDefined();
+  });
+
+  it('gives its own role only logs to its log group, VPC networking and X-Ray, plus what is granted', () => {
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes('ListOrdersServiceRole'),
+    );
+    const statements = policy?.Properties.PolicyDocument.Statement as Array<{
+      Action: string[];
+      Resource: unknown;
+    }>;
+    expect(statements.map((s) => s.Action)).toEqual([
+      [
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+      ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']),
+      ['dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+    ]);
+    expect(statements[3].Resource).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^ListOrdersLogGroup/), 'Arn'],
+    });
+    expect(statements[4].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] });
+  });
+
+  it("runs with the platform's shared execution role when role is 'shared', creating no role of its own", () => {
+    expect(fn('shared').Role).toEqual(parameterRef(template, `${PREFIX}/iam/lambda-execution-role-arn`));
+    expect(Object.keys(template.findResources('AWS::IAM::Role')).some((id) => id.startsWith('Shared'))).toBe(
+      false,
+    );
+  });
+
+  it('lets every default be overridden', () => {
+    expect(fn('custom-name')).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['x86_64'],
+      MemorySize: 1024,
+      Timeout: 3,
+      TracingConfig: { Mode: 'PassThrough' },
+      ReservedConcurrentExecutions: 2,
+      Environment: { Variables: { POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_SERVICE_NAME: 'orders-admin' } },
+    });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: {
+        LogGroupName: '/aws/lambda/shared-lambda-infra-dev-fn-orders-custom-name',
+        RetentionInDays: 7,
+      },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'shared-lambda-infra-dev-role-orders-custom-name',
+    });
+  });
+});
+
+describe('ServiceFunction failures', () => {
+  function stack(): ServiceStack {
+    return new ServiceStack(testApp(), 'Orders', { service: 'orders', env: 'dev' });
+  }
+
+  it('rejects a grant to a function on the shared role, which would be dropped silently', () => {
+    const s = stack();
+    const fn = new ServiceFunction(s, 'Shared', { entry: HANDLER, role: 'shared' });
+    const table = new dynamodb.TableV2(s, 'Table', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    });
+    expect(() => table.grantReadData(fn)).toThrow(
+      "Orders/Shared uses the platform's shared execution role (role: 'shared'), which carries logs, VPC networking and X-Ray only and cannot take grants",
+    );
+    expect(() =>
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] })),
+    ).toThrow("role: 'shared'");
+  });
+
+  it('rejects two functions that would get the same physical name', () => {
+    const s = stack();
+    new ServiceFunction(s, 'ListOrders', { entry: HANDLER });
+    expect(() => new ServiceFunction(s, 'List', { entry: HANDLER, name: 'list-orders' })).toThrow(
+      'ServiceFunction Orders/List would be named "list-orders", like Orders/ListOrders',
+    );
+  });
+
+  it('rejects a construct id that cannot become a name, and names the fix', () => {
+    expect(() => new ServiceFunction(stack(), '2fast', { entry: HANDLER })).toThrow(
+      'ServiceFunction id "2fast" cannot name AWS resources (it becomes "2fast"): use an id that starts with a letter, or pass `name`',
+    );
+  });
+
+  it('rejects being created outside a ServiceStack', () => {
+    const app = testApp();
+    const plain = new (require('aws-cdk-lib').Stack)(app, 'Plain');
+    expect(() => new ServiceFunction(plain, 'Fn', { entry: HANDLER })).toThrow(
+      'Plain is not in a ServiceStack: create service constructs inside `new ServiceStack(app, id, { service, env })`',
+    );
+  });
+});

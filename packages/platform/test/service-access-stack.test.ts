@@ -1,0 +1,573 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  artifactBucketName,
+  Parameters,
+  serviceAlarmNamePattern,
+  serviceDeployRoleName,
+  serviceExecutionRoleName,
+  serviceFunctionNamePattern,
+  serviceQueueNamePattern,
+  serviceRoleNamePattern,
+  serviceStackName,
+  serviceTableNamePattern,
+  serviceTopicNamePattern,
+} from '@shared-lambda-infra/contract';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCdkJsonContext } from '../lib/app';
+import { addComplianceChecks } from '../lib/compliance';
+import { parsePlatformConfig } from '../lib/config/load';
+import type { PlatformConfig } from '../lib/config/schema';
+import type { AccessPolicy } from '../lib/constructs/github-access-policy';
+import { ServiceAccessStack } from '../lib/stacks/service-access-stack';
+import { configFor, merge, rawConfig, validationFindings } from './helpers/synth';
+
+const OIDC = 'token.actions.githubusercontent.com';
+type Statement = Record<string, unknown> & { Effect: string; Action: string | string[]; Resource: unknown };
+
+/**
+ * Synthesizes the access stacks of every service of each config, alone (no other platform stack);
+ * with `compliance`, an unacknowledged cdk-nag or guard finding throws, listing the findings.
+ */
+function synthAccess(configs: PlatformConfig[], compliance: boolean) {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'service-access-'));
+  const app = new App({ context: loadCdkJsonContext(), outdir });
+  const stacks = configs.flatMap((config) =>
+    config.services.map((service) => new ServiceAccessStack(app, { config, service })),
+  );
+  if (compliance) addComplianceChecks(app);
+  try {
+    const assembly = app.synth();
+    return stacks.map((stack) => ({
+      stack,
+      json: assembly.getStackArtifact(stack.artifactId).template as object,
+    }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${validationFindings(outdir)}`);
+  }
+}
+
+/** Resolves Fn::Join / Ref / GetAtt the way they read: `arn:<AWS::Partition>:...`. */
+function flat(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, unknown>;
+  if (node['Fn::Join']) {
+    const [d, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map(flat).join(d);
+  }
+  if (node.Ref) return `<${node.Ref as string}>`;
+  if (node['Fn::GetAtt']) return `<${(node['Fn::GetAtt'] as string[]).join('.')}>`;
+  return JSON.stringify(value);
+}
+
+function list<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** Statements of every managed policy attached to the role named `roleName`, resources flattened. */
+function statementsOf(template: Template, roleName: string): Statement[] {
+  const roles = Object.keys(template.findResources('AWS::IAM::Role', { Properties: { RoleName: roleName } }));
+  expect(roles).toHaveLength(1);
+  const policies = template.findResources('AWS::IAM::ManagedPolicy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roles[0] }]) },
+  });
+  return Object.values(policies).flatMap((p) =>
+    (
+      p as { Properties: { PolicyDocument: { Statement: Statement[] } } }
+    ).Properties.PolicyDocument.Statement.map((s) => ({ ...s, Resource: list(s.Resource).map(flat) })),
+  );
+}
+
+function bySid(statements: Statement[], sid: string): Statement {
+  const s = statements.find((x) => x.Sid === sid);
+  expect(s, `statement ${sid}`).toBeDefined();
+  return s as Statement;
+}
+
+const actions = (s: Statement) => list(s.Action);
+const resources = (s: Statement) => s.Resource as string[];
+
+describe('ServiceAccessStack', () => {
+  // dev: artifact bucket with S3-managed keys, two services (billing with immutable ids);
+  // prod: KMS-encrypted bucket.
+  const devConfig = configFor('dev', {
+    services: [
+      { name: 'orders', repository: 'acme/orders-service', basePath: 'orders' },
+      {
+        name: 'billing',
+        repository: 'acme/billing',
+        repositoryOwnerId: 77,
+        repositoryId: 9001,
+        basePath: 'billing',
+      },
+    ],
+  });
+  const prodConfig = configFor('prod');
+  const dev = { project: devConfig.project, env: 'dev' as const };
+  const prod = { project: prodConfig.project, env: 'prod' as const };
+  let stacks: Record<string, { stack: ServiceAccessStack; template: Template; json: object }>;
+
+  beforeAll(() => {
+    // WHEN synthesized with the compliance packs on (any unacknowledged finding throws here)
+    stacks = {};
+    for (const { stack, json } of synthAccess([devConfig, prodConfig], true)) {
+      stacks[`${stack.config.environment}/${stack.service.name}`] = {
+        stack,
+        json,
+        template: Template.fromJSON(json),
+      };
+    }
+  });
+
+  const template = (key: string) => stacks[key].template;
+
+  it('gives each service its own small stack named {project}-{env}-access-{service}', () => {
+    expect(Object.values(stacks).map((s) => s.stack.stackName)).toEqual([
+      'shared-lambda-infra-dev-access-orders',
+      'shared-lambda-infra-dev-access-billing',
+      'shared-lambda-infra-prod-access-orders',
+    ]);
+  });
+
+  describe('deploy role', () => {
+    it('trusts only the service repository jobs of the same GitHub environment, pinning aud and the exact sub', () => {
+      template('dev/orders').hasResourceProperties('AWS::IAM::Role', {
+        RoleName: serviceDeployRoleName(dev, 'orders'),
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Action: 'sts:AssumeRoleWithWebIdentity',
+              Effect: 'Allow',
+              Principal: {
+                Federated: {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':iam::',
+                      { Ref: 'AWS::AccountId' },
+                      `:oidc-provider/${OIDC}`,
+                    ],
+                  ],
+                },
+              },
+              Condition: {
+                StringEquals: {
+                  [`${OIDC}:aud`]: 'sts.amazonaws.com',
+                  [`${OIDC}:sub`]: 'repo:acme/orders-service:environment:dev',
+                },
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it('also trusts the immutable subject when repositoryOwnerId and repositoryId are configured', () => {
+      template('dev/billing').hasResourceProperties('AWS::IAM::Role', {
+        RoleName: serviceDeployRoleName(dev, 'billing'),
+        AssumeRolePolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Condition: {
+                StringEquals: {
+                  [`${OIDC}:aud`]: 'sts.amazonaws.com',
+                  [`${OIDC}:sub`]: [
+                    'repo:acme/billing:environment:dev',
+                    'repo:acme@77/billing@9001:environment:dev',
+                  ],
+                },
+              },
+            }),
+          ],
+        },
+      });
+    });
+
+    it('changes only its own stacks, and only by handing CloudFormation its execution role', () => {
+      const statements = statementsOf(template('dev/orders'), serviceDeployRoleName(dev, 'orders'));
+      const stackArn = `arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/${serviceStackName(dev, 'orders', 'x').slice(0, -1)}*/*`;
+      const cfn = statements.filter((s) => actions(s).some((a) => a.startsWith('cloudformation:')));
+      expect(cfn.flatMap(resources).every((r) => r === stackArn)).toBe(true);
+      const change = bySid(statements, 'ChangeServiceStacksAsExecutionRole');
+      expect(actions(change).sort()).toEqual([
+        'cloudformation:CreateChangeSet',
+        'cloudformation:CreateStack',
+        'cloudformation:DeleteStack',
+        'cloudformation:UpdateStack',
+      ]);
+      const execId = Object.keys(
+        template('dev/orders').findResources('AWS::IAM::Role', {
+          Properties: { RoleName: serviceExecutionRoleName(dev, 'orders') },
+        }),
+      )[0];
+      expect(change.Condition).toEqual({
+        StringEquals: { 'cloudformation:RoleArn': { 'Fn::GetAtt': [execId, 'Arn'] } },
+      });
+      // Every other CloudFormation action neither creates nor updates a stack by itself.
+      const unconditioned = cfn.filter((s) => s !== change).flatMap(actions);
+      expect(unconditioned.filter((a) => /Create|Update|DeleteStack$/.test(a))).toEqual([]);
+    });
+
+    it('passes only its own execution role, and only to CloudFormation', () => {
+      const statements = statementsOf(template('dev/orders'), serviceDeployRoleName(dev, 'orders'));
+      const pass = statements.filter((s) => actions(s).includes('iam:PassRole'));
+      expect(pass).toHaveLength(1);
+      expect(resources(pass[0])).toEqual([expect.stringMatching(/^<ExecutionRole[0-9A-F]+\.Arn>$/)]);
+      expect(pass[0].Condition).toEqual({
+        StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' },
+      });
+    });
+
+    it('writes only its own prefix of the artifact bucket', () => {
+      const statements = statementsOf(template('dev/orders'), serviceDeployRoleName(dev, 'orders'));
+      const s3 = statements.filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+      const writes = s3.filter((s) => actions(s).some((a) => /Put|Delete|Abort/.test(a)));
+      expect(writes.flatMap(resources)).toEqual([
+        `arn:<AWS::Partition>:s3:::${artifactBucketName(dev, '<AWS::AccountId>', '<AWS::Region>')}/orders/*`,
+      ]);
+      const listing = bySid(statements, 'ListServiceArtifacts');
+      expect(listing.Condition).toEqual({ StringLike: { 's3:prefix': ['orders/*'] } });
+    });
+
+    it('uses the artifact key only through S3 when the bucket is KMS-encrypted', () => {
+      const statements = statementsOf(template('prod/orders'), serviceDeployRoleName(prod, 'orders'));
+      const kms = bySid(statements, 'EncryptArtifactsThroughS3');
+      expect(actions(kms).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      expect(kms.Condition).toEqual({
+        StringEquals: {
+          'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+        },
+      });
+      expect(resources(kms)).toEqual([
+        expect.stringMatching(/^<SsmParameterValue.*artifactkeyarn.*Parameter>$/),
+      ]);
+      template('prod/orders').templateMatches({
+        Parameters: Match.objectLike({
+          [resources(kms)[0].slice(1, -1)]: {
+            Type: 'AWS::SSM::Parameter::Value<String>',
+            Default: Parameters.artifactKeyArn.path(prod),
+          },
+        }),
+      });
+    });
+
+    it('has no KMS permission when the bucket uses S3-managed keys', () => {
+      const all = [
+        ...statementsOf(template('dev/orders'), serviceDeployRoleName(dev, 'orders')),
+        ...statementsOf(template('dev/orders'), serviceExecutionRoleName(dev, 'orders')),
+      ];
+      expect(all.flatMap(actions).filter((a) => a.startsWith('kms:'))).toEqual([]);
+    });
+
+    it('reads the contract parameters of its environment only', () => {
+      const statements = statementsOf(template('dev/orders'), serviceDeployRoleName(dev, 'orders'));
+      const ssm = bySid(statements, 'ReadContractParameters');
+      expect(actions(ssm).sort()).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
+      expect(resources(ssm)).toEqual([
+        'arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/shared-lambda-infra/dev/*',
+      ]);
+    });
+  });
+
+  describe('execution role', () => {
+    const exec = (key: string, scope: typeof dev | typeof prod, service: string) =>
+      statementsOf(template(key), serviceExecutionRoleName(scope, service));
+
+    it('is trusted by CloudFormation only', () => {
+      template('dev/orders').hasResourceProperties('AWS::IAM::Role', {
+        RoleName: serviceExecutionRoleName(dev, 'orders'),
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Action: 'sts:AssumeRole',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudformation.amazonaws.com' },
+            },
+          ],
+        },
+      });
+    });
+
+    it('creates only functions and log groups named with the service prefix', () => {
+      const statements = exec('dev/orders', dev, 'orders');
+      expect(resources(bySid(statements, 'ManageServiceFunctions'))).toEqual([
+        `arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${serviceFunctionNamePattern(dev, 'orders')}`,
+      ]);
+      expect(resources(bySid(statements, 'ManageServiceLogGroups'))).toEqual([
+        `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/lambda/${serviceFunctionNamePattern(dev, 'orders')}`,
+      ]);
+      expect(bySid(statements, 'ManageServiceEventSourceMappings').Condition).toEqual({
+        ArnLike: {
+          'lambda:FunctionArn': {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':lambda:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                `:function:${serviceFunctionNamePattern(dev, 'orders')}`,
+              ],
+            ],
+          },
+        },
+      });
+    });
+
+    it('may create, change or attach policies to a role only when it carries the platform permissions boundary', () => {
+      const statements = exec('dev/orders', dev, 'orders');
+      const boundary =
+        'arn:<AWS::Partition>:iam::<AWS::AccountId>:policy/shared-lambda-infra-dev-policy-permissions-boundary';
+      const roleWriters = [
+        'iam:CreateRole',
+        'iam:PutRolePolicy',
+        'iam:AttachRolePolicy',
+        'iam:PutRolePermissionsBoundary',
+      ];
+      const allows = statements.filter(
+        (s) => s.Effect === 'Allow' && actions(s).some((a) => roleWriters.includes(a)),
+      );
+      expect(allows).toHaveLength(1);
+      const condition = allows[0].Condition as { StringEquals: Record<string, unknown> };
+      expect(flat(condition.StringEquals['iam:PermissionsBoundary'])).toBe(boundary);
+      expect(resources(allows[0])).toEqual([
+        `arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${serviceRoleNamePattern(dev, 'orders')}`,
+      ]);
+      const deny = bySid(statements, 'DenyRolesWithoutBoundary');
+      expect(deny.Effect).toBe('Deny');
+      expect(actions(deny).sort()).toEqual([...roleWriters].sort());
+      const denyCondition = deny.Condition as { StringNotEquals: Record<string, unknown> };
+      expect(flat(denyCondition.StringNotEquals['iam:PermissionsBoundary'])).toBe(boundary);
+    });
+
+    it('can never remove a permissions boundary', () => {
+      const statements = exec('dev/orders', dev, 'orders');
+      const deny = bySid(statements, 'DenyBoundaryRemoval');
+      expect(deny).toMatchObject({ Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary' });
+      expect(resources(deny)).toEqual(['arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*']);
+      const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap(actions);
+      expect(allowed).not.toContain('iam:DeleteRolePermissionsBoundary');
+    });
+
+    it('passes only its own roles and the shared execution role, and only to Lambda', () => {
+      const pass = bySid(exec('dev/orders', dev, 'orders'), 'PassServiceRolesToLambda');
+      expect(resources(pass).sort()).toEqual([
+        'arn:<AWS::Partition>:iam::<AWS::AccountId>:role/shared-lambda-infra-dev-role-lambda-execution',
+        `arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${serviceRoleNamePattern(dev, 'orders')}`,
+      ]);
+      expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } });
+    });
+
+    it('changes only resources and methods of the shared API, whose id it reads from the restApiId parameter', () => {
+      const statements = exec('dev/orders', dev, 'orders');
+      const methods = bySid(statements, 'ManageMethodsOnSharedApi');
+      const [resource] = resources(methods);
+      const param = /restapis\/<(\w+)>\/resources\/\*$/.exec(resource)?.[1];
+      expect(param).toBeDefined();
+      template('dev/orders').templateMatches({
+        Parameters: Match.objectLike({
+          [param as string]: {
+            Type: 'AWS::SSM::Parameter::Value<String>',
+            Default: Parameters.restApiId.path(dev),
+          },
+        }),
+      });
+      const apiActions = statements.filter((s) => actions(s).some((a) => a.startsWith('apigateway:')));
+      expect(apiActions.flatMap(resources).every((r) => r.includes(`/restapis/<${param}>`))).toBe(true);
+      const writes = apiActions.filter((s) => actions(s).some((a) => a !== 'apigateway:GET'));
+      expect(writes.flatMap(resources)).toEqual([resource]);
+    });
+
+    it('invokes only the stage-redeploy provider named by the redeployServiceToken parameter', () => {
+      const invoke = bySid(exec('dev/orders', dev, 'orders'), 'InvokeStageRedeploy');
+      expect(actions(invoke)).toEqual(['lambda:InvokeFunction']);
+      const param = resources(invoke)[0].slice(1, -1);
+      template('dev/orders').templateMatches({
+        Parameters: Match.objectLike({
+          [param]: {
+            Type: 'AWS::SSM::Parameter::Value<String>',
+            Default: Parameters.redeployServiceToken.path(dev),
+          },
+        }),
+      });
+    });
+
+    it('creates only tables, queues, topics and alarms named with the service prefix', () => {
+      const statements = exec('dev/orders', dev, 'orders');
+      const arn = (service: string, rest: string) =>
+        `arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${rest}`;
+      expect(resources(bySid(statements, 'ManageServiceTables'))).toEqual([
+        arn('dynamodb', `table/${serviceTableNamePattern(dev, 'orders')}`),
+      ]);
+      expect(resources(bySid(statements, 'ManageServiceQueues'))).toEqual([
+        arn('sqs', serviceQueueNamePattern(dev, 'orders')),
+      ]);
+      expect(resources(bySid(statements, 'ManageServiceTopics'))).toEqual([
+        arn('sns', serviceTopicNamePattern(dev, 'orders')),
+      ]);
+      expect(resources(bySid(statements, 'ManageServiceAlarms'))).toEqual([
+        arn('cloudwatch', `alarm:${serviceAlarmNamePattern(dev, 'orders')}`),
+      ]);
+    });
+
+    it('reads only its own artifacts, through S3 when they are KMS-encrypted', () => {
+      const statements = exec('prod/orders', prod, 'orders');
+      const read = bySid(statements, 'ReadServiceArtifacts');
+      expect(actions(read).sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+      expect(resources(read)).toEqual([
+        `arn:<AWS::Partition>:s3:::${artifactBucketName(prod, '<AWS::AccountId>', '<AWS::Region>')}/orders/*`,
+      ]);
+      expect(bySid(statements, 'DecryptArtifactsThroughS3')).toMatchObject({
+        Action: 'kms:Decrypt',
+        Condition: { StringEquals: { 'kms:ViaService': expect.anything() } },
+      });
+    });
+  });
+
+  describe('confinement', () => {
+    it("never names another service's resources", () => {
+      // GIVEN two services in one environment THEN neither stack mentions the other
+      expect(JSON.stringify(stacks['dev/orders'].json)).not.toMatch(/billing/);
+      expect(JSON.stringify(stacks['dev/billing'].json)).not.toMatch(/orders/);
+    });
+
+    it('allows no wildcard action, and every allowed wildcard resource is acknowledged with a reason', () => {
+      for (const { stack, template: t } of Object.values(stacks)) {
+        const policies = Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as Array<{
+          Properties: { PolicyDocument: { Statement: Statement[] } };
+        }>;
+        const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+        const allowed = statements.filter((s) => s.Effect === 'Allow');
+        expect(allowed.flatMap((s) => list(s.Action)).filter((a) => a.includes('*'))).toEqual([]);
+        const wildcards = new Set(
+          allowed
+            .flatMap((s) => list(s.Resource).map(flat))
+            .filter((r) => r.includes('*'))
+            .map((r) => `AwsSolutions-IAM5[Resource::${r}]`),
+        );
+        const acknowledged = new Map<string, string>();
+        for (const child of stack.node.children) {
+          const findings = (child as Partial<AccessPolicy>).acknowledgedFindings;
+          for (const [id, reason] of findings ?? []) acknowledged.set(id, reason);
+        }
+        expect(new Set(acknowledged.keys())).toEqual(wildcards);
+        for (const reason of acknowledged.values()) expect(reason.length).toBeGreaterThan(40);
+      }
+    });
+
+    it('keeps every managed policy within the 6,144-character IAM limit', () => {
+      for (const { template: t } of Object.values(stacks)) {
+        for (const p of Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as Array<{
+          Properties: { PolicyDocument: unknown };
+        }>) {
+          // Unresolved Fn::Join objects are longer than the ARNs they become, so this over-counts.
+          expect(JSON.stringify(p.Properties.PolicyDocument).length).toBeLessThan(6144);
+        }
+      }
+    });
+  });
+
+  it('publishes the deploy and execution role ARNs as per-service contract parameters', () => {
+    const t = template('dev/billing');
+    const role = (name: string) =>
+      Object.keys(t.findResources('AWS::IAM::Role', { Properties: { RoleName: name } }))[0];
+    t.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: Parameters.serviceDeployRoleArn.path(dev, 'billing'),
+      Value: { 'Fn::GetAtt': [role(serviceDeployRoleName(dev, 'billing')), 'Arn'] },
+    });
+    t.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: Parameters.serviceExecutionRoleArn.path(dev, 'billing'),
+      Value: { 'Fn::GetAtt': [role(serviceExecutionRoleName(dev, 'billing')), 'Arn'] },
+    });
+  });
+
+  describe('config', () => {
+    const parse = (services: unknown[]) =>
+      parsePlatformConfig(merge(rawConfig('dev'), { services }), 'config/dev.yaml');
+    const entry = { name: 'orders', repository: 'acme/orders-service', basePath: 'orders' };
+
+    it('rejects a service repository with a wildcard before synthesis', () => {
+      expect(() => parse([{ ...entry, repository: 'acme/*' }])).toThrow(
+        /services\[0\]\.repository: .*wildcard/,
+      );
+    });
+
+    it('rejects a service repository that is not owner/name', () => {
+      expect(() => parse([{ ...entry, repository: 'https://github.com/acme/orders-service' }])).toThrow(
+        /services\[0\]\.repository: must be a GitHub repository as owner\/name/,
+      );
+    });
+
+    it('rejects a repository id without the owner id', () => {
+      expect(() => parse([{ ...entry, repositoryId: 9001 }])).toThrow(
+        /services\[0\]\.repositoryOwnerId: is required when repositoryId is set/,
+      );
+    });
+
+    it("rejects a service name that starts with another service's name, whose patterns would cover it", () => {
+      expect(() => parse([entry, { ...entry, name: 'orders-v2', basePath: 'orders-v2' }])).toThrow(
+        /services\[1\]\.name: "orders-v2" starts with "orders-"/,
+      );
+    });
+
+    it('fails to build an access stack when the config has no github section', () => {
+      const config = parsePlatformConfig(merge(rawConfig('dev'), { github: undefined }), 'config/dev.yaml');
+      expect(() => new ServiceAccessStack(new App(), { config, service: config.services[0] })).toThrow(
+        /ServiceAccessStack for service "orders" needs the github section/,
+      );
+    });
+  });
+});
+
+describe('ServiceAccessStack at scale', () => {
+  // 300 generated services; then one added at the end and one removed from the middle.
+  const generated = (i: number) => ({
+    name: `svc${String(i).padStart(3, '0')}`,
+    repository: `acme/svc-${i}`,
+    basePath: `svc${i}`,
+  });
+  const baseline = Array.from({ length: 300 }, (_, i) => generated(i));
+  const changed = [...baseline.slice(0, 150), ...baseline.slice(151), generated(300)];
+  let before: Map<string, string>;
+  let after: Map<string, string>;
+
+  const synthTemplates = (services: unknown[]) => {
+    const config = configFor('dev', { services });
+    return new Map(
+      synthAccess([config], false).map(({ stack, json }) => [stack.stackName, JSON.stringify(json)]),
+    );
+  };
+
+  beforeAll(() => {
+    before = synthTemplates(baseline);
+    after = synthTemplates(changed);
+  }, 900_000);
+
+  it('keeps each access stack far below the CloudFormation limits of 500 resources and 1 MB', () => {
+    expect(before.size).toBe(300);
+    for (const json of before.values()) {
+      const template = JSON.parse(json) as { Resources: object };
+      expect(Object.keys(template.Resources).length).toBeLessThan(50);
+      expect(Buffer.byteLength(json)).toBeLessThan(51_200); // small enough to deploy without an S3 upload
+    }
+  });
+
+  it("leaves every other service's access stack byte-identical when one is added and another removed", () => {
+    expect(after.has('shared-lambda-infra-dev-access-svc150')).toBe(false);
+    expect(after.has('shared-lambda-infra-dev-access-svc300')).toBe(true);
+    let compared = 0;
+    for (const [name, json] of before) {
+      if (name.endsWith('-svc150')) continue;
+      expect(after.get(name), name).toBe(json);
+      compared++;
+    }
+    expect(compared).toBe(299);
+  });
+});

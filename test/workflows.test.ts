@@ -1,0 +1,313 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  DEFAULT_PROJECT,
+  ENVIRONMENTS,
+  type EnvironmentName,
+  platformDeployRoleName,
+  platformReadOnlyRoleName,
+  serviceDeployRoleName,
+  serviceExecutionRoleName,
+} from '@shared-lambda-infra/contract';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const ROOT = path.resolve(__dirname, '..');
+const VALIDATOR = path.join(ROOT, 'node_modules', '.bin', 'action-validator');
+const ACCOUNT = '123456789012';
+
+interface Step {
+  readonly uses?: string;
+  readonly run?: string;
+  readonly with?: Record<string, string>;
+  readonly env?: Record<string, string>;
+}
+interface Job {
+  readonly uses?: string;
+  readonly needs?: string | string[];
+  readonly if?: string;
+  readonly environment?: string | { name: string };
+  readonly concurrency?: { group: string; 'cancel-in-progress'?: boolean | string };
+  readonly permissions?: Record<string, string>;
+  readonly strategy?: { matrix?: { include?: Array<Record<string, string>> } };
+  readonly with?: Record<string, string>;
+  readonly steps?: Step[];
+}
+interface Workflow {
+  readonly on: Record<string, unknown>;
+  readonly permissions?: Record<string, string>;
+  readonly jobs: Record<string, Job>;
+}
+
+function workflowFiles(): string[] {
+  const inDir = (dir: string) =>
+    readdirSync(path.join(ROOT, dir))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => path.join(dir, f));
+  const examples = readdirSync(path.join(ROOT, 'examples')).flatMap((e) => {
+    try {
+      return inDir(path.join('examples', e, '.github', 'workflows'));
+    } catch {
+      return []; // an example without workflows
+    }
+  });
+  return [...inDir(path.join('.github', 'workflows')), ...examples];
+}
+
+const FILES = workflowFiles();
+const load = (file: string) => parse(readFileSync(path.join(ROOT, file), 'utf8')) as Workflow;
+const text = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const jobsOf = (file: string) => Object.entries(load(file).jobs);
+const stepsOf = (job: Job) => job.steps ?? [];
+const assumesRole = (job: Job) =>
+  stepsOf(job).some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+const deploys = (job: Job) => stepsOf(job).some((s) => /\bcdk deploy\b/.test(s.run ?? ''));
+/** A job calling this repository's reusable workflow, which assumes a role in its deploy job. */
+const callsServiceWorkflow = (job: Job) => /\/\.github\/workflows\/lambda-service\.yml@/.test(job.uses ?? '');
+
+function runValidator(file: string) {
+  return spawnSync(VALIDATOR, [file], { cwd: ROOT, encoding: 'utf8' });
+}
+
+/** `role-to-assume` (and other ARNs) with every expression replaced by the value it would have. */
+function substitute(value: string, values: Record<string, string>): string {
+  return value.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_m, expr: string) => {
+    if (expr === "vars.AWS_PARTITION || 'aws'") return 'aws';
+    if (/vars(\.AWS_ACCOUNT_ID|\[matrix\.accountVariable\] \|\| vars\.AWS_ACCOUNT_ID)$/.test(expr))
+      return ACCOUNT;
+    if (expr in values) return values[expr];
+    throw new Error(`no value for expression \${{ ${expr} }} in ${value}`);
+  });
+}
+
+/** A GitHub Actions expression as a workflow writes it. */
+const ghExpression = (expr: string) => `$\{{ ${expr} }}`;
+
+const roleArn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+
+describe('workflow files', () => {
+  it('finds the platform workflows and the example service workflow', () => {
+    expect(FILES).toEqual(
+      expect.arrayContaining([
+        '.github/workflows/platform-ci.yml',
+        '.github/workflows/platform-deploy.yml',
+        '.github/workflows/lambda-service.yml',
+        'examples/orders-service/.github/workflows/deploy.yml',
+      ]),
+    );
+  });
+
+  it.each(FILES)('%s passes action-validator', (file) => {
+    const result = runValidator(file);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('action-validator fails on an invalid workflow, so the check above can fail', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'workflow-'));
+    const file = path.join(dir, 'bad.yml');
+    writeFileSync(file, 'on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    stepz: []\n');
+    const result = runValidator(file);
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain("Additional property 'stepz' is not allowed");
+  });
+});
+
+describe('workflow security', () => {
+  it.each(FILES)('%s grants only contents: read at the top level', (file) => {
+    expect(load(file).permissions).toEqual({ contents: 'read' });
+  });
+
+  it.each(FILES)('%s grants id-token: write only to jobs that assume an AWS role', (file) => {
+    for (const [name, job] of jobsOf(file)) {
+      const wantsToken = job.permissions?.['id-token'] === 'write';
+      expect(wantsToken, `${file} job ${name}`).toBe(assumesRole(job) || callsServiceWorkflow(job));
+    }
+  });
+
+  it.each(FILES)(
+    '%s grants pull-requests: write only to the job that comments on the pull request',
+    (file) => {
+      for (const [name, job] of jobsOf(file)) {
+        const comments = stepsOf(job).some((s) => s.uses?.startsWith('actions/github-script@'));
+        expect(job.permissions?.['pull-requests'] === 'write', `${file} job ${name}`).toBe(comments);
+      }
+    },
+  );
+
+  it.each(FILES)(
+    '%s pins every third-party action to a full commit SHA with its release in a comment',
+    (file) => {
+      const lines = text(file).split('\n');
+      const usesLines = lines.filter((l) => /^\s*(-\s+)?uses:/.test(l));
+      expect(usesLines.length).toBeGreaterThan(0);
+      for (const line of usesLines) {
+        const ref = /uses:\s*(\S+)/.exec(line)?.[1] ?? '';
+        if (ref.startsWith('./')) continue; // this repository's own code, same commit
+        expect(ref, `${file}: ${line.trim()}`).not.toMatch(/^docker:\/\//);
+        if (/\/\.github\/workflows\/lambda-service\.yml@/.test(ref)) {
+          // The platform's own reusable workflow: a release tag or a commit SHA (see deploy.yml).
+          expect(ref, `${file}: ${line.trim()}`).toMatch(/@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+          continue;
+        }
+        expect(line, `${file}: ${line.trim()}`).toMatch(
+          /uses:\s*[\w.-]+\/[\w./-]+@[0-9a-f]{40}\s+#\s*v\d+\.\d+\.\d+\s*$/,
+        );
+      }
+    },
+  );
+
+  it.each(FILES)('%s never expands inputs or event data inside a shell script', (file) => {
+    // `${{ }}` in `run:` is pasted into the script before it runs: a crafted branch name or
+    // input would become code. Values reach scripts through env instead.
+    for (const [name, job] of jobsOf(file)) {
+      for (const step of stepsOf(job)) {
+        expect(step.run ?? '', `${file} job ${name}`).not.toMatch(
+          /\$\{\{\s*(inputs|github\.event|github\.head_ref)/,
+        );
+      }
+    }
+  });
+
+  it.each(FILES)(
+    '%s runs every deployment in a GitHub environment, one at a time and never cancelled',
+    (file) => {
+      for (const [name, job] of jobsOf(file)) {
+        if (!deploys(job)) continue;
+        expect(job.environment, `${file} job ${name}`).toBeDefined();
+        expect(job.concurrency?.group, `${file} job ${name}`).toBeTruthy();
+        expect(job.concurrency?.['cancel-in-progress'], `${file} job ${name}`).toBe(false);
+      }
+    },
+  );
+});
+
+describe('platform-ci.yml', () => {
+  const file = '.github/workflows/platform-ci.yml';
+  const workflow = load(file);
+
+  it('runs on pull requests: install, lint, type-check, test and synth of every environment', () => {
+    expect(Object.keys(workflow.on)).toEqual(['pull_request']);
+    const runs = stepsOf(workflow.jobs.checks).map((s) => s.run ?? '');
+    expect(runs).toEqual(
+      expect.arrayContaining(['npm ci', 'npm run lint', 'npm run typecheck', 'npm run test:unit']),
+    );
+    const synth = runs.find((r) => r.includes('npm run synth')) ?? '';
+    expect(synth).toContain('for env in dev staging prod');
+  });
+
+  it('diffs every environment with that environment read-only role, outside any GitHub environment', () => {
+    const diff = workflow.jobs.diff;
+    expect(diff.environment).toBeUndefined(); // an environment would change the OIDC subject
+    const envs = (diff.strategy?.matrix?.include ?? []).map((m) => m.environment);
+    expect(envs).toEqual([...ENVIRONMENTS]);
+    const role = stepsOf(diff).find(assumesRoleStep)?.with?.['role-to-assume'] ?? '';
+    for (const env of ENVIRONMENTS) {
+      expect(substitute(role, { 'matrix.environment': env })).toBe(
+        roleArn(platformReadOnlyRoleName({ project: DEFAULT_PROJECT, env })),
+      );
+    }
+    expect(stepsOf(diff).some((s) => /cdk diff --all --no-change-set/.test(s.run ?? ''))).toBe(true);
+  });
+
+  it('posts the diff on the pull request', () => {
+    const post = stepsOf(workflow.jobs.diff).find((s) => s.uses?.startsWith('actions/github-script@'));
+    expect(post?.with?.script).toMatch(/issues\.(createComment|updateComment)/);
+  });
+});
+
+function assumesRoleStep(step: Step): boolean {
+  return step.uses?.startsWith('aws-actions/configure-aws-credentials@') ?? false;
+}
+
+describe('platform-deploy.yml', () => {
+  const file = '.github/workflows/platform-deploy.yml';
+  const workflow = load(file);
+  const deployJobs = Object.entries(workflow.jobs).filter(([, j]) => deploys(j));
+
+  it('deploys on push to main, dev then staging then prod', () => {
+    expect(workflow.on.push).toEqual({ branches: ['main'] });
+    expect(deployJobs.map(([, j]) => j.environment)).toEqual([...ENVIRONMENTS]);
+    const byEnv = Object.fromEntries(deployJobs.map(([name, j]) => [j.environment as string, name]));
+    expect(list(workflow.jobs[byEnv.staging].needs)).toContain(byEnv.dev);
+    expect(list(workflow.jobs[byEnv.prod].needs)).toContain(byEnv.staging);
+  });
+
+  it.each(ENVIRONMENTS)('deploys %s with the platform deploy role of that environment', (env) => {
+    const [, job] = deployJobs.find(([, j]) => j.environment === env) ?? [];
+    const role = stepsOf(job as Job).find(assumesRoleStep)?.with?.['role-to-assume'] ?? '';
+    expect(substitute(role, {})).toBe(roleArn(platformDeployRoleName({ project: DEFAULT_PROJECT, env })));
+    expect(
+      stepsOf(job as Job).some((s) =>
+        s.run?.includes(`cdk deploy --all --require-approval never -c env=${env}`),
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('lambda-service.yml', () => {
+  const file = '.github/workflows/lambda-service.yml';
+  const workflow = load(file);
+  const call = workflow.on.workflow_call as {
+    inputs: Record<string, { type: string; required?: boolean; default?: string }>;
+    secrets?: unknown;
+  };
+
+  it('is a reusable workflow with inputs service, environment, working-directory, project and node-version, and no secrets', () => {
+    expect(Object.keys(workflow.on)).toEqual(['workflow_call']);
+    expect(Object.keys(call.inputs).sort()).toEqual([
+      'environment',
+      'node-version',
+      'project',
+      'service',
+      'working-directory',
+    ]);
+    expect(call.inputs.service.required).toBe(true);
+    expect(call.inputs.environment.required).toBe(true);
+    expect(call.inputs.project.default).toBe(DEFAULT_PROJECT);
+    expect(call.secrets).toBeUndefined();
+  });
+
+  it('tests and synthesizes before it deploys', () => {
+    expect(Object.keys(workflow.jobs)).toEqual(['test', 'synth', 'deploy']);
+    expect(list(workflow.jobs.deploy.needs).sort()).toEqual(['synth', 'test']);
+    expect(workflow.jobs.deploy.environment).toBe(ghExpression('inputs.environment'));
+  });
+
+  it.each(ENVIRONMENTS)(
+    'deploys to %s with the service deploy role, handing CloudFormation the service execution role',
+    (env) => {
+      const values = {
+        'inputs.project': DEFAULT_PROJECT,
+        'inputs.environment': env,
+        'inputs.service': 'orders',
+      };
+      const scope = { project: DEFAULT_PROJECT, env: env as EnvironmentName };
+      const steps = stepsOf(workflow.jobs.deploy);
+      const role = steps.find(assumesRoleStep)?.with?.['role-to-assume'] ?? '';
+      expect(substitute(role, values)).toBe(roleArn(serviceDeployRoleName(scope, 'orders')));
+      const deploy = steps.find((s) => /\bcdk deploy\b/.test(s.run ?? ''));
+      expect(deploy?.run).toContain('--role-arn "$EXECUTION_ROLE_ARN"');
+      expect(substitute(deploy?.env?.EXECUTION_ROLE_ARN ?? '', values)).toBe(
+        roleArn(serviceExecutionRoleName(scope, 'orders')),
+      );
+    },
+  );
+});
+
+describe('examples/orders-service deploy.yml', () => {
+  const file = 'examples/orders-service/.github/workflows/deploy.yml';
+  const workflow = load(file);
+
+  it('calls the reusable workflow for dev on push to main, then staging, then prod', () => {
+    expect(workflow.on.push).toEqual({ branches: ['main'] });
+    const jobs = Object.entries(workflow.jobs);
+    expect(jobs.every(([, j]) => callsServiceWorkflow(j) && j.with?.service === 'orders')).toBe(true);
+    expect(jobs.map(([, j]) => j.with?.environment)).toEqual([...ENVIRONMENTS]);
+    expect(list(workflow.jobs.staging.needs)).toEqual(['dev']);
+    expect(list(workflow.jobs.prod.needs)).toEqual(['staging']);
+  });
+});
