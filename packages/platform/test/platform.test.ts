@@ -1,6 +1,6 @@
 import { ENVIRONMENTS } from '@shared-lambda-infra/contract';
-import { describe, expect, it } from 'vitest';
-import { synthPlatform } from './helpers/synth';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type SynthResult, synthPlatform } from './helpers/synth';
 
 describe('platform app', () => {
   it.each(ENVIRONMENTS)('synthesizes every stack of %s with no unacknowledged compliance finding', (env) => {
@@ -8,9 +8,66 @@ describe('platform app', () => {
     // the other test files leave it off.
     const { assembly, config } = synthPlatform({ env, builtinValidation: env === 'dev' });
     const names = assembly.stacks.map((s) => s.stackName);
-    for (const component of ['network', 'storage', 'iam', 'observability', 'api', 'github', 'access-orders']) {
+    for (const component of [
+      'network',
+      'storage',
+      'iam',
+      'observability',
+      'api',
+      'github',
+      'access-orders',
+    ]) {
       expect(names).toContain(`${config.project}-${env}-${component}`);
     }
     expect(names).toHaveLength(7);
+  });
+});
+
+describe('top-level config keys', () => {
+  let result: SynthResult;
+  beforeAll(() => {
+    // GIVEN another project name, an owner and a fixed account and region
+    result = synthPlatform({
+      env: 'dev',
+      overrides: { project: 'acme-lambda', owner: 'team-x', account: '123456789012', region: 'eu-west-1' },
+    });
+  });
+
+  it('names every stack and contract parameter after `project`', () => {
+    for (const stack of result.assembly.stacks) expect(stack.stackName).toMatch(/^acme-lambda-dev-/);
+    const params = result.template(result.stacks.network).findResources('AWS::SSM::Parameter');
+    const names = Object.values(params).map((p) => p.Properties.Name as string);
+    expect(names.length).toBeGreaterThan(5);
+    for (const name of names) expect(name).toMatch(/^\/acme-lambda\/dev\//);
+  });
+
+  it('deploys to `account` and `region` when they are given, and environment-agnostic when not', () => {
+    for (const stack of result.assembly.stacks)
+      expect(stack.environment.name).toBe('aws://123456789012/eu-west-1');
+    const agnostic = synthPlatform({ env: 'dev' });
+    for (const stack of agnostic.assembly.stacks) {
+      expect(stack.environment.name).toBe('aws://unknown-account/unknown-region');
+    }
+  });
+
+  it('tags every taggable resource with project, environment, owner and its component', () => {
+    const vpc = Object.values(result.template(result.stacks.network).findResources('AWS::EC2::VPC'))[0];
+    expect(vpc.Properties.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'Project', Value: 'acme-lambda' },
+        { Key: 'Environment', Value: 'dev' },
+        { Key: 'Owner', Value: 'team-x' },
+        { Key: 'Component', Value: 'network' },
+      ]),
+    );
+    const topic = Object.values(
+      result.template(result.stacks.observability).findResources('AWS::SNS::Topic'),
+    )[0];
+    expect(topic.Properties.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'Owner', Value: 'team-x' },
+        { Key: 'Component', Value: 'observability' },
+      ]),
+    );
   });
 });
