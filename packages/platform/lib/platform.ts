@@ -57,9 +57,9 @@ export function buildPlatform(app: App, config: PlatformConfig): PlatformStacks 
       // No template references between them (names are conventional), but at deploy time an access stack
       // reads the API id, the redeploy token and the artifact key from these stacks' parameters, and trusts
       // the OIDC provider of the github stack: deploy order only, templates unchanged.
-      access.addDependency(api);
-      access.addDependency(storage);
-      if (github) access.addDependency(github);
+      access.addStackDependency(api, 'reads the API id and redeploy token parameters at deploy time');
+      access.addStackDependency(storage, 'reads the artifact key parameter at deploy time');
+      if (github) access.addStackDependency(github, 'trusts its OIDC provider');
       serviceAccess[service.name] = access;
     }
   }

@@ -20,6 +20,11 @@ describe('platform app', () => {
       expect(names).toContain(`${config.project}-${env}-${component}`);
     }
     expect(names).toHaveLength(7);
+    // An access stack reads parameters of these stacks at deploy time: they must be deployed first.
+    const access = assembly.getStackByName(`${config.project}-${env}-access-orders`);
+    expect(access.dependencies.map((d) => d.id)).toEqual(
+      expect.arrayContaining(['api', 'storage', 'github'].map((c) => `${config.project}-${env}-${c}`)),
+    );
   });
 });
 
