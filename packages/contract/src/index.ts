@@ -2,6 +2,7 @@ export * from './environments';
 export * from './naming';
 export * from './parameters';
 export * from './redeploy';
+export * from './routes';
 export * from './tags';
 export * from './version';
 export * from './well-known-names';

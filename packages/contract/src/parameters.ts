@@ -289,6 +289,14 @@ export const Parameters = {
       'Service token of the custom resource that redeploys the stage after a service changes its routes.',
     producer: 'api',
   }),
+  routesServiceToken: platform({
+    component: 'api',
+    attribute: 'routes-service-token',
+    type: 'String',
+    description:
+      'Service token of the `Custom::SharedApiRoutes` resource a service stack declares its route table with (shared API v2).',
+    producer: 'api',
+  }),
   // github
   oidcProviderArn: platform({
     component: 'github',
@@ -316,6 +324,13 @@ export const Parameters = {
     description:
       'Method throttling of the service as JSON {"rateLimit":n,"burstLimit":n}: its registry override, else the API default.',
     producer: 'api',
+  }),
+  serviceRegistration: perService({
+    attribute: 'registration',
+    type: 'String',
+    description:
+      'What the platform registry says about the service, as JSON (contract `ServiceRegistration`): base path, throttling, allowed authorization types, caching. The routes reconciler reads it; services cannot write it.',
+    producer: 'github',
   }),
   serviceDeployRoleArn: perService({
     attribute: 'deploy-role-arn',
