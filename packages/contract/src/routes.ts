@@ -1,4 +1,4 @@
-import { type NameScope, serviceStackName } from './naming';
+import { type NameScope, resourceName, serviceStackName } from './naming';
 
 /**
  * Shared API v2: services declare their routes, one platform reconciler applies them.
@@ -133,3 +133,18 @@ export interface ServiceRegistration {
   /** Whether routes may opt in to stage caching (false when the environment has no cache cluster). */
   readonly cachingAllowed: boolean;
 }
+
+/**
+ * Name of the platform's routes receiver function (the `routesServiceToken`): the one function a
+ * service's CloudFormation execution role may invoke, e.g. `shared-lambda-infra-dev-fn-routes-receiver`.
+ */
+export function routesReceiverFunctionName(scope: NameScope): string {
+  return resourceName('lambdaFunction', { ...scope, resourceType: 'fn', identifier: 'routes-receiver' });
+}
+
+/**
+ * Seconds CloudFormation waits for the routes resource (its `ServiceTimeout`): the reconciler answers
+ * once the routes are live, which can take several CreateDeployment slots (1 per 5 s per account)
+ * when many services deploy at once.
+ */
+export const ROUTES_SERVICE_TIMEOUT_SECONDS = 900;
