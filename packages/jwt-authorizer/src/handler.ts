@@ -4,8 +4,9 @@ import type {
   APIGatewayAuthorizerResultContext,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
-import { ALLOWED_ALGORITHMS, type IssuerConfig } from './config';
+import type { IssuerConfig } from './config';
+import { TokenRejected } from './errors';
+import { type JwtClaims, JwtVerifier } from './verify';
 
 // The shared JWT authorizer of the platform's REST API (a TOKEN authorizer).
 //
@@ -22,28 +23,20 @@ import { ALLOWED_ALGORITHMS, type IssuerConfig } from './config';
 //
 // The token itself is never logged: it is a bearer credential.
 
-const ALGORITHMS: readonly string[] = ALLOWED_ALGORITHMS;
-// Failures that say the token is bad (deny); any other error is a fault (rethrow).
-const TOKEN_ERRORS = new Set([
-  'ERR_JOSE_ALG_NOT_ALLOWED',
-  'ERR_JOSE_NOT_SUPPORTED',
-  'ERR_JWKS_NO_MATCHING_KEY',
-  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
-  'ERR_JWS_INVALID',
-  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
-  'ERR_JWT_CLAIM_VALIDATION_FAILED',
-  'ERR_JWT_EXPIRED',
-  'ERR_JWT_INVALID',
-]);
-// Clock skew tolerated on exp/nbf/iat between the issuer and Lambda.
-const CLOCK_TOLERANCE_SECONDS = 5;
-
-/** Why a token was refused; written to the log and to the Deny result's context. */
-class TokenRejected extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
+/** Defaults of {@link AuthorizerOptions}. */
+export const AUTHORIZER_DEFAULTS = {
+  /** Clock skew tolerated on `exp` and `nbf` between the issuer and Lambda. */
+  clockToleranceSeconds: 5,
+  // jose's figures, kept: an unknown kid refetches the JWKS at most every 30 s, and keys are
+  // refetched after 10 minutes so a key the issuer withdrew stops verifying.
+  /** Minimum milliseconds between two JWKS fetches caused by unknown `kid`s. */
+  jwksCooldownMs: 30_000,
+  /** Milliseconds after which an issuer's keys are fetched again. */
+  jwksMaxAgeMs: 600_000,
+  // API Gateway waits 10 s at most for the authorizer (its function timeout too).
+  /** Milliseconds a JWKS fetch may take. */
+  jwksTimeoutMs: 5_000,
+} as const;
 
 /** A TOKEN authorizer handler: one request's bearer JWT in, an Allow or Deny policy out. */
 export type AuthorizerHandler = (
@@ -58,7 +51,33 @@ export interface AuthorizerOptions {
    * Where accept/reject decisions are logged (never the token).
    * @default - a Powertools logger named by POWERTOOLS_SERVICE_NAME, else 'api-authorizer'
    */
-  readonly logger?: Pick<Logger, 'debug' | 'info'>;
+  readonly logger?: Pick<Logger, 'debug' | 'info'> & Partial<Pick<Logger, 'getLevelName'>>;
+  /**
+   * Seconds of clock skew tolerated on `exp` and `nbf`.
+   * @default 5
+   */
+  readonly clockToleranceSeconds?: number;
+  /**
+   * Minimum milliseconds between two fetches of an issuer's JWKS caused by tokens whose `kid` it
+   * lacks (rate limit of key-rotation refreshes).
+   * @default 30000
+   */
+  readonly jwksCooldownMs?: number;
+  /**
+   * Milliseconds after which an issuer's keys are fetched again on next use.
+   * @default 600000
+   */
+  readonly jwksMaxAgeMs?: number;
+  /**
+   * Milliseconds a JWKS fetch may take before the invocation fails.
+   * @default 5000
+   */
+  readonly jwksTimeoutMs?: number;
+  /**
+   * The clock, in epoch milliseconds (token validity and JWKS cache ages).
+   * @default Date.now
+   */
+  readonly now?: () => number;
 }
 
 /**
@@ -67,52 +86,42 @@ export interface AuthorizerOptions {
  * for its lifetime, so create it once and reuse it.
  */
 export function createAuthorizerHandler(options: AuthorizerOptions): AuthorizerHandler {
+  const d = AUTHORIZER_DEFAULTS;
   const logger =
     options.logger ?? new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'api-authorizer' });
-  const issuers: ReadonlyMap<string, IssuerConfig> = new Map(options.issuers.map((i) => [i.issuer, i]));
-  const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-
-  function keySet(jwksUri: string): ReturnType<typeof createRemoteJWKSet> {
-    let set = keySets.get(jwksUri);
-    if (!set) {
-      set = createRemoteJWKSet(new URL(jwksUri));
-      keySets.set(jwksUri, set);
-    }
-    return set;
-  }
-
-  async function verify(token: string): Promise<JWTPayload> {
-    // Cheap checks before any key fetch: the algorithm, and which issuer claims to have signed it.
-    const { alg, unverified } = decode(token);
-    if (!alg || !ALGORITHMS.includes(alg)) throw new TokenRejected(`algorithm ${String(alg)} not allowed`);
-    const config = typeof unverified.iss === 'string' ? issuers.get(unverified.iss) : undefined;
-    if (!config) throw new TokenRejected('untrusted issuer');
-
-    const { payload } = await jwtVerify(token, keySet(config.jwksUri), {
-      issuer: config.issuer,
-      algorithms: [...ALGORITHMS],
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
-    });
-    if (!audienceMatches(payload, config.audiences)) throw new TokenRejected('audience not accepted');
-    return payload;
-  }
+  // Powertools reads the X-Ray trace id from the environment on every call, even at a level it then
+  // drops; on the warm path that costs as much as all the claims checks, so the level is asked once.
+  const logAccepted = !logger.getLevelName || ['TRACE', 'DEBUG'].includes(logger.getLevelName());
+  const verifier = new JwtVerifier({
+    issuers: options.issuers,
+    clockToleranceSeconds: options.clockToleranceSeconds ?? d.clockToleranceSeconds,
+    cooldownMs: options.jwksCooldownMs ?? d.jwksCooldownMs,
+    maxAgeMs: options.jwksMaxAgeMs ?? d.jwksMaxAgeMs,
+    timeoutMs: options.jwksTimeoutMs ?? d.jwksTimeoutMs,
+    now: options.now ?? Date.now,
+  });
 
   return async (event) => {
     const resource = policyResource(event.methodArn);
     try {
-      const claims = await verify(bearerToken(event.authorizationToken));
+      const verified = verifier.verify(bearerToken(event.authorizationToken));
+      // Awaiting only a real promise saves a microtask turn on the warm path (key cached).
+      const claims = verified instanceof Promise ? await verified : verified;
       const principalId = typeof claims.sub === 'string' && claims.sub ? claims.sub : 'unknown';
-      logger.debug('token accepted', { iss: claims.iss, sub: principalId });
+      if (logAccepted) logger.debug('token accepted', { iss: claims.iss, sub: principalId });
       return {
         principalId,
         policyDocument: policy('Allow', resource),
         context: claimsContext(claims),
       };
     } catch (error) {
-      const reason = rejectionReason(error);
-      if (reason === undefined) throw error;
-      logger.info('token rejected', { reason });
-      return { principalId: 'anonymous', policyDocument: policy('Deny', resource), context: { reason } };
+      if (!(error instanceof TokenRejected)) throw error;
+      logger.info('token rejected', { reason: error.reason });
+      return {
+        principalId: 'anonymous',
+        policyDocument: policy('Deny', resource),
+        context: { reason: error.reason },
+      };
     }
   };
 }
@@ -121,31 +130,6 @@ function bearerToken(header: string | undefined): string {
   const match = /^Bearer +(\S+)$/i.exec(header?.trim() ?? '');
   if (!match) throw new TokenRejected('missing or malformed Authorization header');
   return match[1] as string;
-}
-
-// jose's decoders throw TypeError as well as JOSE errors on garbage; any of them means "not a JWT".
-function decode(token: string): { alg?: string; unverified: JWTPayload } {
-  try {
-    return { alg: decodeProtectedHeader(token).alg, unverified: decodeJwt(token) };
-  } catch {
-    throw new TokenRejected('malformed token');
-  }
-}
-
-// Cognito access tokens carry no `aud` but a `client_id`; ID tokens and most other issuers use `aud`.
-function audienceMatches(payload: JWTPayload, audiences: readonly string[]): boolean {
-  if (payload.aud !== undefined) {
-    const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    return aud.some((a) => audiences.includes(a));
-  }
-  return typeof payload.client_id === 'string' && audiences.includes(payload.client_id);
-}
-
-function rejectionReason(error: unknown): string | undefined {
-  if (error instanceof TokenRejected) return error.reason;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && TOKEN_ERRORS.has(code)) return code;
-  return undefined;
 }
 
 /**
@@ -172,7 +156,7 @@ function policy(effect: 'Allow' | 'Deny', resource: string): APIGatewayAuthorize
  * some issuers use, space-separated), and every other scalar claim, with nested objects flattened to
  * dotted keys and string arrays joined with commas.
  */
-export function claimsContext(claims: JWTPayload): APIGatewayAuthorizerResultContext {
+export function claimsContext(claims: JwtClaims): APIGatewayAuthorizerResultContext {
   const context: APIGatewayAuthorizerResultContext = {};
   flatten(claims as Record<string, unknown>, '', context, 0);
   if (Array.isArray(claims.aud)) context.aud = claims.aud.join(' ');
@@ -192,7 +176,8 @@ function flatten(
   out: APIGatewayAuthorizerResultContext,
   depth: number,
 ): void {
-  for (const [key, v] of Object.entries(value)) {
+  for (const key in value) {
+    const v = value[key];
     const name = `${prefix}${key}`;
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[name] = v;
     else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[name] = v.join(',');

@@ -6,10 +6,13 @@ export {
   type IssuerConfig,
   parseIssuers,
 } from './config';
+export { TokenRejected } from './errors';
 export {
+  AUTHORIZER_DEFAULTS,
   type AuthorizerHandler,
   type AuthorizerOptions,
   claimsContext,
   createAuthorizerHandler,
   policyResource,
 } from './handler';
+export type { JwtClaims } from './verify';
