@@ -14,8 +14,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { defaultJwksUri, ISSUERS_ENV, parseIssuers, policyResource } from '../src/index';
 
 // The authorizer runs for real: real RSA and EC keys, real tokens, and the issuers' JWKS served over
-// HTTP on 127.0.0.1. jose fetches http URLs as well as https ones, so no seam is needed (aws-jwt-verify
-// fetches with node's https.request, which refuses http: URLs, one reason the handler uses jose).
+// HTTP on 127.0.0.1. The handler fetches http URLs as well as https ones, so no seam is needed;
+// tokens are signed by jose, an implementation independent of the verifier's.
 
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/GET/orders/42';
 const STAGE_WILDCARD = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/*/*';

@@ -21,7 +21,7 @@ export const JWT_AUTHORIZER_DEFAULTS = {
   // Verification is CPU-bound (one RSA/ECDSA verify per uncached token) and Lambda allots CPU by
   // memory: 512 MB halves cold start and p99 against 128 MB for a few cents a month.
   memorySize: 512,
-  // API Gateway gives up on an authorizer after 10 s anyway; jose's JWKS fetch times out after 5 s.
+  // API Gateway gives up on an authorizer after 10 s anyway; the JWKS fetch times out after 5 s.
   timeout: Duration.seconds(10),
   logRetention: logs.RetentionDays.ONE_MONTH,
   serviceName: 'api-authorizer',
