@@ -70,7 +70,8 @@ export function renderSummary(stacks: readonly StackSummary[], title: string): s
   return out.join('\n');
 }
 
-function table(header: string[], rows: string[][], rightAlign: boolean[]): string {
+/** A plain-text table: header, dashes, rows; columns padded, right-aligned where asked. */
+export function table(header: string[], rows: string[][], rightAlign: boolean[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { createPlatformApp, PLATFORM_ROOT } from '../lib/app';
 import { renderSummary, summarizeAssembly } from '../lib/assembly-summary';
 import { ConfigError } from '../lib/config/errors';
+import { renderEnvironmentCost } from '../lib/cost/render';
 
 function parseContext(argv: readonly string[]): Record<string, string> {
   const context: Record<string, string> = {};
@@ -47,6 +48,7 @@ try {
       `Synthesized ${config.environment} from ${configFile} (${where}) to ${path.relative(process.cwd(), outdir) || '.'} in ${seconds.toFixed(1)} s`,
     ),
   );
+  console.log(renderEnvironmentCost(config, assembly.stacks));
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

@@ -55,9 +55,13 @@ describe('network stack in dev (single NAT gateway, two AZs, flow log retention 
   let scope: NameScope;
 
   beforeAll(() => {
-    // GIVEN dev.yaml: cidr 10.10.0.0/16, maxAzs 2, nat single, four interface endpoints,
-    // default masks (/24 public, /20 private), no isolated subnets, logRetentionDays 14
-    result = synthPlatform({ env: 'dev' });
+    // GIVEN dev.yaml: cidr 10.10.0.0/16, maxAzs 2, nat single, default masks (/24 public,
+    // /20 private), no isolated subnets, logRetentionDays 14; plus four interface endpoints (dev
+    // itself has none, for cost) so the endpoint tests below have some to check
+    result = synthPlatform({
+      env: 'dev',
+      overrides: { network: { interfaceEndpoints: ['ssm', 'secretsmanager', 'sts', 'logs'] } },
+    });
     template = result.template(result.stacks.network);
     scope = result.stacks.network.nameScope;
   }, SYNTH_TIMEOUT);
