@@ -10,6 +10,8 @@ export interface VerificationKey {
   readonly alg: AllowedAlgorithm;
   /** What `crypto.verify` takes: the key object, with ES256's raw r||s signature encoding. */
   readonly verifyKey: KeyObject | VerifyKeyObjectInput;
+  /** Exact signature length in bytes when the algorithm fixes one (ES256: 64), else undefined. */
+  readonly signatureBytes: number | undefined;
 }
 
 /** Timing of {@link JwksKeyStore}. */
@@ -29,6 +31,8 @@ const MIN_RSA_BITS = 2048;
 // A JWKS is a few keys; a bigger answer is a misconfigured or hostile endpoint.
 const MAX_JWKS_BYTES = 256 * 1024;
 const MAX_KEYS = 100;
+// ES256 signatures in a JWS are r||s, 32 bytes each (RFC 7518 §3.4), never DER.
+const ES256_SIGNATURE_BYTES = 64;
 
 /**
  * One issuer's JWKS, fetched on first use, turned into `KeyObject`s once and looked up by `kid` on
@@ -129,7 +133,9 @@ function verificationKey(jwk: Record<string, unknown>): VerificationKey | undefi
     return undefined;
   }
   if (alg === 'RS256' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return undefined;
-  return { alg, verifyKey: alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key };
+  return alg === 'ES256'
+    ? { alg, verifyKey: { key, dsaEncoding: 'ieee-p1363' }, signatureBytes: ES256_SIGNATURE_BYTES }
+    : { alg, verifyKey: key, signatureBytes: undefined };
 }
 
 /** GET a JSON document with node's own http(s) client (lighter to load on a cold start than fetch). */

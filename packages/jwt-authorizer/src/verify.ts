@@ -1,7 +1,7 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import { ALLOWED_ALGORITHMS, type AllowedAlgorithm, type IssuerConfig } from './config';
 import { TokenRejected } from './errors';
-import { JwksKeyStore, type JwksTiming } from './jwks';
+import { JwksKeyStore, type JwksTiming, type VerificationKey } from './jwks';
 
 /** The claims of a verified token (JSON values as the issuer wrote them). */
 export interface JwtClaims {
@@ -37,8 +37,6 @@ const ALGORITHMS: readonly string[] = ALLOWED_ALGORITHMS;
 // headers can cost memory only up to this bound.
 const HEADER_CACHE_SIZE = 64;
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
-// ES256 signatures in a JWS are r||s, 32 bytes each (RFC 7518 §3.4), never DER.
-const ES256_SIGNATURE_BYTES = 64;
 
 /**
  * Verifies compact JWS JWTs (RS256/ES256) with Node's `crypto.verify` and `KeyObject`s cached per
@@ -84,24 +82,23 @@ export class JwtVerifier {
 
     const key = issuer.keys.key(header.kid, header.alg);
     if (key instanceof Promise) {
-      return key.then((k) => this.check(token, dot2, k.verifyKey, claims, issuer.config));
+      return key.then((k) => this.check(token, dot2, k, claims, issuer.config));
     }
-    return this.check(token, dot2, key.verifyKey, claims, issuer.config);
+    return this.check(token, dot2, key, claims, issuer.config);
   }
 
   private check(
     token: string,
     dot2: number,
-    key: Parameters<typeof cryptoVerify>[2],
+    key: VerificationKey,
     claims: JwtClaims,
     config: IssuerConfig,
   ): JwtClaims {
     const signature = Buffer.from(token.slice(dot2 + 1), 'base64url');
-    const es256 = typeof key === 'object' && 'dsaEncoding' in key;
     if (
       signature.length === 0 ||
-      (es256 && signature.length !== ES256_SIGNATURE_BYTES) ||
-      !cryptoVerify('sha256', Buffer.from(token.slice(0, dot2), 'latin1'), key, signature)
+      (key.signatureBytes !== undefined && signature.length !== key.signatureBytes) ||
+      !cryptoVerify('sha256', Buffer.from(token.slice(0, dot2), 'latin1'), key.verifyKey, signature)
     ) {
       throw new TokenRejected('ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature does not match the key');
     }
