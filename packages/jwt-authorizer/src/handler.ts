@@ -146,11 +146,27 @@ export function policyResource(methodArn: string): string {
   return `${methodArn.slice(0, stageEnd)}/*/*`;
 }
 
-function policy(effect: 'Allow' | 'Deny', resource: string): APIGatewayAuthorizerResult['policyDocument'] {
-  return {
-    Version: '2012-10-17',
-    Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
-  };
+type PolicyDocument = APIGatewayAuthorizerResult['policyDocument'];
+
+// An authorizer serves one API and stage or a few, so the two policies of each are built once and
+// shared (frozen: callers such as a dev server must not change what the next request receives).
+const POLICY_CACHE_SIZE = 64;
+const policies = { Allow: new Map<string, PolicyDocument>(), Deny: new Map<string, PolicyDocument>() };
+
+function policy(effect: 'Allow' | 'Deny', resource: string): PolicyDocument {
+  const cache = policies[effect];
+  let document = cache.get(resource);
+  if (!document) {
+    document = Object.freeze({
+      Version: '2012-10-17',
+      Statement: Object.freeze([
+        Object.freeze({ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }),
+      ]) as PolicyDocument['Statement'],
+    });
+    if (cache.size >= POLICY_CACHE_SIZE) cache.clear();
+    cache.set(resource, document);
+  }
+  return document;
 }
 
 /**
