@@ -94,9 +94,13 @@ export class JwtVerifier {
     claims: JwtClaims,
     config: IssuerConfig,
   ): JwtClaims {
-    const signature = Buffer.from(token.slice(dot2 + 1), 'base64url');
+    const encoded = token.slice(dot2 + 1);
+    const signature = Buffer.from(encoded, 'base64url');
     if (
       signature.length === 0 ||
+      // Buffer.from skips characters outside base64url; a segment with any decodes to fewer bytes than
+      // its length says, and accepting it would let one signature travel under many token strings.
+      signature.length !== (encoded.length * 3) >> 2 ||
       (key.signatureBytes !== undefined && signature.length !== key.signatureBytes) ||
       !cryptoVerify('sha256', Buffer.from(token.slice(0, dot2), 'latin1'), key.verifyKey, signature)
     ) {

@@ -283,6 +283,14 @@ describe('algorithm confusion and forged headers', () => {
     });
   });
 
+  it('refuses a signature segment with characters outside base64url, though it decodes to the same bytes', async () => {
+    const [header, payload, signature] = (await token(rsa1)).split('.');
+    expect((await decide(`${header}.${payload}.${signature}`)).effect).toBe('Allow');
+    expect(
+      (await decide(`${header}.${payload}.${signature?.slice(0, 10)}!!!!${signature?.slice(10)}`)).reason,
+    ).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature does not match the key');
+  });
+
   it('refuses a token with an empty signature or an extra segment', async () => {
     const [header, payload] = (await token(rsa1)).split('.');
     expect((await decide(`${header}.${payload}.`)).reason).toBe(
