@@ -7,6 +7,7 @@ import {
   PutRestApiCommand,
   UpdateStageCommand,
 } from '@aws-sdk/client-api-gateway';
+import { errorMessage, errorName, type Log } from './common';
 import type { MethodSettingSpec } from './openapi';
 import { type CallContext, callWithRetry } from './throttle';
 
@@ -14,6 +15,8 @@ import { type CallContext, callWithRetry } from './throttle';
 export interface ApplyContext extends CallContext {
   /** The API Gateway client. */
   readonly client: APIGatewayClient;
+  /** Where degraded steps are reported. @default - not reported */
+  readonly log?: Log;
 }
 
 /** The result of one apply. */
@@ -41,6 +44,25 @@ export async function applyApi(
   description: string,
   ctx: ApplyContext,
 ): Promise<ApplyResult> {
+  const stage = await callWithRetry(
+    'GetStage',
+    `GetStage ${stageName} of REST API ${restApiId}`,
+    () => ctx.client.send(new GetStageCommand({ restApiId, stageName })),
+    ctx,
+  );
+  const current = stage.methodSettings ?? {};
+  const removals = staleSettings(current, methodSettings);
+  if (removals.length > 0) {
+    // Removed while the stage's deployment still has those methods: API Gateway refuses a setting
+    // path for a method the deployment does not have. Best-effort: a setting left behind for a
+    // method that no longer exists has no effect, and the next apply tries again.
+    try {
+      await updateStage(restApiId, stageName, removals, ctx);
+    } catch (error) {
+      if (errorName(error) !== 'BadRequestException') throw error;
+      ctx.log?.warn('stale method settings not removed', { error: errorMessage(error) });
+    }
+  }
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   await callWithRetry(
     'PutRestApi',
@@ -61,13 +83,17 @@ export async function applyApi(
     ctx,
   );
   if (!deployment.id) throw new Error(`CreateDeployment on REST API ${restApiId} returned no deployment id`);
-  const stage = await callWithRetry(
-    'GetStage',
-    `GetStage ${stageName} of REST API ${restApiId}`,
-    () => ctx.client.send(new GetStageCommand({ restApiId, stageName })),
-    ctx,
-  );
-  const ops = stagePatch(stage.methodSettings ?? {}, methodSettings);
+  const ops = settingOperations(current, methodSettings);
+  await updateStage(restApiId, stageName, ops, ctx);
+  return { deploymentId: deployment.id, patchOperations: removals.length + ops.length };
+}
+
+async function updateStage(
+  restApiId: string,
+  stageName: string,
+  ops: readonly PatchOperation[],
+  ctx: ApplyContext,
+) {
   for (let i = 0; i < ops.length; i += PATCH_BATCH) {
     const batch = ops.slice(i, i + PATCH_BATCH);
     await callWithRetry(
@@ -77,7 +103,6 @@ export async function applyApi(
       ctx,
     );
   }
-  return { deploymentId: deployment.id, patchOperations: ops.length };
 }
 
 /**
@@ -94,21 +119,18 @@ export function methodSettingKey(path: string, method: string): string {
 }
 
 /**
- * The UpdateStage operations that make the stage's per-method settings equal the desired ones.
+ * The UpdateStage operations that give each desired method its settings (only differences).
  * A per-method entry replaces the stage-wide `*\/*` entry for that method, so the stage-wide
- * metrics, logging and data-trace values are copied in. Every other per-method entry is removed:
- * the platform owns the whole API, so an entry for a method that no longer exists is stale.
+ * metrics, logging and data-trace values are copied in.
  */
-export function stagePatch(
+export function settingOperations(
   current: Record<string, MethodSetting>,
   desired: readonly MethodSettingSpec[],
 ): PatchOperation[] {
   const stageWide = current['*/*'];
   const ops: PatchOperation[] = [];
-  const wanted = new Set<string>();
   for (const spec of desired) {
     const key = methodSettingKey(spec.path, spec.method);
-    wanted.add(key);
     const have = current[key];
     const base = methodSettingPath(spec.path, spec.method);
     const set = (suffix: string, want: string | undefined, had: unknown) => {
@@ -130,12 +152,25 @@ export function stagePatch(
       set('caching/requireAuthorizationForCacheControl', 'true', have?.requireAuthorizationForCacheControl);
     }
   }
-  for (const key of Object.keys(current)) {
-    if (key === '*/*' || wanted.has(key)) continue;
-    const i = key.lastIndexOf('/');
-    ops.push({ op: 'remove', path: methodSettingPath(`/${key.slice(0, i)}`, key.slice(i + 1)) });
-  }
   return ops;
+}
+
+/**
+ * The operations that remove every per-method entry no desired method has: the platform owns the
+ * whole API, so such an entry belongs to a removed route.
+ */
+export function staleSettings(
+  current: Record<string, MethodSetting>,
+  desired: readonly MethodSettingSpec[],
+): PatchOperation[] {
+  const wanted = new Set(desired.map((d) => methodSettingKey(d.path, d.method)));
+  return Object.keys(current)
+    .filter((key) => key !== '*/*' && !wanted.has(key))
+    .sort()
+    .map((key) => {
+      const i = key.lastIndexOf('/');
+      return { op: 'remove', path: methodSettingPath(`/${key.slice(0, i)}`, key.slice(i + 1)) };
+    });
 }
 
 function text(value: boolean | undefined): string | undefined {

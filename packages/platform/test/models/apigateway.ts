@@ -75,7 +75,10 @@ export class ApiGatewayModel {
   /** The working copy. */
   working: ApiDefinition = emptyDefinition();
   /** Deployments by id. */
-  readonly deployments = new Map<string, { id: string; createdAt: number; snapshot: ApiDefinition; description?: string }>();
+  readonly deployments = new Map<
+    string,
+    { id: string; createdAt: number; snapshot: ApiDefinition; description?: string }
+  >();
   /** The stage. */
   readonly stage: { deploymentId?: string; methodSettings: Record<string, MethodSetting> } = {
     methodSettings: {},
@@ -101,23 +104,36 @@ export class ApiGatewayModel {
     readonly restApiId: string,
     readonly stageName: string,
   ) {
-    this.stage.methodSettings['*/*'] = { metricsEnabled: true, loggingLevel: 'INFO', dataTraceEnabled: false };
+    this.stage.methodSettings['*/*'] = {
+      metricsEnabled: true,
+      loggingLevel: 'INFO',
+      dataTraceEnabled: false,
+    };
   }
 
   /** PutRestApi: replaces (`overwrite`) or merges the working copy with an OpenAPI 2.0 body. */
-  putRestApi(input: { restApiId?: string; mode?: string; failOnWarnings?: boolean; body?: Uint8Array }): void {
+  putRestApi(input: {
+    restApiId?: string;
+    mode?: string;
+    failOnWarnings?: boolean;
+    body?: Uint8Array;
+  }): void {
     this.checkApi(input.restApiId);
     this.spend('PutRestApi');
     const text = new TextDecoder().decode(input.body);
     if (text.length > 6 * 1024 * 1024) throw awsError('BadRequestException', 'Request body exceeds 6 MB');
-    const doc = JSON.parse(text) as Record<string, any>;
+    const doc = JSON.parse(text) as OpenApiDoc;
     if (doc.swagger !== '2.0') throw awsError('BadRequestException', 'Only swagger 2.0 bodies are modelled');
     const incoming = definitionFromOpenApi(doc);
     const warnings: string[] = [];
     for (const [path, methods] of Object.entries(incoming.resources)) {
       for (const [m, method] of Object.entries(methods)) {
         if (!method.integration) warnings.push(`No integration defined for method ${m} ${path}`);
-        if (method.authorizer && !(method.authorizer in incoming.authorizers) && method.authorizationType !== 'AWS_IAM') {
+        if (
+          method.authorizer &&
+          !(method.authorizer in incoming.authorizers) &&
+          method.authorizationType !== 'AWS_IAM'
+        ) {
           throw awsError('BadRequestException', `Unknown authorizer ${method.authorizer} on ${m} ${path}`);
         }
       }
@@ -128,7 +144,10 @@ export class ApiGatewayModel {
     const next = input.mode === 'overwrite' ? incoming : mergeDefinitions(this.working, incoming);
     const count = Object.keys(next.resources).length;
     if (count > this.resourceLimit) {
-      throw awsError('LimitExceededException', `Too many resources: ${count} is greater than the limit of ${this.resourceLimit}`);
+      throw awsError(
+        'LimitExceededException',
+        `Too many resources: ${count} is greater than the limit of ${this.resourceLimit}`,
+      );
     }
     this.working = next;
   }
@@ -139,11 +158,17 @@ export class ApiGatewayModel {
     this.spend('CreateDeployment');
     for (const [path, methods] of Object.entries(this.working.resources)) {
       for (const [m, method] of Object.entries(methods)) {
-        if (!method.integration) throw awsError('BadRequestException', `No integration defined for method (${m} ${path})`);
+        if (!method.integration)
+          throw awsError('BadRequestException', `No integration defined for method (${m} ${path})`);
       }
     }
     const id = `dep${String(this.nextId++).padStart(4, '0')}`;
-    this.deployments.set(id, { id, createdAt: this.clock.now(), snapshot: structuredClone(this.working), description: input.description });
+    this.deployments.set(id, {
+      id,
+      createdAt: this.clock.now(),
+      snapshot: structuredClone(this.working),
+      description: input.description,
+    });
     if (input.stageName) {
       this.checkStage(input.stageName);
       this.stage.deploymentId = id;
@@ -156,7 +181,11 @@ export class ApiGatewayModel {
     this.checkApi(input.restApiId);
     this.checkStage(input.stageName);
     this.spend('GetStage');
-    return { deploymentId: this.stage.deploymentId, stageName: this.stageName, methodSettings: structuredClone(this.stage.methodSettings) };
+    return {
+      deploymentId: this.stage.deploymentId,
+      stageName: this.stageName,
+      methodSettings: structuredClone(this.stage.methodSettings),
+    };
   }
 
   /** UpdateStage: `/deploymentId` and per-method settings (`/{escaped path}/{METHOD}/{group}/{field}`). */
@@ -168,7 +197,8 @@ export class ApiGatewayModel {
     let deploymentId = this.stage.deploymentId;
     for (const op of input.patchOperations ?? []) {
       if (op.path === '/deploymentId') {
-        if (!op.value || !this.deployments.has(op.value)) throw awsError('BadRequestException', `Invalid deployment id ${op.value}`);
+        if (!op.value || !this.deployments.has(op.value))
+          throw awsError('BadRequestException', `Invalid deployment id ${op.value}`);
         deploymentId = op.value;
         continue;
       }
@@ -179,7 +209,10 @@ export class ApiGatewayModel {
       if (key !== '*/*') {
         const snapshot = deploymentId ? this.deployments.get(deploymentId)?.snapshot : undefined;
         if (!snapshot?.resources[resourcePath]?.[method]) {
-          throw awsError('BadRequestException', `Invalid method setting path: ${op.path}: no method ${method} on ${resourcePath} in the stage's deployment`);
+          throw awsError(
+            'BadRequestException',
+            `Invalid method setting path: ${op.path}: no method ${method} on ${resourcePath} in the stage's deployment`,
+          );
         }
       }
       if (op.op === 'remove' && parts.length === 2) {
@@ -187,7 +220,8 @@ export class ApiGatewayModel {
         continue;
       }
       const field = `${parts[2]}/${parts[3]}`;
-      const entry = (settings[key] ??= {});
+      settings[key] ??= {};
+      const entry = settings[key];
       const value = op.value ?? '';
       switch (field) {
         case 'throttling/rateLimit':
@@ -240,11 +274,13 @@ export class ApiGatewayModel {
   }
 
   private checkApi(restApiId: string | undefined): void {
-    if (restApiId !== this.restApiId) throw awsError('NotFoundException', `Invalid REST API identifier specified: ${restApiId}`);
+    if (restApiId !== this.restApiId)
+      throw awsError('NotFoundException', `Invalid REST API identifier specified: ${restApiId}`);
   }
 
   private checkStage(stageName: string | undefined): void {
-    if (stageName !== this.stageName) throw awsError('NotFoundException', `Invalid stage identifier specified: ${stageName}`);
+    if (stageName !== this.stageName)
+      throw awsError('NotFoundException', `Invalid stage identifier specified: ${stageName}`);
   }
 
   /** Spends a token of the operation's bucket and of the account-wide one, or throws TooManyRequests. */
@@ -254,7 +290,9 @@ export class ApiGatewayModel {
       this.throttled[operation] = (this.throttled[operation] ?? 0) + 1;
       throw awsError('TooManyRequestsException', 'Too Many Requests');
     }
-    const buckets = [operation in QUOTAS ? operation : undefined, '*'].filter((b): b is string => !!b).map((b) => this.bucket(b, now));
+    const buckets = [operation in QUOTAS ? operation : undefined, '*']
+      .filter((b): b is string => !!b)
+      .map((b) => this.bucket(b, now));
     if (buckets.some((b) => b.tokens < 1)) {
       this.throttled[operation] = (this.throttled[operation] ?? 0) + 1;
       throw awsError('TooManyRequestsException', 'Too Many Requests');
@@ -275,28 +313,63 @@ export class ApiGatewayModel {
   }
 }
 
+/** An OpenAPI 2.0 document, as far as the model reads it. */
+interface OpenApiDoc {
+  swagger?: string;
+  paths?: Record<string, Record<string, OpenApiOperation>>;
+  securityDefinitions?: Record<
+    string,
+    { 'x-amazon-apigateway-authtype'?: string; 'x-amazon-apigateway-authorizer'?: unknown }
+  >;
+  'x-amazon-apigateway-gateway-responses'?: ApiDefinition['gatewayResponses'];
+  'x-amazon-apigateway-binary-media-types'?: string[];
+  'x-amazon-apigateway-policy'?: unknown;
+}
+
+interface OpenApiOperation {
+  security?: Array<Record<string, unknown>>;
+  'x-amazon-apigateway-integration'?: {
+    type: string;
+    uri?: string;
+    cacheKeyParameters?: string[];
+    responses?: { default?: { responseParameters?: Record<string, string> } };
+  };
+}
+
 function emptyDefinition(): ApiDefinition {
   return { resources: { '/': {} }, authorizers: {}, gatewayResponses: {}, binaryMediaTypes: [] };
 }
 
 /** Reads the parts of an OpenAPI 2.0 body with API Gateway extensions that the model keeps. */
-function definitionFromOpenApi(doc: Record<string, any>): ApiDefinition {
+function definitionFromOpenApi(doc: OpenApiDoc): ApiDefinition {
   const def = emptyDefinition();
-  const schemes = (doc.securityDefinitions ?? {}) as Record<string, any>;
+  const schemes = doc.securityDefinitions ?? {};
   for (const [name, scheme] of Object.entries(schemes)) {
-    if (scheme['x-amazon-apigateway-authorizer']) def.authorizers[name] = scheme['x-amazon-apigateway-authorizer'];
+    if (scheme['x-amazon-apigateway-authorizer'])
+      def.authorizers[name] = scheme['x-amazon-apigateway-authorizer'];
   }
-  for (const [path, item] of Object.entries((doc.paths ?? {}) as Record<string, Record<string, any>>)) {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
     const segments = path.split('/').slice(1);
     for (let i = 1; i <= segments.length; i++) def.resources[`/${segments.slice(0, i).join('/')}`] ??= {};
     for (const [key, op] of Object.entries(item)) {
-      const method = key === 'x-amazon-apigateway-any-method' ? 'ANY' : HTTP_METHODS.includes(key) ? key.toUpperCase() : undefined;
+      const method =
+        key === 'x-amazon-apigateway-any-method'
+          ? 'ANY'
+          : HTTP_METHODS.includes(key)
+            ? key.toUpperCase()
+            : undefined;
       if (!method) continue;
       const security = (op.security?.[0] ? Object.keys(op.security[0])[0] : undefined) as string | undefined;
       const type = security ? schemes[security]?.['x-amazon-apigateway-authtype'] : undefined;
       const integration = op['x-amazon-apigateway-integration'];
       def.resources[path][method] = {
-        authorizationType: !security ? 'NONE' : type === 'awsSigv4' ? 'AWS_IAM' : type === 'cognito_user_pools' ? 'COGNITO_USER_POOLS' : 'CUSTOM',
+        authorizationType: !security
+          ? 'NONE'
+          : type === 'awsSigv4'
+            ? 'AWS_IAM'
+            : type === 'cognito_user_pools'
+              ? 'COGNITO_USER_POOLS'
+              : 'CUSTOM',
         ...(security && type !== 'awsSigv4' ? { authorizer: security } : {}),
         ...(integration
           ? {

@@ -9,7 +9,13 @@ import {
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ApiGatewayModel } from './apigateway';
 import { awsError } from './apigateway';
@@ -32,13 +38,21 @@ export class TableModel {
     return { Item: item ? structuredClone(item) : undefined };
   }
 
-  put(input: { Item: Record<string, unknown>; ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> }) {
+  put(input: {
+    Item: Record<string, unknown>;
+    ConditionExpression?: string;
+    ExpressionAttributeValues?: Record<string, unknown>;
+  }) {
     this.check(this.items.get(input.Item.pk as string), input);
     this.items.set(input.Item.pk as string, structuredClone(input.Item));
     return {};
   }
 
-  delete(input: { Key: { pk: string }; ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> }) {
+  delete(input: {
+    Key: { pk: string };
+    ConditionExpression?: string;
+    ExpressionAttributeValues?: Record<string, unknown>;
+  }) {
     this.check(this.items.get(input.Key.pk), input);
     this.items.delete(input.Key.pk);
     return {};
@@ -63,7 +77,8 @@ export class TableModel {
     if (expr === undefined) return;
     let ok: boolean;
     if (expr === 'attribute_not_exists(#pk)') ok = current === undefined;
-    else if (expr === '#version = :version') ok = current !== undefined && current.version === input.ExpressionAttributeValues?.[':version'];
+    else if (expr === '#version = :version')
+      ok = current !== undefined && current.version === input.ExpressionAttributeValues?.[':version'];
     else throw new Error(`table model: condition ${expr} is not modelled`);
     if (!ok) throw awsError('ConditionalCheckFailedException', 'The conditional request failed');
   }
@@ -98,7 +113,8 @@ export class FifoQueueModel {
   ) {}
 
   send(input: { MessageBody?: string; MessageGroupId?: string; MessageDeduplicationId?: string }) {
-    if (!input.MessageGroupId) throw awsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
+    if (!input.MessageGroupId)
+      throw awsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
     const body = input.MessageBody ?? '';
     // Content-based deduplication when no id is given (the queue has it on).
     const dedupId = input.MessageDeduplicationId ?? createHash('sha256').update(body).digest('hex');
@@ -107,7 +123,14 @@ export class FifoQueueModel {
     if (seen !== undefined && now - seen < 5 * 60_000) return { MessageId: 'deduplicated' };
     this.dedup.set(dedupId, now);
     const id = `m${this.nextId++}`;
-    this.messages.push({ id, body, groupId: input.MessageGroupId, receiveCount: 0, visibleAt: now, inFlight: false });
+    this.messages.push({
+      id,
+      body,
+      groupId: input.MessageGroupId,
+      receiveCount: 0,
+      visibleAt: now,
+      inFlight: false,
+    });
     return { MessageId: id };
   }
 

@@ -109,7 +109,8 @@ export class VirtualClock implements Clock {
       await this.idle();
       if (settled) return watched;
       const next = this.timers.shift();
-      if (!next) throw new Error(`virtual clock: nothing left to run at +${this.t} ms and the scenario is not done`);
+      if (!next)
+        throw new Error(`virtual clock: nothing left to run at +${this.t} ms and the scenario is not done`);
       if (next.at > end) throw new Error('virtual clock: the scenario ran past its time limit');
       this.t = Math.max(this.t, next.at);
       next.fire();

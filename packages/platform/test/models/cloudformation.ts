@@ -66,7 +66,10 @@ export class CloudFormationModel {
   readonly requests: RequestRecord[] = [];
   private server?: http.Server;
   private baseUrl = '';
-  private readonly waiters = new Map<string, { event: CloudFormationCustomResourceEvent; resolve: (a: Answer) => void }>();
+  private readonly waiters = new Map<
+    string,
+    { event: CloudFormationCustomResourceEvent; resolve: (a: Answer) => void }
+  >();
 
   /**
    * @param clock the virtual clock.
@@ -184,7 +187,8 @@ export class CloudFormationModel {
     if (!failed && !options.failAfter) {
       stack.status = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
       const removed = Object.keys(old.template).filter((id) => !(id in template));
-      for (const { id, physicalId, resource } of replaced) await this.cleanup(stack, id, resource, physicalId);
+      for (const { id, physicalId, resource } of replaced)
+        await this.cleanup(stack, id, resource, physicalId);
       for (const id of removed) await this.cleanup(stack, id, old.template[id], old.physicalIds[id]);
       stack.template = template;
       for (const id of removed) delete stack.physicalIds[id];
@@ -197,7 +201,14 @@ export class CloudFormationModel {
       const r =
         kind === 'created'
           ? await this.request(stack, 'Delete', id, template[id], stack.physicalIds[id] ?? `${id}-failed`)
-          : await this.request(stack, 'Update', id, old.template[id], stack.physicalIds[id] ?? old.physicalIds[id], template[id].properties);
+          : await this.request(
+              stack,
+              'Update',
+              id,
+              old.template[id],
+              stack.physicalIds[id] ?? old.physicalIds[id],
+              template[id].properties,
+            );
       if (r.Status !== 'SUCCESS') rollbackFailed = true;
     }
     stack.template = old.template;
@@ -207,7 +218,12 @@ export class CloudFormationModel {
   }
 
   /** Cleanup-phase Delete: 3 attempts, then skipped; the stack completes either way. */
-  private async cleanup(stack: ModelStack, id: string, resource: ModelResource, physicalId: string): Promise<void> {
+  private async cleanup(
+    stack: ModelStack,
+    id: string,
+    resource: ModelResource,
+    physicalId: string,
+  ): Promise<void> {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const r = await this.request(stack, 'Delete', id, resource, physicalId);
       if (r.Status === 'SUCCESS') return;
@@ -250,7 +266,13 @@ export class CloudFormationModel {
       return { Status: 'FAILED', Reason: reason, PhysicalResourceId: physicalId ?? `${logicalId}-timeout` };
     }
     if (answer.Status === 'FAILED') stack.events.push(`${requestType} ${logicalId}: ${answer.Reason}`);
-    this.requests.push({ stack: stack.name, requestType, status: answer.Status, waitedMs, reason: answer.Reason });
+    this.requests.push({
+      stack: stack.name,
+      requestType,
+      status: answer.Status,
+      waitedMs,
+      reason: answer.Reason,
+    });
     return answer;
   }
 
@@ -271,7 +293,12 @@ export class CloudFormationModel {
       }
       const body = JSON.parse(Buffer.concat(chunks).toString()) as Answer & Record<string, string>;
       const e = waiter.event;
-      if (body.RequestId !== e.RequestId || body.StackId !== e.StackId || body.LogicalResourceId !== e.LogicalResourceId || !body.PhysicalResourceId) {
+      if (
+        body.RequestId !== e.RequestId ||
+        body.StackId !== e.StackId ||
+        body.LogicalResourceId !== e.LogicalResourceId ||
+        !body.PhysicalResourceId
+      ) {
         res.writeHead(400).end('response does not match the request');
         return;
       }

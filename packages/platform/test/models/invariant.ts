@@ -29,7 +29,10 @@ export function expectedState(world: World, registry: ReadonlyMap<string, Servic
     const declaration = JSON.parse(stack.template.Routes.properties.Declaration) as RoutesDeclaration;
     for (const r of declaration.routes as DeclaredRoute[]) {
       methods.push(line(r.method, r.path, lambdaTarget(r.functionArn), AUTH[r.authorization]));
-      throttles[`${r.path.slice(1)}/${r.method}`] = { rate: registration.throttle.rateLimit, burst: registration.throttle.burstLimit };
+      throttles[`${r.path.slice(1)}/${r.method}`] = {
+        rate: registration.throttle.rateLimit,
+        burst: registration.throttle.burstLimit,
+      };
     }
   }
   const api = world.cfn.stacks.get(`${SCOPE.project}-${SCOPE.env}-api`);
@@ -71,7 +74,10 @@ export function servedState(world: World) {
  * every registered service plus the platform's own, each service route with its registry
  * throttling, each routed resource with the platform's CORS preflight.
  */
-export function invariantProblems(world: World, registry: ReadonlyMap<string, ServiceRegistration>): string[] {
+export function invariantProblems(
+  world: World,
+  registry: ReadonlyMap<string, ServiceRegistration>,
+): string[] {
   const expected = expectedState(world, registry);
   const served = servedState(world);
   const problems: string[] = [];
@@ -81,14 +87,18 @@ export function invariantProblems(world: World, registry: ReadonlyMap<string, Se
   if (extra.length) problems.push(`served but not declared: ${extra.join(' | ')}`);
   for (const [key, t] of Object.entries(expected.throttles)) {
     const got = served.throttles[key];
-    if (!got || got.rate !== t.rate || got.burst !== t.burst) problems.push(`throttle of ${key}: expected ${JSON.stringify(t)}, got ${JSON.stringify(got)}`);
+    if (!got || got.rate !== t.rate || got.burst !== t.burst)
+      problems.push(`throttle of ${key}: expected ${JSON.stringify(t)}, got ${JSON.stringify(got)}`);
   }
   for (const key of Object.keys(served.throttles)) {
     if (!(key in expected.throttles)) problems.push(`stale method setting ${key}`);
   }
   if (expected.origin) {
     for (const path of served.routedPaths) {
-      if (served.preflights[path] !== `'${expected.origin}'`) problems.push(`preflight of ${path}: expected origin '${expected.origin}', got ${served.preflights[path]}`);
+      if (served.preflights[path] !== `'${expected.origin}'`)
+        problems.push(
+          `preflight of ${path}: expected origin '${expected.origin}', got ${served.preflights[path]}`,
+        );
     }
   }
   return problems;

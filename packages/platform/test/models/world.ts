@@ -4,8 +4,8 @@ import {
   ROUTES_DECLARATION_VERSION,
   ROUTES_RESOURCE_TYPE,
   ROUTES_SERVICE_TIMEOUT_SECONDS,
-  type ServiceRegistration,
   routesStackName,
+  type ServiceRegistration,
 } from '@shared-lambda-infra/contract';
 import type { CloudFormationCustomResourceEvent, SQSEvent } from 'aws-lambda';
 import type { Log } from '../../functions/routes/common';
@@ -68,7 +68,14 @@ export function platformSettings(overrides: Partial<PlatformSettings> = {}): Pla
       identityHeader: 'Authorization',
       resultsCacheTtlSeconds: 300,
     },
-    routes: [{ method: 'GET', path: '/health', authorization: 'none', integration: { type: 'mock', statusCode: 200, body: '{"ok":true}' } }],
+    routes: [
+      {
+        method: 'GET',
+        path: '/health',
+        authorization: 'none',
+        integration: { type: 'mock', statusCode: 200, body: '{"ok":true}' },
+      },
+    ],
     caching: { enabled: true, encrypted: true },
     quotas: { resourcesPerApi: 300 },
     throttle: { rateLimit: 100, burstLimit: 200 },
@@ -86,7 +93,11 @@ export class World {
   readonly clock = new VirtualClock();
   readonly apigateway = new ApiGatewayModel(this.clock, REST_API_ID, STAGE);
   readonly table = new TableModel();
-  readonly queue = new FifoQueueModel(this.clock, (RECONCILER_TIMEOUT_SECONDS + 60) * 1000, RECONCILE_MAX_RECEIVE_COUNT);
+  readonly queue = new FifoQueueModel(
+    this.clock,
+    (RECONCILER_TIMEOUT_SECONDS + 60) * 1000,
+    RECONCILE_MAX_RECEIVE_COUNT,
+  );
   readonly ssm = new ParameterStoreModel();
   readonly log = memoryLog();
   readonly cfn: CloudFormationModel;
@@ -99,8 +110,20 @@ export class World {
 
   constructor() {
     const sdk = clients({ apigateway: this.apigateway, table: this.table, queue: this.queue, ssm: this.ssm });
-    const env = { PROJECT: SCOPE.project, ENV_NAME: SCOPE.env, ROUTES_TABLE_NAME: 'routes', ROUTES_QUEUE_URL: 'https://sqs/routes.fifo' };
-    this.receiver = createReceiver({ ssm: sdk.ssm, db: sdk.db, sqs: sdk.sqs, clock: this.clock, log: this.log, env });
+    const env = {
+      PROJECT: SCOPE.project,
+      ENV_NAME: SCOPE.env,
+      ROUTES_TABLE_NAME: 'routes',
+      ROUTES_QUEUE_URL: 'https://sqs/routes.fifo',
+    };
+    this.receiver = createReceiver({
+      ssm: sdk.ssm,
+      db: sdk.db,
+      sqs: sdk.sqs,
+      clock: this.clock,
+      log: this.log,
+      env,
+    });
     this.reconciler = createReconciler({
       ssm: sdk.ssm,
       db: sdk.db,
@@ -137,7 +160,10 @@ export class World {
       cachingAllowed: true,
       ...overrides,
     };
-    this.ssm.parameters.set(Parameters.serviceRegistration.path(SCOPE, service), JSON.stringify(registration));
+    this.ssm.parameters.set(
+      Parameters.serviceRegistration.path(SCOPE, service),
+      JSON.stringify(registration),
+    );
     // Other per-service parameters live under the same path and must be skipped.
     this.ssm.parameters.set(Parameters.serviceBasePath.path(SCOPE, service), registration.basePath);
     return registration;
@@ -161,8 +187,16 @@ export class World {
   }
 
   /** Deploys a service's api stack declaring these routes. */
-  deployService(service: string, routes: readonly DeclaredRoute[], options?: DeployOptions & { stackName?: string; extra?: Record<string, string> }): Promise<string> {
-    return this.cfn.deploy(options?.stackName ?? routesStackName(SCOPE, service), serviceTemplate(routes, options?.extra), options);
+  deployService(
+    service: string,
+    routes: readonly DeclaredRoute[],
+    options?: DeployOptions & { stackName?: string; extra?: Record<string, string> },
+  ): Promise<string> {
+    return this.cfn.deploy(
+      options?.stackName ?? routesStackName(SCOPE, service),
+      serviceTemplate(routes, options?.extra),
+      options,
+    );
   }
 
   /** Deletes a service's api stack. */
@@ -172,7 +206,10 @@ export class World {
 
   /** The scheduled drift repair: what the scheduler puts on the queue every 15 minutes. */
   scheduleReconcile(): void {
-    this.queue.send({ MessageBody: JSON.stringify(SCHEDULED_RECONCILE_MESSAGE), MessageGroupId: 'shared-api' });
+    this.queue.send({
+      MessageBody: JSON.stringify(SCHEDULED_RECONCILE_MESSAGE),
+      MessageGroupId: 'shared-api',
+    });
   }
 
   private invokeReceiver(event: CloudFormationCustomResourceEvent): void {
@@ -183,7 +220,10 @@ export class World {
           await this.receiver(event, { invokedFunctionArn: RECEIVER_ARN });
           return;
         } catch (error) {
-          this.log.error('receiver invocation failed', { error: String(error), timeout: RECEIVER_TIMEOUT_SECONDS });
+          this.log.error('receiver invocation failed', {
+            error: String(error),
+            timeout: RECEIVER_TIMEOUT_SECONDS,
+          });
         }
       }
     });
@@ -195,10 +235,14 @@ export class World {
       const batch = this.queue.receive(10);
       if (batch.length > 0) {
         const started = this.clock.now();
-        const event = { Records: batch.map((m) => ({ messageId: m.id, body: m.body })) } as unknown as SQSEvent;
+        const event = {
+          Records: batch.map((m) => ({ messageId: m.id, body: m.body })),
+        } as unknown as SQSEvent;
         this.invocations.total++;
         try {
-          await this.reconciler(event, { getRemainingTimeInMillis: () => RECONCILER_TIMEOUT_SECONDS * 1000 - (this.clock.now() - started) });
+          await this.reconciler(event, {
+            getRemainingTimeInMillis: () => RECONCILER_TIMEOUT_SECONDS * 1000 - (this.clock.now() - started),
+          });
           this.queue.deleteBatch(batch);
         } catch {
           this.invocations.failed++;
@@ -211,11 +255,20 @@ export class World {
 
 /** The api stack's settings resource. */
 export function platformTemplate(settings: PlatformSettings): ModelTemplate {
-  return { ApiSettings: { type: SETTINGS_RESOURCE_TYPE, properties: { Settings: JSON.stringify(settings) }, serviceTimeout: ROUTES_SERVICE_TIMEOUT_SECONDS } };
+  return {
+    ApiSettings: {
+      type: SETTINGS_RESOURCE_TYPE,
+      properties: { Settings: JSON.stringify(settings) },
+      serviceTimeout: ROUTES_SERVICE_TIMEOUT_SECONDS,
+    },
+  };
 }
 
 /** A service stack: one routes resource with the whole table. */
-export function serviceTemplate(routes: readonly DeclaredRoute[], extra: Record<string, string> = {}): ModelTemplate {
+export function serviceTemplate(
+  routes: readonly DeclaredRoute[],
+  extra: Record<string, string> = {},
+): ModelTemplate {
   return {
     Routes: {
       type: ROUTES_RESOURCE_TYPE,
@@ -226,7 +279,12 @@ export function serviceTemplate(routes: readonly DeclaredRoute[], extra: Record<
 }
 
 /** A route of the fixture. */
-export function route(method: DeclaredRoute['method'], path: string, fn: string, extra: Partial<DeclaredRoute> = {}): DeclaredRoute {
+export function route(
+  method: DeclaredRoute['method'],
+  path: string,
+  fn: string,
+  extra: Partial<DeclaredRoute> = {},
+): DeclaredRoute {
   const service = path.split('/')[1];
   return { method, path, functionArn: fnArn(service, fn), authorization: 'jwt', ...extra };
 }
