@@ -96,7 +96,7 @@ export class World {
   readonly table = new TableModel();
   readonly queue = new FifoQueueModel(
     this.clock,
-    (RECONCILER_TIMEOUT_SECONDS + 60) * 1000,
+    RECONCILE_VISIBILITY_TIMEOUT_SECONDS * 1000,
     RECONCILE_MAX_RECEIVE_COUNT,
   );
   readonly ssm = new ParameterStoreModel();
