@@ -244,6 +244,21 @@ describe('lifecycle', () => {
     expectInvariant();
   });
 
+  it('renaming the routes resource keeps the routes: the cleanup-phase Delete of the old logical id changes nothing', async () => {
+    await setUp();
+    await world.run(() => world.deployService('orders', ORDERS_V1));
+    const [status] = await world.run(() =>
+      world.deployService('orders', ORDERS_V1, { logicalId: 'OrdersRoutes' }),
+    );
+    expect(status).toBe('UPDATE_COMPLETE');
+    expect(world.cfn.requests.slice(-2).map((r) => `${r.requestType} ${r.status}`)).toEqual([
+      'Create SUCCESS',
+      'Delete SUCCESS',
+    ]);
+    expect(servedState(world).routedPaths).toEqual(['/health', '/orders', '/orders/{id}']);
+    expectInvariant();
+  });
+
   it('a stack deleted while API Gateway refuses every call completes; the reconcile lands in the DLQ; the schedule converges later', async () => {
     await setUp();
     await world.run(() => world.deployService('orders', ORDERS_V1));

@@ -1,5 +1,5 @@
 import type { DeclaredRoute, RoutesDeclaration, ServiceRegistration } from '@shared-lambda-infra/contract';
-import { routesStackName } from '@shared-lambda-infra/contract';
+import { ROUTES_RESOURCE_TYPE, routesStackName } from '@shared-lambda-infra/contract';
 import type { PlatformSettings } from '../../functions/routes/interface';
 import { REGION, SCOPE, type World } from './world';
 
@@ -25,8 +25,9 @@ export function expectedState(world: World, registry: ReadonlyMap<string, Servic
   const throttles: Record<string, { rate: number; burst: number }> = {};
   for (const [service, registration] of registry) {
     const stack = world.cfn.stacks.get(routesStackName(SCOPE, service));
-    if (!stack || !SETTLED.has(stack.status) || !stack.template.Routes) continue;
-    const declaration = JSON.parse(stack.template.Routes.properties.Declaration) as RoutesDeclaration;
+    const resource = Object.values(stack?.template ?? {}).find((r) => r.type === ROUTES_RESOURCE_TYPE);
+    if (!stack || !SETTLED.has(stack.status) || !resource) continue;
+    const declaration = JSON.parse(resource.properties.Declaration) as RoutesDeclaration;
     for (const r of declaration.routes as DeclaredRoute[]) {
       methods.push(line(r.method, r.path, lambdaTarget(r.functionArn), AUTH[r.authorization]));
       throttles[`${r.path.slice(1)}/${r.method}`] = {

@@ -191,11 +191,11 @@ export class World {
   deployService(
     service: string,
     routes: readonly DeclaredRoute[],
-    options?: DeployOptions & { stackName?: string; extra?: Record<string, string> },
+    options?: DeployOptions & { stackName?: string; extra?: Record<string, string>; logicalId?: string },
   ): Promise<string> {
     return this.cfn.deploy(
       options?.stackName ?? routesStackName(SCOPE, service),
-      serviceTemplate(routes, options?.extra),
+      serviceTemplate(routes, options?.extra, options?.logicalId),
       options,
     );
   }
@@ -269,9 +269,10 @@ export function platformTemplate(settings: PlatformSettings): ModelTemplate {
 export function serviceTemplate(
   routes: readonly DeclaredRoute[],
   extra: Record<string, string> = {},
+  logicalId = 'Routes',
 ): ModelTemplate {
   return {
-    Routes: {
+    [logicalId]: {
       type: ROUTES_RESOURCE_TYPE,
       properties: { Declaration: JSON.stringify({ version: ROUTES_DECLARATION_VERSION, routes }), ...extra },
       serviceTimeout: ROUTES_SERVICE_TIMEOUT_SECONDS,
