@@ -170,6 +170,21 @@ describe('lifecycle', () => {
     expectInvariant();
   });
 
+  it("a rollback of the platform's settings while API Gateway throttles ends UPDATE_ROLLBACK_COMPLETE", async () => {
+    await setUp();
+    await world.run(() => world.deployService('orders', ORDERS_V1));
+    world.apigateway.exhaustedUntil.CreateDeployment = world.clock.now() + 40 * 60_000;
+    const [status] = await world.run(() =>
+      world.deployPlatform(platformSettings({ binaryMediaTypes: ['image/png'] })),
+    );
+    expect(status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    await world.run(() => world.clock.sleep(45 * 60_000));
+    world.scheduleReconcile();
+    await world.settle();
+    expect(world.apigateway.served()?.binaryMediaTypes).toEqual([]);
+    expectInvariant();
+  });
+
   it('the platform removing one of its own routes takes it off the stage', async () => {
     await setUp();
     await world.run(() => world.deployService('orders', ORDERS_V1));

@@ -146,6 +146,11 @@ export interface PlatformItem {
   readonly version: number;
   /** Requests waiting for an answer. */
   readonly pending: readonly PendingResponse[];
+  /**
+   * Hashes of the last settings answered SUCCESS, newest last (at most 5): rollback detection.
+   * @default - none
+   */
+  readonly succeededHashes?: readonly string[];
 }
 
 /** What the reconciler last put live (item {@link APPLIED_ITEM_KEY}). */
