@@ -148,9 +148,9 @@ describe('lifecycle', () => {
     const [status] = await world.run(() => world.deployService('orders', [ORDERS_V1[0]]));
     expect(status).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(stackEvents('orders-api').join('\n')).toMatch(/could not be applied in time/);
-    // Once API Gateway takes calls again, the retried reconcile converges.
-    world.scheduleReconcile();
+    // Once API Gateway takes calls again, the next reconcile converges.
     await world.run(() => world.clock.sleep(45 * 60_000));
+    world.scheduleReconcile();
     await world.settle();
     expectInvariant();
   });

@@ -436,6 +436,11 @@ export const RECONCILER_PERMISSIONS: readonly RequiredStatement[] = [
     reason: 'reads the whole desired state, clears answered requests, removes deleted services',
   },
   {
+    actions: ['sqs:ChangeMessageVisibility'],
+    resources: ['{queueArn}'],
+    reason: 'brings a throttled batch back in 60 s instead of after the queue visibility timeout',
+  },
+  {
     actions: ['apigateway:PUT', 'apigateway:UpdateRestApiPolicy'],
     resources: ['arn:{partition}:apigateway:{region}::/restapis/{restApiId}'],
     reason: 'PutRestApi mode=overwrite (UpdateRestApiPolicy: the body carries the resource policy)',

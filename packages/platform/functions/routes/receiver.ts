@@ -277,7 +277,7 @@ async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ct
   // Same settings again, or settings that were live before (a rollback of the api stack).
   const mustSucceed =
     event.RequestType === 'Update' &&
-    (current?.settingsHash === settingsHash);
+    (current?.settingsHash === settingsHash || (current?.succeededHashes ?? []).includes(settingsHash));
   const pending = pendingOf(event, physicalId, ctx.clock, mustSucceed, settingsHash);
   await ctx.store.update<PlatformItem>(PLATFORM_ITEM_KEY, (item) => ({
     pk: PLATFORM_ITEM_KEY,

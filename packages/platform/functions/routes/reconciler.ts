@@ -1,5 +1,6 @@
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
@@ -54,6 +55,8 @@ export interface ReconcilerOptions {
   readonly ssm?: SSMClient;
   /** DynamoDB document client. @default - a new client */
   readonly db?: DynamoDBDocumentClient;
+  /** SQS (to retry a throttled batch soon). @default - a new client */
+  readonly sqs?: SQSClient;
   /** API Gateway. @default - a new client with the SDK's own retries off (ours pace the quotas) */
   readonly apigateway?: APIGatewayClient;
   /** The clock. @default SYSTEM_CLOCK */
@@ -74,6 +77,9 @@ export interface ReconcilerOptions {
   readonly emitMetric?: (line: string) => void;
 }
 
+/** The `bodyHash` recorded when an apply failed midway: matches no composed body. */
+const INCOMPLETE_APPLY = 'incomplete';
+
 /** Default resources-per-API quota when the platform settings carry none. */
 export const DEFAULT_RESOURCES_PER_API = 300;
 
@@ -92,6 +98,7 @@ export function createReconciler(options: ReconcilerOptions = {}) {
         requiredEnv(env, RECONCILER_ENV.tableName),
       ),
       apigateway: options.apigateway ?? new APIGatewayClient({ maxAttempts: 1 }),
+      sqs: options.sqs ?? new SQSClient({}),
       scope: scopeFromEnv(env, RECONCILER_ENV.project, RECONCILER_ENV.env),
     };
     return deps;
@@ -112,7 +119,12 @@ export function createReconciler(options: ReconcilerOptions = {}) {
       force: messages.some((m) => m.force === true),
     };
     log.info('reconcile', { messages: messages.length, reasons: messages.map((m) => m.reason), force: run.force });
-    await reconcile(run);
+    try {
+      await reconcile(run);
+    } catch (error) {
+      if (error instanceof TransientApplyError) await retrySoon(run, event);
+      throw error;
+    }
   };
 }
 
@@ -121,6 +133,7 @@ export const handler = createReconciler();
 
 interface Deps {
   readonly ssm: SSMClient;
+  readonly sqs: SQSClient;
   readonly store: RoutesStore;
   readonly apigateway: APIGatewayClient;
   readonly scope: NameScope;
@@ -142,6 +155,37 @@ function parseMessage(body: string, log: Log): ReconcileMessage {
     // Any message means "reconcile"; an unreadable one still does.
     log.warn('unreadable reconcile message', { body: body.slice(0, 200) });
     return { reason: 'schedule' };
+  }
+}
+
+/**
+ * Seconds after which a batch that failed for a transient reason (throttling) comes back. The
+ * queue's own visibility timeout may be much longer (AWS advises 6 x the function timeout: 30
+ * minutes), which would let CloudFormation's 900 s ServiceTimeout run out before the retry.
+ */
+export const RETRY_AFTER_SECONDS = 60;
+
+/**
+ * Makes the batch visible again in {@link RETRY_AFTER_SECONDS}. Best-effort: when it fails, the
+ * queue's visibility timeout still brings the batch back.
+ */
+async function retrySoon(run: Run, event: SQSEvent): Promise<void> {
+  for (const record of event.Records) {
+    // arn:aws:sqs:{region}:{account}:{name} -> https://sqs.{region}.amazonaws.com/{account}/{name}
+    const [, partition, , region, account, name] = record.eventSourceARN?.split(':') ?? [];
+    if (!name) continue;
+    const domain = partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+    try {
+      await run.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: `https://sqs.${region}.${domain}/${account}/${name}`,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: RETRY_AFTER_SECONDS,
+        }),
+      );
+    } catch (error) {
+      run.log.warn('could not shorten the retry delay', { messageId: record.messageId, error: errorMessage(error) });
+    }
   }
 }
 
@@ -199,6 +243,11 @@ async function reconcile(run: Run): Promise<void> {
       run.log.info('desired state already live; nothing to apply', { bodyHash });
     }
   } catch (error) {
+    // The apply may have changed the stage or the working copy before it failed: the next
+    // reconcile must apply in full, even if the desired state is back to the last applied one.
+    await run.store.update<AppliedItem>(APPLIED_ITEM_KEY, (item) =>
+      item ? { ...item, bodyHash: INCOMPLETE_APPLY } : undefined,
+    );
     await onApplyFailure(run, state, error);
     throw error;
   }
@@ -278,7 +327,10 @@ async function onApplyFailure(run: Run, state: DesiredState, error: unknown): Pr
       verdicts.push(verdict(p, { status: 'SUCCESS', reason: 'stored; the platform applies it on its next reconcile' }));
     } else if (!transient) {
       verdicts.push(verdict(p, { status: 'FAILED', reason: `API Gateway refused the shared API definition: ${reason}` }, true));
-    } else if (p.receivedAt + ROUTES_SERVICE_TIMEOUT_SECONDS * 1000 < run.clock.now() + (RECONCILER_TIMEOUT_SECONDS + 120) * 1000) {
+    } else if (
+      p.receivedAt + ROUTES_SERVICE_TIMEOUT_SECONDS * 1000 <
+      run.clock.now() + (RETRY_AFTER_SECONDS + RECONCILER_TIMEOUT_SECONDS + 60) * 1000
+    ) {
       verdicts.push(
         verdict(p, {
           status: 'FAILED',
