@@ -216,12 +216,11 @@ interface Verdict {
 async function reconcile(run: Run): Promise<void> {
   const state = await run.store.readAll();
   if (!state.platform) {
-    await settle(
-      run,
-      state,
-      everyPending(state).map((p) => verdict(p, failedNoPlatform(run))),
-      new Map(),
+    // Nothing can be applied; a Delete or rollback still succeeds (there is nothing live to undo).
+    const verdicts = everyPending(state).map((p) =>
+      p.mustSucceed ? verdict(p, { status: 'SUCCESS' }) : verdict(p, failedNoPlatform(run), true),
     );
+    await settle(run, state, verdicts, undefined);
     run.log.warn('no platform settings stored yet; nothing applied');
     return;
   }
