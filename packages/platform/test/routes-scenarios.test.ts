@@ -332,6 +332,24 @@ describe('registry', () => {
   });
 });
 
+describe('authorizers', () => {
+  it('fails a jwt route when the environment has no authorizer, and still applies the other services', async () => {
+    world = await new World().start();
+    registry.clear();
+    for (const s of ['orders', 'payments']) registry.set(s, world.register(s));
+    await world.run(() => world.deployPlatform(platformSettings({ jwtAuthorizer: undefined })));
+    const statuses = await world.run(
+      () => world.deployService('orders', ORDERS_V1),
+      () => world.deployService('payments', [route('POST', '/payments', 'pay', { authorization: 'iam' })]),
+    );
+    expect(statuses).toEqual(['ROLLBACK_COMPLETE', 'CREATE_COMPLETE']);
+    expect(stackEvents('orders-api')).toEqual([
+      'Create Routes: route "GET /orders": authorization "jwt" needs the platform\'s JWT or Cognito authorizer, and this environment has none (set api.authorizer, or use "iam")',
+    ]);
+    expectInvariant();
+  });
+});
+
 describe('hostile declarations', () => {
   it("rejects a declaration from a stack that is not the service's api stack", async () => {
     await setUp();

@@ -332,6 +332,16 @@ function plan(
       rejected.set(service, `routes of service "${service}" break the registry: ${problems.join('; ')}`);
       continue;
     }
+    const settings = (state.platform as PlatformItem).settings;
+    const jwt = item.routes.filter((r) => r.authorization === 'jwt');
+    if (jwt.length > 0 && !settings.jwtAuthorizer && !settings.cognitoAuthorizer) {
+      // One service's table must not make the whole body invalid (an unknown authorizer) for all.
+      rejected.set(
+        service,
+        `route "${jwt[0].method} ${jwt[0].path}": authorization "jwt" needs the platform's JWT or Cognito authorizer, and this environment has none (set api.authorizer, or use "iam")`,
+      );
+      continue;
+    }
     included.set(service, { registration, routes: item.routes });
   }
   return { included, rejected };
