@@ -227,22 +227,6 @@ export const Parameters = {
     description: 'Id of the root resource (`/`) of the shared REST API.',
     producer: 'api',
   }),
-  authorizerId: platform({
-    component: 'api',
-    attribute: 'authorizer-id',
-    type: 'String',
-    description: 'Id of the shared JWT Lambda authorizer.',
-    producer: 'api',
-    publishedWhen: 'api.authorizer is set',
-  }),
-  cognitoAuthorizerId: platform({
-    component: 'api',
-    attribute: 'cognito-authorizer-id',
-    type: 'String',
-    description: 'Id of the Cognito user-pool authorizer.',
-    producer: 'api',
-    publishedWhen: 'api.cognitoUserPoolArns is set',
-  }),
   stageName: platform({
     component: 'api',
     attribute: 'stage-name',
