@@ -34,6 +34,12 @@ export type RouteMethod = (typeof ROUTE_METHODS)[number];
 export interface RouteCache {
   /** Seconds a response stays cached, 1-3600. */
   readonly ttlSeconds: number;
+  /**
+   * Query string parameters that select a different response (part of the cache key, with the
+   * `Authorization` header and the path variables).
+   * @default - none: the query string does not vary the cached response
+   */
+  readonly queryKeys?: readonly string[];
 }
 
 /** One route of a service, as declared. */

@@ -171,8 +171,8 @@ export interface AppliedItem {
 /**
  * The reconcile queue: SQS FIFO, content-based deduplication ON (the scheduler's messages carry no
  * deduplication id), one message group {@link RECONCILE_MESSAGE_GROUP} so reconciles are serialised.
- * Visibility timeout at least 6 x the reconciler's timeout (AWS guidance for event sources); a
- * redrive policy to a FIFO dead-letter queue with maxReceiveCount {@link RECONCILE_MAX_RECEIVE_COUNT}.
+ * Visibility timeout {@link RECONCILE_VISIBILITY_TIMEOUT_SECONDS}; a redrive policy to a FIFO
+ * dead-letter queue with maxReceiveCount {@link RECONCILE_MAX_RECEIVE_COUNT}.
  * Event source mapping: batch size 10 (the FIFO maximum), `reportBatchItemFailures` off; the
  * reconciler has reserved concurrency 1.
  */
@@ -187,6 +187,13 @@ export const RECONCILE_MAX_RECEIVE_COUNT = 5;
  * ServiceTimeout (contract `ROUTES_SERVICE_TIMEOUT_SECONDS`, 900 s).
  */
 export const RECONCILER_TIMEOUT_SECONDS = 300;
+
+/**
+ * Visibility timeout of the reconcile queue: the reconciler's timeout plus a minute. Not AWS's
+ * general advice of 6 x the timeout: a failed reconcile must be retried within the routes
+ * resource's 900 s ServiceTimeout, so the retry comes after 6 minutes, not 30.
+ */
+export const RECONCILE_VISIBILITY_TIMEOUT_SECONDS = RECONCILER_TIMEOUT_SECONDS + 60;
 
 /** The receiver's Lambda timeout in seconds: it validates, stores and enqueues, nothing slow. */
 export const RECEIVER_TIMEOUT_SECONDS = 30;

@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import {
+  APIGatewayClient,
+  CreateDeploymentCommand,
+  GetStageCommand,
+  PutRestApiCommand,
+  UpdateStageCommand,
+} from '@aws-sdk/client-api-gateway';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { ApiGatewayModel } from './apigateway';
+import { awsError } from './apigateway';
+import type { VirtualClock } from './clock';
+
+/**
+ * Small in-memory models of DynamoDB, SQS FIFO and SSM Parameter Store, limited to the calls the
+ * routes runtime makes, each with the documented behaviour it relies on (conditional writes,
+ * FIFO ordering with one message in flight per group, deduplication window, redrive to a DLQ,
+ * GetParametersByPath pages of at most 10). `clients()` wires them, and the API Gateway model, as
+ * the SDK clients the real handlers receive.
+ */
+
+/** A DynamoDB table keyed by `pk`. */
+export class TableModel {
+  readonly items = new Map<string, Record<string, unknown>>();
+
+  get(input: { Key: { pk: string } }) {
+    const item = this.items.get(input.Key.pk);
+    return { Item: item ? structuredClone(item) : undefined };
+  }
+
+  put(input: {
+    Item: Record<string, unknown>;
+    ConditionExpression?: string;
+    ExpressionAttributeValues?: Record<string, unknown>;
+  }) {
+    this.check(this.items.get(input.Item.pk as string), input);
+    this.items.set(input.Item.pk as string, structuredClone(input.Item));
+    return {};
+  }
+
+  delete(input: {
+    Key: { pk: string };
+    ConditionExpression?: string;
+    ExpressionAttributeValues?: Record<string, unknown>;
+  }) {
+    this.check(this.items.get(input.Key.pk), input);
+    this.items.delete(input.Key.pk);
+    return {};
+  }
+
+  /** Pages of 3 items, so pagination is exercised. */
+  scan(input: { ExclusiveStartKey?: { pk: string } }) {
+    const keys = [...this.items.keys()].sort();
+    const start = input.ExclusiveStartKey ? keys.indexOf(input.ExclusiveStartKey.pk) + 1 : 0;
+    const page = keys.slice(start, start + 3);
+    return {
+      Items: page.map((k) => structuredClone(this.items.get(k))),
+      LastEvaluatedKey: start + 3 < keys.length ? { pk: page[page.length - 1] } : undefined,
+    };
+  }
+
+  private check(
+    current: Record<string, unknown> | undefined,
+    input: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> },
+  ): void {
+    const expr = input.ConditionExpression;
+    if (expr === undefined) return;
+    let ok: boolean;
+    if (expr === 'attribute_not_exists(#pk)') ok = current === undefined;
+    else if (expr === '#version = :version')
+      ok = current !== undefined && current.version === input.ExpressionAttributeValues?.[':version'];
+    else throw new Error(`table model: condition ${expr} is not modelled`);
+    if (!ok) throw awsError('ConditionalCheckFailedException', 'The conditional request failed');
+  }
+}
+
+/** One SQS FIFO message as the model keeps it. */
+export interface QueuedMessage {
+  readonly id: string;
+  readonly body: string;
+  readonly groupId: string;
+  receiveCount: number;
+  visibleAt: number;
+  inFlight: boolean;
+}
+
+/** An SQS FIFO queue with a dead-letter queue. */
+export class FifoQueueModel {
+  readonly messages: QueuedMessage[] = [];
+  readonly deadLetters: QueuedMessage[] = [];
+  private readonly dedup = new Map<string, number>();
+  private nextId = 1;
+
+  /**
+   * @param clock the virtual clock.
+   * @param visibilityTimeoutMs how long a received message stays invisible.
+   * @param maxReceiveCount receives before the redrive to the DLQ.
+   */
+  constructor(
+    private readonly clock: VirtualClock,
+    readonly visibilityTimeoutMs: number,
+    readonly maxReceiveCount: number,
+  ) {}
+
+  send(input: { MessageBody?: string; MessageGroupId?: string; MessageDeduplicationId?: string }) {
+    if (!input.MessageGroupId)
+      throw awsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
+    const body = input.MessageBody ?? '';
+    // Content-based deduplication when no id is given (the queue has it on).
+    const dedupId = input.MessageDeduplicationId ?? createHash('sha256').update(body).digest('hex');
+    const now = this.clock.now();
+    const seen = this.dedup.get(dedupId);
+    if (seen !== undefined && now - seen < 5 * 60_000) return { MessageId: 'deduplicated' };
+    this.dedup.set(dedupId, now);
+    const id = `m${this.nextId++}`;
+    this.messages.push({
+      id,
+      body,
+      groupId: input.MessageGroupId,
+      receiveCount: 0,
+      visibleAt: now,
+      inFlight: false,
+    });
+    return { MessageId: id };
+  }
+
+  /**
+   * What the Lambda event source receives: up to `max` messages of a group with nothing in flight,
+   * in order. A message past its max receive count moves to the DLQ instead.
+   */
+  receive(max: number): QueuedMessage[] {
+    const now = this.clock.now();
+    for (const m of this.messages) if (m.inFlight && m.visibleAt <= now) m.inFlight = false;
+    for (const m of [...this.messages]) {
+      if (!m.inFlight && m.visibleAt <= now && m.receiveCount >= this.maxReceiveCount) {
+        this.messages.splice(this.messages.indexOf(m), 1);
+        this.deadLetters.push(m);
+      }
+    }
+    const busy = new Set(this.messages.filter((m) => m.inFlight).map((m) => m.groupId));
+    const batch: QueuedMessage[] = [];
+    for (const m of this.messages) {
+      if (batch.length >= max) break;
+      if (busy.has(m.groupId)) continue;
+      if (m.visibleAt > now) {
+        busy.add(m.groupId); // FIFO: a later message of the group never overtakes an earlier one
+        continue;
+      }
+      batch.push(m);
+    }
+    for (const m of batch) {
+      m.inFlight = true;
+      m.receiveCount++;
+      m.visibleAt = now + this.visibilityTimeoutMs;
+    }
+    return batch;
+  }
+
+  /** The event source deletes a batch its function processed without error. */
+  deleteBatch(batch: readonly QueuedMessage[]): void {
+    for (const m of batch) {
+      const i = this.messages.indexOf(m);
+      if (i >= 0) this.messages.splice(i, 1);
+    }
+  }
+}
+
+/** SSM parameters. */
+export class ParameterStoreModel {
+  readonly parameters = new Map<string, string>();
+
+  getByPath(input: { Path?: string; Recursive?: boolean; NextToken?: string; MaxResults?: number }) {
+    const max = Math.min(input.MaxResults ?? 10, 10);
+    const prefix = `${input.Path}/`;
+    const names = [...this.parameters.keys()]
+      .filter((n) => n.startsWith(prefix) && (input.Recursive || !n.slice(prefix.length).includes('/')))
+      .sort();
+    const start = input.NextToken ? Number(input.NextToken) : 0;
+    const page = names.slice(start, start + max);
+    return {
+      Parameters: page.map((Name) => ({ Name, Value: this.parameters.get(Name), Type: 'String' })),
+      NextToken: start + max < names.length ? String(start + max) : undefined,
+    };
+  }
+}
+
+/** SDK clients whose calls go to the models (instance mocks: several worlds can coexist). */
+export function clients(models: {
+  readonly apigateway: ApiGatewayModel;
+  readonly table: TableModel;
+  readonly queue: FifoQueueModel;
+  readonly ssm: ParameterStoreModel;
+}) {
+  const apigateway = new APIGatewayClient({ region: 'eu-west-1' });
+  const apigw = mockClient(apigateway);
+  apigw.on(PutRestApiCommand).callsFake(async (input) => models.apigateway.putRestApi(input));
+  apigw.on(CreateDeploymentCommand).callsFake(async (input) => models.apigateway.createDeployment(input));
+  apigw.on(GetStageCommand).callsFake(async (input) => models.apigateway.getStage(input));
+  apigw.on(UpdateStageCommand).callsFake(async (input) => models.apigateway.updateStage(input));
+
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+  const ddb = mockClient(db);
+  ddb.on(GetCommand).callsFake(async (input) => models.table.get(input));
+  ddb.on(PutCommand).callsFake(async (input) => models.table.put(input));
+  ddb.on(DeleteCommand).callsFake(async (input) => models.table.delete(input));
+  ddb.on(ScanCommand).callsFake(async (input) => models.table.scan(input));
+
+  const sqs = new SQSClient({ region: 'eu-west-1' });
+  mockClient(sqs)
+    .on(SendMessageCommand)
+    .callsFake(async (input) => models.queue.send(input));
+
+  const ssm = new SSMClient({ region: 'eu-west-1' });
+  mockClient(ssm)
+    .on(GetParametersByPathCommand)
+    .callsFake(async (input) => models.ssm.getByPath(input));
+
+  return { apigateway, db, sqs, ssm };
+}

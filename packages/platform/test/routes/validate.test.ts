@@ -1,0 +1,82 @@
+import type { DeclaredRoute, ServiceRegistration } from '@shared-lambda-infra/contract';
+import { describe, expect, it } from 'vitest';
+import { parseDeclaration, validateRoutes } from '../../functions/routes/validate';
+
+const SCOPE = { project: 'shared-lambda-infra', env: 'dev' } as const;
+const LOCATION = { region: 'eu-west-1', account: '123456789012' };
+const ORDERS: ServiceRegistration = {
+  service: 'orders',
+  basePath: 'orders',
+  throttle: { rateLimit: 50, burstLimit: 100 },
+  allowedAuthorizations: ['jwt'],
+  cachingAllowed: false,
+};
+const REGISTRY = new Map([['orders', ORDERS]]);
+const FN = 'arn:aws:lambda:eu-west-1:123456789012:function:shared-lambda-infra-dev-fn-orders-get';
+
+function check(...routes: Array<Partial<DeclaredRoute>>): string[] {
+  return validateRoutes(
+    SCOPE,
+    LOCATION,
+    ORDERS,
+    routes.map(
+      (r) =>
+        ({ method: 'GET', path: '/orders', functionArn: FN, authorization: 'jwt', ...r }) as DeclaredRoute,
+    ),
+    REGISTRY,
+  );
+}
+
+describe('validateRoutes', () => {
+  it("accepts routes under the base path with the service's functions, an alias included", () => {
+    expect(check({ path: '/orders' }, { path: '/orders/{id}/{rest+}', functionArn: `${FN}:live` })).toEqual(
+      [],
+    );
+  });
+
+  it('rejects OPTIONS, which the platform answers', () => {
+    expect(check({ method: 'OPTIONS' as DeclaredRoute['method'] })).toEqual([
+      'route "OPTIONS /orders" (routes[0]): OPTIONS is the platform\'s: it answers every preflight from the platform CORS policy; remove the route',
+    ]);
+  });
+
+  it('rejects a duplicate route', () => {
+    expect(check({}, {})).toEqual(['route "GET /orders" (routes[1]): declared more than once']);
+  });
+
+  it('rejects a greedy variable before the last segment and a path under another base path', () => {
+    expect(check({ path: '/orders/{all+}/x' }, { path: '/ordersx' })).toEqual([
+      'route "GET /orders/{all+}/x" (routes[0]): a greedy {variable+} may only be the last segment',
+      'route "GET /ordersx" (routes[1]): path must be /orders or below it (the base path the registry gives service "orders")',
+    ]);
+  });
+
+  it('rejects two variable names at the same position', () => {
+    expect(check({ path: '/orders/{id}' }, { path: '/orders/{orderId}/items' })).toEqual([
+      'route "GET /orders/{orderId}/items": path variable {orderId} conflicts with {id} of route "GET /orders/{id}" under /orders (API Gateway allows one variable name per position)',
+    ]);
+  });
+
+  it('rejects a cache when the registry does not allow caching', () => {
+    expect(check({ cache: { ttlSeconds: 60 } })).toEqual([
+      'route "GET /orders" (routes[0]): cache is not allowed for service "orders" (the environment has no stage cache)',
+    ]);
+  });
+
+  it('rejects something that is not a function ARN', () => {
+    expect(check({ functionArn: 'arn:aws:iam::123456789012:role/x' })).toEqual([
+      'route "GET /orders" (routes[0]): functionArn "arn:aws:iam::123456789012:role/x" is not a Lambda function ARN',
+    ]);
+  });
+});
+
+describe('parseDeclaration', () => {
+  it('names the fields a malformed declaration gets wrong', () => {
+    expect(parseDeclaration('{"version":1,"routes":[{"method":"GET"}]}')).toEqual([
+      'Declaration.routes[0].path: expected a string',
+      'Declaration.routes[0].functionArn: expected a string',
+      'Declaration.routes[0].authorization: expected a string',
+    ]);
+    expect(parseDeclaration('{"version":2,"routes":[]}')).toEqual(['Declaration.version: expected 1, got 2']);
+  });
+});
