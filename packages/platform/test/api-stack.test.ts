@@ -273,7 +273,7 @@ describe('ApiStack in dev (config/dev.yaml)', () => {
     expect(main?.Properties).toMatchObject({
       FifoQueue: true,
       ContentBasedDeduplication: true,
-      VisibilityTimeout: 1800,
+      VisibilityTimeout: 360,
       RedrivePolicy: { maxReceiveCount: 5 },
     });
     expect(Object.values(queues).filter((q) => q.Properties.FifoQueue)).toHaveLength(2);

@@ -20,6 +20,7 @@ import {
   RECEIVER_TIMEOUT_SECONDS,
   RECONCILE_MAX_RECEIVE_COUNT,
   RECONCILE_MESSAGE_GROUP,
+  RECONCILE_VISIBILITY_TIMEOUT_SECONDS,
   RECONCILER_ENV,
   RECONCILER_PERMISSIONS,
   RECONCILER_TIMEOUT_SECONDS,
@@ -36,8 +37,6 @@ export const ROUTES_RECONCILER_DEFAULTS = {
   // Drift repair: a method edited in the console is put back within this interval.
   driftRepairInterval: Duration.minutes(15),
   memorySize: 512,
-  // AWS guidance for SQS event sources: visibility timeout at least 6 x the function timeout.
-  visibilityTimeoutFactor: 6,
   // The FIFO maximum: one invocation drains (coalesces) up to 10 pending reconciles.
   batchSize: 10,
 } as const;
@@ -158,9 +157,9 @@ export class RoutesReconciler extends Construct {
       fifo: true,
       // The scheduler's messages carry no deduplication id.
       contentBasedDeduplication: true,
-      visibilityTimeout: Duration.seconds(
-        RECONCILER_TIMEOUT_SECONDS * ROUTES_RECONCILER_DEFAULTS.visibilityTimeoutFactor,
-      ),
+      // Not AWS's 6 x the function timeout: a failed reconcile must be retried within the routes
+      // resource's 900 s ServiceTimeout (see the interface).
+      visibilityTimeout: Duration.seconds(RECONCILE_VISIBILITY_TIMEOUT_SECONDS),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: RECONCILE_MAX_RECEIVE_COUNT },
@@ -303,7 +302,9 @@ export class RoutesReconciler extends Construct {
       (s) =>
         new iam.PolicyStatement({
           actions: [...s.actions],
-          resources: s.resources.map((r) => r.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? `{${key}}`)),
+          resources: s.resources.map((r) =>
+            r.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? `{${key}}`),
+          ),
         }),
     );
   }
@@ -330,8 +331,11 @@ export class RoutesReconciler extends Construct {
 
   private scheduleDriftRepair(queue: sqs.Queue): void {
     new events.Rule(this, 'DriftRepair', {
-      description: 'Queues a full reconcile of the shared API: puts back anything edited outside the platform.',
-      schedule: events.Schedule.rate(this.props.driftRepairInterval ?? ROUTES_RECONCILER_DEFAULTS.driftRepairInterval),
+      description:
+        'Queues a full reconcile of the shared API: puts back anything edited outside the platform.',
+      schedule: events.Schedule.rate(
+        this.props.driftRepairInterval ?? ROUTES_RECONCILER_DEFAULTS.driftRepairInterval,
+      ),
       targets: [
         new targets.SqsQueue(queue, {
           messageGroupId: RECONCILE_MESSAGE_GROUP,
