@@ -27,7 +27,11 @@ export interface ScaleResult {
   readonly apiTemplate: string;
 }
 
-/** config/dev.yaml with `count` generated services (`svc0000`…) and a raised resources-per-API quota. */
+/**
+ * config/dev.yaml with `count` generated services (`svc0000`…) and the resources-per-API quota
+ * raised to {@link SCALE_RESOURCES_PER_API} whatever the count, so the api stack's own config is
+ * the same at every registry size.
+ */
 export function scaleConfig(count: number): PlatformConfig {
   const raw = parse(readFileSync(path.join(CONFIG_DIR, 'dev.yaml'), 'utf8')) as Record<string, unknown>;
   const services = Array.from({ length: count }, (_, i) => ({
@@ -35,7 +39,7 @@ export function scaleConfig(count: number): PlatformConfig {
     repository: `acme/svc-${i}`,
     basePath: `svc${i}`,
   }));
-  const api = { ...(raw.api as object), quotas: { resourcesPerApi: count + 100 } };
+  const api = { ...(raw.api as object), quotas: { resourcesPerApi: SCALE_RESOURCES_PER_API } };
   return parsePlatformConfig({ ...raw, api, services }, `config/dev.yaml with ${count} services`);
 }
 
