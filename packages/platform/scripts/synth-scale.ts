@@ -27,6 +27,9 @@ export interface ScaleResult {
   readonly apiTemplate: string;
 }
 
+/** The "Resources per API" quota the scale runs assume (raised from 300 through Service Quotas). */
+export const SCALE_RESOURCES_PER_API = 2000;
+
 /**
  * config/dev.yaml with `count` generated services (`svc0000`…) and the resources-per-API quota
  * raised to {@link SCALE_RESOURCES_PER_API} whatever the count, so the api stack's own config is
