@@ -148,9 +148,9 @@ describe('lifecycle', () => {
     const [status] = await world.run(() => world.deployService('orders', [ORDERS_V1[0]]));
     expect(status).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(stackEvents('orders-api').join('\n')).toMatch(/could not be applied in time/);
-    // Once API Gateway takes calls again, the retried reconcile converges.
-    world.scheduleReconcile();
+    // Once API Gateway takes calls again, the next reconcile converges.
     await world.run(() => world.clock.sleep(45 * 60_000));
+    world.scheduleReconcile();
     await world.settle();
     expectInvariant();
   });
@@ -167,6 +167,21 @@ describe('lifecycle', () => {
     );
     expect(statuses).toEqual(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'CREATE_COMPLETE']);
     expect(world.apigateway.served()?.binaryMediaTypes).toEqual(['image/png']);
+    expectInvariant();
+  });
+
+  it("a rollback of the platform's settings while API Gateway throttles ends UPDATE_ROLLBACK_COMPLETE", async () => {
+    await setUp();
+    await world.run(() => world.deployService('orders', ORDERS_V1));
+    world.apigateway.exhaustedUntil.CreateDeployment = world.clock.now() + 40 * 60_000;
+    const [status] = await world.run(() =>
+      world.deployPlatform(platformSettings({ binaryMediaTypes: ['image/png'] })),
+    );
+    expect(status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    await world.run(() => world.clock.sleep(45 * 60_000));
+    world.scheduleReconcile();
+    await world.settle();
+    expect(world.apigateway.served()?.binaryMediaTypes).toEqual([]);
     expectInvariant();
   });
 

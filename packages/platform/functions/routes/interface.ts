@@ -146,6 +146,11 @@ export interface PlatformItem {
   readonly version: number;
   /** Requests waiting for an answer. */
   readonly pending: readonly PendingResponse[];
+  /**
+   * Hashes of the last settings answered SUCCESS, newest last (at most 5): rollback detection.
+   * @default - none
+   */
+  readonly succeededHashes?: readonly string[];
 }
 
 /** What the reconciler last put live (item {@link APPLIED_ITEM_KEY}). */
@@ -429,6 +434,11 @@ export const RECONCILER_PERMISSIONS: readonly RequiredStatement[] = [
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
     resources: ['{tableArn}'],
     reason: 'reads the whole desired state, clears answered requests, removes deleted services',
+  },
+  {
+    actions: ['sqs:ChangeMessageVisibility'],
+    resources: ['{queueArn}'],
+    reason: 'brings a throttled batch back in 60 s instead of after the queue visibility timeout',
   },
   {
     actions: ['apigateway:PUT', 'apigateway:UpdateRestApiPolicy'],

@@ -7,7 +7,7 @@ import {
   UpdateStageCommand,
 } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
   DeleteCommand,
@@ -166,6 +166,15 @@ export class FifoQueueModel {
     return batch;
   }
 
+  /** ChangeMessageVisibility of a received message (the model's receipt handle is the message id). */
+  changeVisibility(input: { ReceiptHandle?: string; VisibilityTimeout?: number }) {
+    const m = this.messages.find((x) => x.id === input.ReceiptHandle && x.inFlight);
+    if (!m)
+      throw awsError('ReceiptHandleIsInvalid', `The receipt handle ${input.ReceiptHandle} is not valid`);
+    m.visibleAt = this.clock.now() + (input.VisibilityTimeout ?? 0) * 1000;
+    return {};
+  }
+
   /** The event source deletes a batch its function processed without error. */
   deleteBatch(batch: readonly QueuedMessage[]): void {
     for (const m of batch) {
@@ -216,9 +225,9 @@ export function clients(models: {
   ddb.on(ScanCommand).callsFake(async (input) => models.table.scan(input));
 
   const sqs = new SQSClient({ region: 'eu-west-1' });
-  mockClient(sqs)
-    .on(SendMessageCommand)
-    .callsFake(async (input) => models.queue.send(input));
+  const sqsMock = mockClient(sqs);
+  sqsMock.on(SendMessageCommand).callsFake(async (input) => models.queue.send(input));
+  sqsMock.on(ChangeMessageVisibilityCommand).callsFake(async (input) => models.queue.changeVisibility(input));
 
   const ssm = new SSMClient({ region: 'eu-west-1' });
   mockClient(ssm)

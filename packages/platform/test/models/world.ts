@@ -14,7 +14,6 @@ import {
   type PlatformSettings,
   RECEIVER_TIMEOUT_SECONDS,
   RECONCILE_MAX_RECEIVE_COUNT,
-  RECONCILE_VISIBILITY_TIMEOUT_SECONDS,
   RECONCILER_TIMEOUT_SECONDS,
   SCHEDULED_RECONCILE_MESSAGE,
   SETTINGS_RESOURCE_TYPE,
@@ -96,7 +95,8 @@ export class World {
   readonly table = new TableModel();
   readonly queue = new FifoQueueModel(
     this.clock,
-    RECONCILE_VISIBILITY_TIMEOUT_SECONDS * 1000,
+    // What the CDK side deploys (AWS's advice, 6 x the function timeout), the reconciler must cope.
+    RECONCILER_TIMEOUT_SECONDS * 6 * 1000,
     RECONCILE_MAX_RECEIVE_COUNT,
   );
   readonly ssm = new ParameterStoreModel();
@@ -129,6 +129,7 @@ export class World {
       ssm: sdk.ssm,
       db: sdk.db,
       apigateway: sdk.apigateway,
+      sqs: sdk.sqs,
       clock: this.clock,
       log: this.log,
       env,
@@ -237,7 +238,12 @@ export class World {
       if (batch.length > 0) {
         const started = this.clock.now();
         const event = {
-          Records: batch.map((m) => ({ messageId: m.id, body: m.body })),
+          Records: batch.map((m) => ({
+            messageId: m.id,
+            receiptHandle: m.id,
+            body: m.body,
+            eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:shared-lambda-infra-dev-routes.fifo',
+          })),
         } as unknown as SQSEvent;
         this.invocations.total++;
         try {
