@@ -208,7 +208,6 @@ export class RoutesReconciler extends Construct {
           actions: [
             'sqs:ReceiveMessage',
             'sqs:DeleteMessage',
-            'sqs:ChangeMessageVisibility',
             'sqs:GetQueueAttributes',
             'sqs:GetQueueUrl',
           ],
