@@ -139,7 +139,7 @@ async function main(): Promise<void> {
 /** One synthesis per registry size, in a fresh process: wall time, peak memory, largest template. */
 async function benchScale(tsx: string, counts: readonly number[]): Promise<void> {
   console.log(
-    '\nservices  stacks  synth s  peak MiB  most resources (stack)              largest bytes (stack)',
+    '\nservices  stacks  synth s  peak MiB  most resources (stack)                      largest bytes (stack)',
   );
   for (const count of counts) {
     const run = await measure(
@@ -154,7 +154,7 @@ async function benchScale(tsx: string, counts: readonly number[]): Promise<void>
       largestBytes: { stack: string; bytes: number };
     };
     console.log(
-      `${String(count).padStart(8)}  ${String(r.stacks).padStart(6)}  ${run.seconds.toFixed(1).padStart(7)}  ${run.peakMiB.toFixed(0).padStart(8)}  ${`${r.mostResources.resources} (${r.mostResources.stack})`.padEnd(36)}${r.largestBytes.bytes} (${r.largestBytes.stack})`,
+      `${String(count).padStart(8)}  ${String(r.stacks).padStart(6)}  ${run.seconds.toFixed(1).padStart(7)}  ${run.peakMiB.toFixed(0).padStart(8)}  ${`${r.mostResources.resources} (${r.mostResources.stack})`.padEnd(44)}${r.largestBytes.bytes} (${r.largestBytes.stack})`,
     );
   }
 }
