@@ -120,7 +120,8 @@ function permissionPaths(template: Template): string[] {
 function assertedBasePath(template: Template): string {
   const rules = (template as { Rules?: Record<string, { Assertions: Array<{ Assert: Json }> }> }).Rules ?? {};
   const rule = Object.entries(rules).find(([id]) => id.startsWith('ApiBasePathRule'));
-  return String((rule?.[1].Assertions[0].Assert['Fn::Equals'] as unknown[])[1]);
+  if (!rule) throw new Error('the template has no ServiceApi base path rule');
+  return String((rule[1].Assertions[0].Assert['Fn::Equals'] as unknown[])[1]);
 }
 
 /** The paths of the routes declaration, the function ARN tokens left out. */

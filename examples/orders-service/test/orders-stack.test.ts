@@ -195,18 +195,23 @@ describe('OrdersStack (dev)', () => {
       });
     });
 
-    it.each(routes)('declare $method $path served by $fn through the shared JWT authorizer', ({ method, path: p, fn }) => {
-      const fnId = logicalId(template, 'AWS::Lambda::Function', { FunctionName: fnName('dev', fn) });
-      const [resource] = Object.values(template.findResources('Custom::SharedApiRoutes')) as Array<{
-        Properties: { Declaration: { 'Fn::Join': [string, unknown[]] } };
-      }>;
-      const text = resource.Properties.Declaration['Fn::Join'][1]
-        .map((part) => (typeof part === 'string' ? part : `<${(part as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]}>`))
-        .join('');
-      const declared = (JSON.parse(text) as { routes: Array<Record<string, unknown>> }).routes;
-      expect(declared).toContainEqual({ method, path: p, functionArn: `<${fnId}>`, authorization: 'jwt' });
-      expect(declared).toHaveLength(3);
-    });
+    it.each(routes)(
+      'declare $method $path served by $fn through the shared JWT authorizer',
+      ({ method, path: p, fn }) => {
+        const fnId = logicalId(template, 'AWS::Lambda::Function', { FunctionName: fnName('dev', fn) });
+        const [resource] = Object.values(template.findResources('Custom::SharedApiRoutes')) as Array<{
+          Properties: { Declaration: { 'Fn::Join': [string, unknown[]] } };
+        }>;
+        const text = resource.Properties.Declaration['Fn::Join'][1]
+          .map((part) =>
+            typeof part === 'string' ? part : `<${(part as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]}>`,
+          )
+          .join('');
+        const declared = (JSON.parse(text) as { routes: Array<Record<string, unknown>> }).routes;
+        expect(declared).toContainEqual({ method, path: p, functionArn: `<${fnId}>`, authorization: 'jwt' });
+        expect(declared).toHaveLength(3);
+      },
+    );
 
     it.each(routes)(
       'let only the shared API, its stage and $method $path invoke $fn',

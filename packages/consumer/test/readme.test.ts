@@ -44,7 +44,9 @@ describe('README quick-start', () => {
     expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(2);
     expect(types.filter((t) => t === 'AWS::IAM::Role')).toHaveLength(2);
     expect(types.filter((t) => t.startsWith('AWS::ApiGateway::'))).toEqual([]);
-    const declarations = Object.values(template.Resources).filter((r) => r.Type === 'Custom::SharedApiRoutes');
+    const declarations = Object.values(template.Resources).filter(
+      (r) => r.Type === 'Custom::SharedApiRoutes',
+    );
     expect(declarations).toHaveLength(1);
     const declaration = JSON.stringify(declarations[0].Properties.Declaration);
     expect(declaration).toContain('\\"method\\":\\"GET\\",\\"path\\":\\"/orders\\"');

@@ -7,7 +7,11 @@ const PREFIX = '/shared-lambda-infra/dev';
 
 type Fns = Record<'list' | 'get' | 'create', ServiceFunction>;
 
-function build(routes: (api: ServiceApi, fns: Fns) => void): { template: Template; api: ServiceApi; fns: Fns } {
+function build(routes: (api: ServiceApi, fns: Fns) => void): {
+  template: Template;
+  api: ServiceApi;
+  fns: Fns;
+} {
   const stack = new ServiceStack(testApp(), 'Orders', { service: 'orders', env: 'dev' });
   const fns = {
     list: new ServiceFunction(stack, 'ListOrders', { entry: HANDLER }),
@@ -174,7 +178,11 @@ describe('ServiceApi failures', () => {
   }
 
   it("rejects a stack other than the service's routes stack", () => {
-    const stack = new ServiceStack(testApp(), 'Jobs', { service: 'orders', env: 'dev', stackIdentifier: 'jobs' });
+    const stack = new ServiceStack(testApp(), 'Jobs', {
+      service: 'orders',
+      env: 'dev',
+      stackIdentifier: 'jobs',
+    });
     expect(() => new ServiceApi(stack, 'Api')).toThrow(
       'ServiceApi Jobs/Api is in stack "shared-lambda-infra-dev-orders-jobs", but the platform accepts the routes of service "orders" only from its routes stack "shared-lambda-infra-dev-orders-api"',
     );

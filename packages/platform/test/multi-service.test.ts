@@ -122,11 +122,9 @@ describe('two registered services on the shared API v2', () => {
       ).map((p) => p.Default);
       expect(reads).toContain(Parameters.routesServiceToken.path(SCOPE));
       expect(reads).toContain(Parameters.serviceBasePath.path(SCOPE, service));
-      platform
-        .template(platform.stacks.serviceAccess[service])
-        .hasResourceProperties('AWS::SSM::Parameter', {
-          Name: Parameters.serviceBasePath.path(SCOPE, service),
-        });
+      platform.template(platform.stacks.serviceAccess[service]).hasResourceProperties('AWS::SSM::Parameter', {
+        Name: Parameters.serviceBasePath.path(SCOPE, service),
+      });
     },
   );
 

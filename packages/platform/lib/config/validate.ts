@@ -311,7 +311,10 @@ function checkQuotas(api: PlatformConfig['api'], services: readonly IndexedServi
   const room = api.quotas.resourcesPerApi - PLATFORM_API_RESOURCES.length;
   if (services.length > room) {
     const beyond = services.slice(room).map(({ service }) => show(service.name));
-    const listed = beyond.length > 5 ? `${beyond.slice(0, 5).join(', ')} and ${beyond.length - 5} more` : beyond.join(', ');
+    const listed =
+      beyond.length > 5
+        ? `${beyond.slice(0, 5).join(', ')} and ${beyond.length - 5} more`
+        : beyond.join(', ');
     problems.push({
       path: 'services',
       message: `${services.length} services need ${services.length} base resources on the shared REST API, besides the platform's ${PLATFORM_API_RESOURCES.length} (${PLATFORM_API_RESOURCES.join(', ')}), but api.quotas.resourcesPerApi is ${api.quotas.resourcesPerApi}: services beyond the quota are ${listed}; ask AWS to raise the API Gateway quota "Resources per API" and set api.quotas.resourcesPerApi to the new value, or register fewer services`,

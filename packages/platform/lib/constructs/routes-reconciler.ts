@@ -205,12 +205,7 @@ export class RoutesReconciler extends Construct {
         // grant SqsEventSource would add is written here.
         new iam.PolicyStatement({
           sid: 'ConsumeReconcileQueue',
-          actions: [
-            'sqs:ReceiveMessage',
-            'sqs:DeleteMessage',
-            'sqs:GetQueueAttributes',
-            'sqs:GetQueueUrl',
-          ],
+          actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
           resources: [queue.queueArn],
         }),
       ],
