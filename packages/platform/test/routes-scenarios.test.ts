@@ -292,6 +292,64 @@ describe('lifecycle', () => {
   });
 });
 
+describe('registry', () => {
+  it('a throttle changed in the registry reaches the stage on the next reconcile, with no service deploy', async () => {
+    await setUp();
+    await world.run(() => world.deployService('orders', ORDERS_V1));
+    registry.set('orders', world.register('orders', { throttle: { rateLimit: 7, burstLimit: 14 } }));
+    world.scheduleReconcile();
+    await world.settle();
+    expect(servedState(world).throttles).toEqual({
+      'orders/GET': { rate: 7, burst: 14 },
+      'orders/{id}/GET': { rate: 7, burst: 14 },
+    });
+    expectInvariant();
+  });
+
+  it('a service removed from the registry stops being served on the next reconcile', async () => {
+    await setUp(['orders', 'payments']);
+    await world.run(
+      () => world.deployService('orders', ORDERS_V1),
+      () => world.deployService('payments', [route('POST', '/payments', 'pay')]),
+    );
+    world.ssm.parameters.delete('/shared-lambda-infra/dev/services/payments/registration');
+    registry.delete('payments');
+    world.scheduleReconcile();
+    await world.settle();
+    expect(servedState(world).routedPaths).toEqual(['/health', '/orders', '/orders/{id}']);
+    expectInvariant();
+  });
+
+  it("fails a service deploy that comes before the platform's settings, saying what to deploy first", async () => {
+    world = await new World().start();
+    registry.clear();
+    registry.set('orders', world.register('orders'));
+    const [status] = await world.run(() => world.deployService('orders', ORDERS_V1));
+    expect(status).toBe('ROLLBACK_COMPLETE');
+    expect(stackEvents('orders-api')).toEqual([
+      "Create Routes: the platform's API settings are not stored yet: deploy the platform's shared-lambda-infra-dev-api stack first",
+    ]);
+  });
+});
+
+describe('authorizers', () => {
+  it('fails a jwt route when the environment has no authorizer, and still applies the other services', async () => {
+    world = await new World().start();
+    registry.clear();
+    for (const s of ['orders', 'payments']) registry.set(s, world.register(s));
+    await world.run(() => world.deployPlatform(platformSettings({ jwtAuthorizer: undefined })));
+    const statuses = await world.run(
+      () => world.deployService('orders', ORDERS_V1),
+      () => world.deployService('payments', [route('POST', '/payments', 'pay', { authorization: 'iam' })]),
+    );
+    expect(statuses).toEqual(['ROLLBACK_COMPLETE', 'CREATE_COMPLETE']);
+    expect(stackEvents('orders-api')).toEqual([
+      'Create Routes: route "GET /orders": authorization "jwt" needs the platform\'s JWT or Cognito authorizer, and this environment has none (set api.authorizer, or use "iam")',
+    ]);
+    expectInvariant();
+  });
+});
+
 describe('hostile declarations', () => {
   it("rejects a declaration from a stack that is not the service's api stack", async () => {
     await setUp();

@@ -194,9 +194,10 @@ export const RECONCILE_MAX_RECEIVE_COUNT = 5;
 export const RECONCILER_TIMEOUT_SECONDS = 300;
 
 /**
- * Visibility timeout of the reconcile queue: the reconciler's timeout plus a minute. Not AWS's
- * general advice of 6 x the timeout: a failed reconcile must be retried within the routes
- * resource's 900 s ServiceTimeout, so the retry comes after 6 minutes, not 30.
+ * Recommended visibility timeout of the reconcile queue: the reconciler's timeout plus a minute.
+ * It only matters when the reconciler crashes: after a throttled apply the reconciler itself makes
+ * the batch visible again in 60 s (ChangeMessageVisibility). A longer value (AWS's general advice
+ * of 6 x the timeout) works too, but a crashed reconcile then waits that long for its retry.
  */
 export const RECONCILE_VISIBILITY_TIMEOUT_SECONDS = RECONCILER_TIMEOUT_SECONDS + 60;
 

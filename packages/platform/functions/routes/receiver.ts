@@ -12,11 +12,20 @@ import {
   stackName,
 } from '@shared-lambda-infra/contract';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { type Clock, CONSOLE_LOG, errorMessage, hashOf, type Log, requiredEnv, SYSTEM_CLOCK, scopeFromEnv } from './common';
 import {
+  type Clock,
+  CONSOLE_LOG,
+  errorMessage,
+  hashOf,
+  type Log,
+  requiredEnv,
+  SYSTEM_CLOCK,
+  scopeFromEnv,
+} from './common';
+import {
+  type PendingResponse,
   PLATFORM_ITEM_KEY,
   PLATFORM_SETTINGS_VERSION,
-  type PendingResponse,
   type PlatformItem,
   type PlatformSettings,
   RECEIVER_ENV,
@@ -69,7 +78,9 @@ export function createReceiver(options: ReceiverOptions = {}) {
   const env = options.env ?? process.env;
   const log = options.log ?? CONSOLE_LOG;
   const clock = options.clock ?? SYSTEM_CLOCK;
-  let deps: { ssm: SSMClient; store: RoutesStore; sqs: SQSClient; queueUrl: string; scope: NameScope } | undefined;
+  let deps:
+    | { ssm: SSMClient; store: RoutesStore; sqs: SQSClient; queueUrl: string; scope: NameScope }
+    | undefined;
   const init = () => {
     deps ??= {
       ssm: options.ssm ?? new SSMClient({}),
@@ -99,7 +110,10 @@ export function createReceiver(options: ReceiverOptions = {}) {
       const ctx: Ctx = { ...d, clock, log, location: location(context.invokedFunctionArn) };
       if (event.ResourceType === ROUTES_RESOURCE_TYPE) await receiveRoutes(event, ctx);
       else if (event.ResourceType === SETTINGS_RESOURCE_TYPE) await receiveSettings(event, ctx);
-      else throw new Refusal(`resource type ${event.ResourceType} is not served by this function (it serves ${ROUTES_RESOURCE_TYPE} and ${SETTINGS_RESOURCE_TYPE})`);
+      else
+        throw new Refusal(
+          `resource type ${event.ResourceType} is not served by this function (it serves ${ROUTES_RESOURCE_TYPE} and ${SETTINGS_RESOURCE_TYPE})`,
+        );
     } catch (error) {
       const refused = error instanceof Refusal;
       if (!refused) log.error('request failed', { error: errorMessage(error) });
@@ -108,7 +122,9 @@ export function createReceiver(options: ReceiverOptions = {}) {
       const status = event.RequestType === 'Delete' && refused ? 'SUCCESS' : 'FAILED';
       await answer(pendingOf(event, physicalFallback, clock, false, ''), {
         status,
-        reason: refused ? error.message : `the platform could not store the request (${errorMessage(error)}); deploy again`,
+        reason: refused
+          ? error.message
+          : `the platform could not store the request (${errorMessage(error)}); deploy again`,
       });
     }
   };
@@ -165,7 +181,9 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
   // registered service's name extends this one's (`orders`, `orders-api`), the owner of the shorter
   // name could deploy this stack too: the stack name no longer proves who sent it.
   const stack = routesStackName(ctx.scope, service);
-  const rival = [...registry.keys()].find((other) => other !== service && stack.startsWith(`${ctx.scope.project}-${ctx.scope.env}-${other}-`));
+  const rival = [...registry.keys()].find(
+    (other) => other !== service && stack.startsWith(`${ctx.scope.project}-${ctx.scope.env}-${other}-`),
+  );
   if (rival) {
     throw new Refusal(
       `stack ${stack} could also be deployed by service "${rival}" (its deploy role may deploy every stack named ${ctx.scope.project}-${ctx.scope.env}-${rival}-*), so it cannot prove it is service "${service}"'s; rename one of the two services in the registry`,
@@ -173,9 +191,14 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
   }
   const registration = registry.get(service) as ServiceRegistration;
   const physicalId = routesPhysicalId(ctx.scope, service);
-  const ignored = Object.keys(event.ResourceProperties).filter((k) => k !== 'ServiceToken' && k !== 'Declaration');
+  const ignored = Object.keys(event.ResourceProperties).filter(
+    (k) => k !== 'ServiceToken' && k !== 'Declaration',
+  );
   if (ignored.length > 0) {
-    ctx.log.warn('ignored properties: base path, throttling and the rest come from the registry', { service, ignored });
+    ctx.log.warn('ignored properties: base path, throttling and the rest come from the registry', {
+      service,
+      ignored,
+    });
   }
   const key = serviceItemKey(service);
 
@@ -211,16 +234,21 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
   }
 
   const parsed = parseDeclaration(event.ResourceProperties.Declaration);
-  if (Array.isArray(parsed)) throw new Refusal(`${ROUTES_RESOURCE_TYPE} of service "${service}": ${parsed.join('; ')}`);
+  if (Array.isArray(parsed))
+    throw new Refusal(`${ROUTES_RESOURCE_TYPE} of service "${service}": ${parsed.join('; ')}`);
   const problems = validateRoutes(ctx.scope, ctx.location, registration, parsed.routes, registry);
   const declarationHash = hashOf(parsed.routes);
   const current = await ctx.store.get<ServiceItem>(key);
-  const mustSucceed = event.RequestType === 'Update' && (current?.succeededHashes ?? []).includes(declarationHash);
+  const mustSucceed =
+    event.RequestType === 'Update' && (current?.succeededHashes ?? []).includes(declarationHash);
   if (problems.length > 0) {
     if (mustSucceed) {
       // A rollback to a table that was live before but breaks a rule added since: failing it would
       // leave the stack in UPDATE_ROLLBACK_FAILED. The stored table (the last valid one) stays.
-      ctx.log.warn('rollback to a table that no longer validates; kept the stored table', { service, problems });
+      ctx.log.warn('rollback to a table that no longer validates; kept the stored table', {
+        service,
+        problems,
+      });
       await answer(pendingOf(event, physicalId, ctx.clock, true, declarationHash), { status: 'SUCCESS' });
       return;
     }
@@ -251,13 +279,17 @@ async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ct
   const apiStack = stackName(ctx.scope, 'api');
   const name = /:stack\/([^/]+)\//.exec(event.StackId)?.[1];
   if (name !== apiStack) {
-    throw new Refusal(`${SETTINGS_RESOURCE_TYPE} is accepted only from the platform's stack ${apiStack}, not from ${name ?? event.StackId}`);
+    throw new Refusal(
+      `${SETTINGS_RESOURCE_TYPE} is accepted only from the platform's stack ${apiStack}, not from ${name ?? event.StackId}`,
+    );
   }
   const physicalId = settingsPhysicalId(ctx.scope.project, ctx.scope.env);
   if (event.RequestType === 'Delete') {
     // The API goes with the api stack: nothing to apply, only the stored settings to forget.
     await ctx.store.update<PlatformItem>(PLATFORM_ITEM_KEY, (item) =>
-      item && item.stackId === event.StackId && item.logicalResourceId === event.LogicalResourceId ? null : undefined,
+      item && item.stackId === event.StackId && item.logicalResourceId === event.LogicalResourceId
+        ? null
+        : undefined,
     );
     await answer(pendingOf(event, event.PhysicalResourceId, ctx.clock, true, ''), { status: 'SUCCESS' });
     return;
@@ -302,9 +334,11 @@ export function parseSettings(raw: unknown): PlatformSettings {
     throw new Refusal(`${SETTINGS_RESOURCE_TYPE}: Settings is not JSON`);
   }
   const problems: string[] = [];
-  if (value.version !== PLATFORM_SETTINGS_VERSION) problems.push(`version: expected ${PLATFORM_SETTINGS_VERSION}, got ${JSON.stringify(value.version)}`);
+  if (value.version !== PLATFORM_SETTINGS_VERSION)
+    problems.push(`version: expected ${PLATFORM_SETTINGS_VERSION}, got ${JSON.stringify(value.version)}`);
   for (const field of ['restApiId', 'stageName', 'region', 'account', 'apiName'] as const) {
-    if (typeof value[field] !== 'string' || value[field] === '') problems.push(`${field}: expected a non-empty string`);
+    if (typeof value[field] !== 'string' || value[field] === '')
+      problems.push(`${field}: expected a non-empty string`);
   }
   if (!value.throttle || !(value.throttle.rateLimit > 0) || !(value.throttle.burstLimit >= 0)) {
     problems.push('throttle: expected { rateLimit > 0, burstLimit >= 0 }');

@@ -11,12 +11,21 @@ import {
 } from '@shared-lambda-infra/contract';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { applyApi } from './apply';
-import { type Clock, CONSOLE_LOG, errorMessage, hashOf, type Log, requiredEnv, SYSTEM_CLOCK, scopeFromEnv } from './common';
+import {
+  type Clock,
+  CONSOLE_LOG,
+  errorMessage,
+  hashOf,
+  type Log,
+  requiredEnv,
+  SYSTEM_CLOCK,
+  scopeFromEnv,
+} from './common';
 import {
   APPLIED_ITEM_KEY,
   type AppliedItem,
-  PLATFORM_ITEM_KEY,
   type PendingResponse,
+  PLATFORM_ITEM_KEY,
   type PlatformItem,
   RECONCILER_ENV,
   RECONCILER_TIMEOUT_SECONDS,
@@ -118,7 +127,11 @@ export function createReconciler(options: ReconcilerOptions = {}) {
       deadline: started + context.getRemainingTimeInMillis() - margin,
       force: messages.some((m) => m.force === true),
     };
-    log.info('reconcile', { messages: messages.length, reasons: messages.map((m) => m.reason), force: run.force });
+    log.info('reconcile', {
+      messages: messages.length,
+      reasons: messages.map((m) => m.reason),
+      force: run.force,
+    });
     try {
       await reconcile(run);
     } catch (error) {
@@ -184,7 +197,10 @@ async function retrySoon(run: Run, event: SQSEvent): Promise<void> {
         }),
       );
     } catch (error) {
-      run.log.warn('could not shorten the retry delay', { messageId: record.messageId, error: errorMessage(error) });
+      run.log.warn('could not shorten the retry delay', {
+        messageId: record.messageId,
+        error: errorMessage(error),
+      });
     }
   }
 }
@@ -200,7 +216,11 @@ interface Verdict {
 async function reconcile(run: Run): Promise<void> {
   const state = await run.store.readAll();
   if (!state.platform) {
-    await settle(run, state, everyPending(state).map((p) => verdict(p, failedNoPlatform(run))), new Map());
+    // Nothing can be applied; a Delete or rollback still succeeds (there is nothing live to undo).
+    const verdicts = everyPending(state).map((p) =>
+      p.mustSucceed ? verdict(p, { status: 'SUCCESS' }) : verdict(p, failedNoPlatform(run), true),
+    );
+    await settle(run, state, verdicts, undefined);
     run.log.warn('no platform settings stored yet; nothing applied');
     return;
   }
@@ -214,12 +234,20 @@ async function reconcile(run: Run): Promise<void> {
     for (const [service, reason] of over) {
       rejected.set(service, reason);
       const item = state.services.get(service) as ServiceItem;
-      included.set(service, { ...(included.get(service) as ServiceRoutes), routes: item.applied?.routes ?? [] });
+      included.set(service, {
+        ...(included.get(service) as ServiceRoutes),
+        routes: item.applied?.routes ?? [],
+      });
     }
     composed = composeApi(settings, [...included.values()]);
   }
   const { restApiId, stageName } = settings;
-  const bodyHash = hashOf({ body: composed.body, methodSettings: composed.methodSettings, restApiId, stageName });
+  const bodyHash = hashOf({
+    body: composed.body,
+    methodSettings: composed.methodSettings,
+    restApiId,
+    stageName,
+  });
   try {
     if (run.force || state.applied?.bodyHash !== bodyHash) {
       const result = await applyApi(
@@ -228,7 +256,13 @@ async function reconcile(run: Run): Promise<void> {
         composed.body,
         composed.methodSettings,
         `shared API v2 ${bodyHash.slice(0, 12)}`,
-        { client: run.apigateway, log: run.log, clock: run.clock, limiter: run.limiter, retry: { ...DEFAULT_RETRY_POLICY, deadline: run.deadline } },
+        {
+          client: run.apigateway,
+          log: run.log,
+          clock: run.clock,
+          limiter: run.limiter,
+          retry: { ...DEFAULT_RETRY_POLICY, deadline: run.deadline },
+        },
       );
       await run.store.update<AppliedItem>(APPLIED_ITEM_KEY, (item) => ({
         pk: APPLIED_ITEM_KEY,
@@ -238,7 +272,11 @@ async function reconcile(run: Run): Promise<void> {
         appliedAt: run.clock.now(),
         version: item?.version ?? 0,
       }));
-      run.log.info('applied', { deploymentId: result.deploymentId, resources: composed.resources.length, patchOperations: result.patchOperations });
+      run.log.info('applied', {
+        deploymentId: result.deploymentId,
+        resources: composed.resources.length,
+        patchOperations: result.patchOperations,
+      });
     } else {
       run.log.info('desired state already live; nothing to apply', { bodyHash });
     }
@@ -253,10 +291,15 @@ async function reconcile(run: Run): Promise<void> {
   }
   const verdicts = everyPending(state).map((p) => {
     const reason = rejected.get(serviceOf(state, p) ?? '');
-    return reason && !p.mustSucceed ? verdict(p, { status: 'FAILED', reason }, true) : verdict(p, { status: 'SUCCESS' });
+    return reason && !p.mustSucceed
+      ? verdict(p, { status: 'FAILED', reason }, true)
+      : verdict(p, { status: 'SUCCESS' });
   });
   await settle(run, state, verdicts, included);
-  metric(run, { [ROUTES_METRICS.answered]: verdicts.length, [ROUTES_METRICS.lagSeconds]: lagSeconds(run, verdicts) });
+  metric(run, {
+    [ROUTES_METRICS.answered]: verdicts.length,
+    [ROUTES_METRICS.lagSeconds]: lagSeconds(run, verdicts),
+  });
 }
 
 /** Which services are served, and which were refused with a reason. */
@@ -267,11 +310,17 @@ function plan(
 ): { included: Map<string, ServiceRoutes>; rejected: Map<string, string> } {
   const included = new Map<string, ServiceRoutes>();
   const rejected = new Map<string, string>();
-  const location = { region: (state.platform as PlatformItem).settings.region, account: (state.platform as PlatformItem).settings.account };
+  const location = {
+    region: (state.platform as PlatformItem).settings.region,
+    account: (state.platform as PlatformItem).settings.account,
+  };
   for (const [service, item] of state.services) {
     const registration = registry.get(service);
     if (!registration) {
-      rejected.set(service, `service "${service}" is not registered in this environment; its routes are not served`);
+      rejected.set(
+        service,
+        `service "${service}" is not registered in this environment; its routes are not served`,
+      );
       continue;
     }
     if (item.deleted) continue;
@@ -281,6 +330,16 @@ function plan(
     if (problems.length > 0) {
       run.log.error('stored routes break the current registry; service not served', { service, problems });
       rejected.set(service, `routes of service "${service}" break the registry: ${problems.join('; ')}`);
+      continue;
+    }
+    const settings = (state.platform as PlatformItem).settings;
+    const jwt = item.routes.filter((r) => r.authorization === 'jwt');
+    if (jwt.length > 0 && !settings.jwtAuthorizer && !settings.cognitoAuthorizer) {
+      // One service's table must not make the whole body invalid (an unknown authorizer) for all.
+      rejected.set(
+        service,
+        `route "${jwt[0].method} ${jwt[0].path}": authorization "jwt" needs the platform's JWT or Cognito authorizer, and this environment has none (set api.authorizer, or use "iam")`,
+      );
       continue;
     }
     included.set(service, { registration, routes: item.routes });
@@ -324,18 +383,30 @@ async function onApplyFailure(run: Run, state: DesiredState, error: unknown): Pr
     if (p.mustSucceed) {
       // Delete and rollback: the desired state is stored; failing them would leave the stack in
       // DELETE_FAILED or UPDATE_ROLLBACK_FAILED for a reason that is not theirs. The retry converges.
-      verdicts.push(verdict(p, { status: 'SUCCESS', reason: 'stored; the platform applies it on its next reconcile' }));
+      verdicts.push(
+        verdict(p, { status: 'SUCCESS', reason: 'stored; the platform applies it on its next reconcile' }),
+      );
     } else if (!transient) {
-      verdicts.push(verdict(p, { status: 'FAILED', reason: `API Gateway refused the shared API definition: ${reason}` }, true));
+      verdicts.push(
+        verdict(
+          p,
+          { status: 'FAILED', reason: `API Gateway refused the shared API definition: ${reason}` },
+          true,
+        ),
+      );
     } else if (
       p.receivedAt + ROUTES_SERVICE_TIMEOUT_SECONDS * 1000 <
       run.clock.now() + (RETRY_AFTER_SECONDS + RECONCILER_TIMEOUT_SECONDS + 60) * 1000
     ) {
       verdicts.push(
-        verdict(p, {
-          status: 'FAILED',
-          reason: `the routes could not be applied in time (${reason}); API Gateway is throttling control-plane calls in this account, deploy again`,
-        }, true),
+        verdict(
+          p,
+          {
+            status: 'FAILED',
+            reason: `the routes could not be applied in time (${reason}); API Gateway is throttling control-plane calls in this account, deploy again`,
+          },
+          true,
+        ),
       );
     }
   }
@@ -378,7 +449,10 @@ async function settle(
       await answer(v.pending, v.answer);
     } catch (error) {
       // The stack stopped waiting (timeout, cancelled update): its URL no longer takes answers.
-      run.log.warn('could not answer CloudFormation', { requestId: v.pending.requestId, error: errorMessage(error) });
+      run.log.warn('could not answer CloudFormation', {
+        requestId: v.pending.requestId,
+        error: errorMessage(error),
+      });
     }
   }
   const byRequest = new Map(verdicts.map((v) => [v.pending.requestId, v]));
@@ -421,7 +495,9 @@ async function settle(
       const history = item.succeededHashes ?? [];
       return {
         ...item,
-        succeededHashes: [...history.filter((h) => !succeeded.includes(h)), ...succeeded].slice(-SUCCEEDED_HISTORY),
+        succeededHashes: [...history.filter((h) => !succeeded.includes(h)), ...succeeded].slice(
+          -SUCCEEDED_HISTORY,
+        ),
         pending: item.pending.filter((p) => !byRequest.has(p.requestId)),
       };
     });
@@ -443,7 +519,10 @@ function metric(run: Run, values: Record<string, number>): void {
           {
             Namespace: ROUTES_METRICS.namespace,
             Dimensions: [[ROUTES_METRICS.dimension]],
-            Metrics: Object.keys(values).map((Name) => ({ Name, Unit: Name === ROUTES_METRICS.lagSeconds ? 'Seconds' : 'Count' })),
+            Metrics: Object.keys(values).map((Name) => ({
+              Name,
+              Unit: Name === ROUTES_METRICS.lagSeconds ? 'Seconds' : 'Count',
+            })),
           },
         ],
       },
