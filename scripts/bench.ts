@@ -8,7 +8,12 @@
 // /proc every 20 ms (Linux only), because vitest and the CDK spawn children that `process.resourceUsage()`
 // of this process does not see.
 //
-// Options: --env NAME (default dev), --synth-runs N (default 5), --test-runs N (default 3), --skip-tests.
+//   3. synthesizing the dev platform with 1, 100, 300 and 1,000 generated registered services (compliance
+//      packs off: packages/platform/scripts/synth-scale.ts), one run each, with the largest template
+//      (resources, bytes): registering a service must add nothing to the api stack.
+//
+// Options: --env NAME (default dev), --synth-runs N (default 5), --test-runs N (default 3), --skip-tests,
+// --scale LIST (default 1,100,300,1000; `none` to skip).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -27,6 +32,8 @@ interface Run {
   readonly seconds: number;
   readonly peakMiB: number;
   readonly code: number | null;
+  /** What the command printed on stdout. */
+  readonly stdout: string;
 }
 
 function treeRssKiB(rootPid: number): number {
@@ -60,8 +67,12 @@ function measure(command: string, argv: string[], cwd: string): Promise<Run> {
     const started = process.hrtime.bigint();
     const child = spawn(command, argv, {
       cwd,
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'ignore'],
       env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
     });
     let peak = 0;
     const timer = setInterval(() => {
@@ -69,7 +80,12 @@ function measure(command: string, argv: string[], cwd: string): Promise<Run> {
     }, 20);
     child.on('exit', (code) => {
       clearInterval(timer);
-      resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, peakMiB: peak / 1024, code });
+      resolve({
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        peakMiB: peak / 1024,
+        code,
+        stdout,
+      });
     });
   });
 }
@@ -115,6 +131,31 @@ async function main(): Promise<void> {
   );
   if (!args.includes('--skip-tests')) {
     await bench('test suite (vitest run)', testRuns, vitest, ['run'], root);
+  }
+  const scale = option('scale', '1,100,300,1000');
+  if (scale !== 'none') await benchScale(tsx, scale.split(',').map(Number));
+}
+
+/** One synthesis per registry size, in a fresh process: wall time, peak memory, largest template. */
+async function benchScale(tsx: string, counts: readonly number[]): Promise<void> {
+  console.log(
+    '\nservices  stacks  synth s  peak MiB  most resources (stack)                      largest bytes (stack)',
+  );
+  for (const count of counts) {
+    const run = await measure(
+      tsx,
+      ['scripts/synth-scale.ts', String(count)],
+      path.join(root, 'packages', 'platform'),
+    );
+    if (run.code !== 0) throw new Error(`synth with ${count} services exited with ${run.code}`);
+    const r = JSON.parse(run.stdout.trim().split('\n').pop() as string) as {
+      stacks: number;
+      mostResources: { stack: string; resources: number };
+      largestBytes: { stack: string; bytes: number };
+    };
+    console.log(
+      `${String(count).padStart(8)}  ${String(r.stacks).padStart(6)}  ${run.seconds.toFixed(1).padStart(7)}  ${run.peakMiB.toFixed(0).padStart(8)}  ${`${r.mostResources.resources} (${r.mostResources.stack})`.padEnd(44)}${r.largestBytes.bytes} (${r.largestBytes.stack})`,
+    );
   }
 }
 

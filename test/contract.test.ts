@@ -6,6 +6,7 @@ import {
   type NameScope,
   serviceDeployRoleName,
   serviceExecutionRoleName,
+  serviceFromRoutesStackName,
   serviceFunctionNamePattern,
   serviceRoleNamePattern,
 } from '@shared-lambda-infra/contract';
@@ -115,10 +116,24 @@ function permissionPaths(template: Template): string[] {
     });
 }
 
-function redeployProperty(template: Template, property: string): string[] {
-  return Object.values(template.Resources ?? {})
-    .filter((r) => r.Type === 'Custom::SharedApiStageRedeploy')
-    .map((r) => String(r.Properties?.[property]));
+/** The base path ServiceApi's CloudFormation rule compares with the published one. */
+function assertedBasePath(template: Template): string {
+  const rules = (template as { Rules?: Record<string, { Assertions: Array<{ Assert: Json }> }> }).Rules ?? {};
+  const rule = Object.entries(rules).find(([id]) => id.startsWith('ApiBasePathRule'));
+  if (!rule) throw new Error('the template has no ServiceApi base path rule');
+  return String((rule[1].Assertions[0].Assert['Fn::Equals'] as unknown[])[1]);
+}
+
+/** The paths of the routes declaration, the function ARN tokens left out. */
+function declaredPaths(template: Template): string[] {
+  const declarations = Object.values(template.Resources ?? {}).filter(
+    (r) => r.Type === 'Custom::SharedApiRoutes',
+  );
+  expect(declarations).toHaveLength(1);
+  const join = (declarations[0].Properties as { Declaration: { 'Fn::Join': [string, unknown[]] } })
+    .Declaration;
+  const text = join['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'ARN')).join('');
+  return (JSON.parse(text) as { routes: Array<{ path: string }> }).routes.map((r) => r.path);
 }
 
 /** A second team's service, built with the consumer only, reusing the orders construct ids on purpose. */
@@ -204,7 +219,7 @@ describe('the contract between the platform and the services built with the cons
 
     it('asserts the base path the platform publishes for it', () => {
       const template = built().template;
-      const basePath = redeployProperty(template, 'BasePath')[0];
+      const basePath = assertedBasePath(template);
       const publishedPath = platform.assembly.stacks
         .flatMap((s) => Object.values((s.template as Template).Resources ?? {}))
         .find(
@@ -253,12 +268,14 @@ describe('the contract between the platform and the services built with the cons
     });
 
     it('route under different base paths, each registered in the platform', () => {
-      const ordersPath = redeployProperty(orders.template, 'BasePath');
-      const paymentsPath = redeployProperty(payments.template, 'BasePath');
-      expect(new Set(ordersPath)).toEqual(new Set(['orders']));
-      expect(new Set(paymentsPath)).toEqual(new Set(['payments']));
+      expect(new Set(declaredPaths(orders.template).map((p) => p.split('/')[1]))).toEqual(
+        new Set(['orders']),
+      );
+      expect(new Set(declaredPaths(payments.template).map((p) => p.split('/')[1]))).toEqual(
+        new Set(['payments']),
+      );
       for (const service of ['orders', 'payments']) {
-        expect(published.get(`/shared-lambda-infra/dev/services/${service}/base-resource-id`)).toBe('String');
+        expect(published.get(`/shared-lambda-infra/dev/services/${service}/registration`)).toBe('String');
       }
     });
 
@@ -275,9 +292,20 @@ describe('the contract between the platform and the services built with the cons
       }
     });
 
-    it('drive the stage redeploy each for itself, so one never redeploys with the routes of the other', () => {
-      expect(new Set(redeployProperty(orders.template, 'ServiceName'))).toEqual(new Set(['orders']));
-      expect(new Set(redeployProperty(payments.template, 'ServiceName'))).toEqual(new Set(['payments']));
+    it('declare their routes each from its own routes stack, the identity the receiver maps to the service', () => {
+      for (const [service, built] of [
+        ['orders', orders],
+        ['payments', payments],
+      ] as const) {
+        expect(built.artifact.stackName).toBe(`shared-lambda-infra-dev-${service}-api`);
+        expect(
+          serviceFromRoutesStackName(
+            SCOPE,
+            `arn:aws:cloudformation:eu-west-1:123456789012:stack/${built.artifact.stackName}/0a1b2c3d-0000-1111-2222-333344445555`,
+            ['orders', 'payments'],
+          ),
+        ).toBe(service);
+      }
     });
   });
 });

@@ -15,7 +15,7 @@ export interface OrdersStackProps {
 /**
  * The orders service in one platform environment: a DynamoDB table and three functions behind
  * `/orders` on the shared API. Everything else (VPC placement, roles with the permissions
- * boundary, log groups, the authorizer, CORS preflights, stage redeploys, physical names) comes
+ * boundary, log groups, the authorizer, CORS preflights, applying the declared routes, physical names) comes
  * from the platform through `@shared-lambda-infra/consumer`.
  */
 export class OrdersStack extends ServiceStack {

@@ -183,58 +183,35 @@ describe('OrdersStack (dev)', () => {
       { method: 'POST', path: '/orders', fn: 'create-order', sourcePath: '/POST/orders' },
     ];
 
-    it('hang /orders/{id} under the base resource the platform created for the service', () => {
-      template.resourceCountIs('AWS::ApiGateway::Resource', 1);
-      template.hasResourceProperties('AWS::ApiGateway::Resource', {
-        ParentId: ssm(template, '/shared-lambda-infra/dev/services/orders/base-resource-id'),
-        PathPart: '{id}',
-        RestApiId: ssm(template, '/shared-lambda-infra/dev/api/rest-api-id'),
+    it('declare their route table to the platform and hold no API Gateway resource', () => {
+      const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map(
+        (r) => r.Type,
+      );
+      expect(types.filter((t) => t.startsWith('AWS::ApiGateway::'))).toEqual([]);
+      template.resourceCountIs('Custom::SharedApiRoutes', 1);
+      template.hasResourceProperties('Custom::SharedApiRoutes', {
+        ServiceToken: ssm(template, '/shared-lambda-infra/dev/api/routes-service-token'),
+        ServiceTimeout: '900',
       });
     });
 
     it.each(routes)(
-      'route $method $path to $fn through the shared JWT authorizer',
+      'declare $method $path served by $fn through the shared JWT authorizer',
       ({ method, path: p, fn }) => {
-        const baseResource = ssm(template, '/shared-lambda-infra/dev/services/orders/base-resource-id');
-        const idResource = { Ref: logicalId(template, 'AWS::ApiGateway::Resource', { PathPart: '{id}' }) };
         const fnId = logicalId(template, 'AWS::Lambda::Function', { FunctionName: fnName('dev', fn) });
-        template.hasResourceProperties('AWS::ApiGateway::Method', {
-          HttpMethod: method,
-          ResourceId: p === '/orders' ? baseResource : idResource,
-          RestApiId: ssm(template, '/shared-lambda-infra/dev/api/rest-api-id'),
-          AuthorizationType: 'CUSTOM',
-          AuthorizerId: ssm(template, '/shared-lambda-infra/dev/api/authorizer-id'),
-          Integration: {
-            Type: 'AWS_PROXY',
-            IntegrationHttpMethod: 'POST',
-            Uri: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [fnId, 'Arn'] }])] },
-          },
-        });
+        const [resource] = Object.values(template.findResources('Custom::SharedApiRoutes')) as Array<{
+          Properties: { Declaration: { 'Fn::Join': [string, unknown[]] } };
+        }>;
+        const text = resource.Properties.Declaration['Fn::Join'][1]
+          .map((part) =>
+            typeof part === 'string' ? part : `<${(part as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]}>`,
+          )
+          .join('');
+        const declared = (JSON.parse(text) as { routes: Array<Record<string, unknown>> }).routes;
+        expect(declared).toContainEqual({ method, path: p, functionArn: `<${fnId}>`, authorization: 'jwt' });
+        expect(declared).toHaveLength(3);
       },
     );
-
-    it('answer CORS preflights on both resources without the authorizer, from the shared CORS policy', () => {
-      template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS' }, 2);
-      const methods = ssm(template, '/shared-lambda-infra/dev/api/cors-allow-methods');
-      template.hasResourceProperties('AWS::ApiGateway::Method', {
-        HttpMethod: 'OPTIONS',
-        AuthorizationType: 'NONE',
-        Integration: Match.objectLike({
-          Type: 'MOCK',
-          IntegrationResponses: [
-            Match.objectLike({
-              ResponseParameters: Match.objectLike({
-                'method.response.header.Access-Control-Allow-Methods': {
-                  'Fn::Join': ['', ["'", { 'Fn::Join': [',', methods] }, "'"]],
-                },
-              }),
-            }),
-          ],
-        }),
-      });
-      // Only the preflights are open: every other method has the authorizer.
-      template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'NONE' }, 2);
-    });
 
     it.each(routes)(
       'let only the shared API, its stage and $method $path invoke $fn',
@@ -270,33 +247,6 @@ describe('OrdersStack (dev)', () => {
         });
       },
     );
-
-    it('redeploy the shared stage after every method of the service exists', () => {
-      const after = template.findResources('Custom::SharedApiStageRedeploy', {
-        Properties: { Phase: 'after' },
-      });
-      expect(Object.keys(after)).toHaveLength(1);
-      const dependsOn = Object.values(after)[0].DependsOn as string[];
-      const methods = Object.keys(template.findResources('AWS::ApiGateway::Method'));
-      expect(methods).toHaveLength(5);
-      expect(dependsOn).toEqual(expect.arrayContaining(methods));
-      template.hasResourceProperties('Custom::SharedApiStageRedeploy', {
-        Phase: 'after',
-        ServiceToken: ssm(template, '/shared-lambda-infra/dev/api/redeploy-service-token'),
-        ServiceName: 'orders',
-        BasePath: 'orders',
-      });
-    });
-
-    it("order every method after the 'before' redeploy, whose deletion removes dropped routes from the stage", () => {
-      const before = Object.keys(
-        template.findResources('Custom::SharedApiStageRedeploy', { Properties: { Phase: 'before' } }),
-      );
-      expect(before).toHaveLength(1);
-      for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
-        expect(method.DependsOn).toContain(before[0]);
-      }
-    });
   });
 });
 

@@ -1,32 +1,64 @@
 import {
   assertSegment,
+  type DeclaredRoute,
   Parameters,
-  REDEPLOY_RESOURCE_TYPE,
-  type RedeployPhase,
-  type RedeployResourceProperties,
+  ROUTES_DECLARATION_VERSION,
+  ROUTES_RESOURCE_TYPE,
+  ROUTES_SERVICE_TIMEOUT_SECONDS,
+  type RouteAuthorization,
+  type RouteCache,
+  type RouteMethod,
+  type RoutesDeclaration,
+  routesStackName,
+  stableHash,
 } from '@shared-lambda-infra/contract';
-import { ArnFormat, Aws, CfnRule, CustomResource, Fn, Lazy, Stack } from 'aws-cdk-lib';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { ArnFormat, CfnRule, CustomResource, Duration, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { preflightResponseTemplate } from './private/cors';
 import { assertUnderBasePath, parseRoute, RouteTable } from './private/routes';
 import { ServicePlatform } from './service-platform';
 
-/** How callers of a route authenticate. */
-export type RouteAuthorization = 'jwt' | 'none' | 'iam';
+export type { RouteAuthorization, RouteCache, RouteMethod } from '@shared-lambda-infra/contract';
 
 /** Options of {@link ServiceApi.addRoute}. */
 export interface RouteOptions {
   /**
    * How callers authenticate:
    * - `'jwt'`: the platform's shared JWT authorizer (a bearer token from a trusted issuer).
-   * - `'none'`: anyone who can reach the API.
+   * - `'none'`: anyone who can reach the API (only when the platform registry allows the service
+   *   public routes, `allowPublicRoutes`).
    * - `'iam'`: SigV4-signed requests from AWS principals allowed `execute-api:Invoke`.
    * @default 'jwt'
    */
   readonly authorization?: RouteAuthorization;
+  /**
+   * Cache GET responses on the shared stage for `ttlSeconds` (1-3600). The platform puts the
+   * `Authorization` header, the path variables and the query string in the cache key, so one
+   * caller's response is never served to another. Only when the platform has a cache cluster
+   * (the registry's `cachingAllowed`); otherwise the deploy fails with that reason.
+   * @default - not cached
+   */
+  readonly cache?: RouteCache;
+}
+
+/** One route of the service, as declared: what the platform serves, and what `localdev` runs. */
+export interface ServiceRoute {
+  /** The route as written to {@link ServiceApi.addRoute}, normalised: `'GET /orders/{id}'`. */
+  readonly route: string;
+  /** HTTP method (`ANY` answers every method). */
+  readonly method: RouteMethod;
+  /** Resource path on the shared API, starting with the base path, e.g. `/orders/{id}`. */
+  readonly path: string;
+  /** The function that serves it (Lambda proxy integration). */
+  readonly handler: lambda.IFunction;
+  /** How callers authenticate. */
+  readonly authorization: RouteAuthorization;
+  /**
+   * Response caching on the shared stage.
+   * @default - not cached
+   */
+  readonly cache?: RouteCache;
 }
 
 /** Props of {@link ServiceApi}. */
@@ -41,93 +73,98 @@ export interface ServiceApiProps {
   readonly basePath?: string;
 }
 
+const CACHE_TTL = { min: 1, max: 3600 } as const;
+
 /**
- * The service's routes on the platform's shared REST API.
+ * The service's routes on the platform's shared REST API, declared rather than built.
  *
- * `addRoute('GET /orders/{id}', fn)` creates the resources under the service's base resource, a
- * method with a Lambda proxy integration, the shared JWT authorizer (or none / IAM), a CORS
- * preflight on each resource from the platform's CORS policy, and a Lambda permission scoped to
- * this API, stage, method and path. Two custom resources around the methods make the platform
- * redeploy the shared stage whenever the routes change (see `@shared-lambda-infra/contract`
- * `redeploy.ts`), with the service's throttling.
+ * `addRoute('GET /orders/{id}', fn)` adds the route to ONE `Custom::SharedApiRoutes` resource whose
+ * `Declaration` is the service's complete route table (contract `RoutesDeclaration`), plus a Lambda
+ * permission for API Gateway scoped to this API, stage, method and path. The stack holds no API
+ * Gateway resource: the platform's receiver checks the table against the service registry (base
+ * path, allowed authorization types, caching, own functions) and its reconciler applies every
+ * service's table to the shared API in one serialised writer, with the platform's CORS preflights
+ * and the service's registry throttling. The deploy completes once the routes are live (or fails
+ * with the reason), within {@link ROUTES_SERVICE_TIMEOUT_SECONDS}.
+ *
+ * Only the service's routes stack (`{project}-{env}-{service}-api`, ServiceStack's default name)
+ * may hold it: the platform identifies the service by that stack name.
  *
  * @example
  * const api = new ServiceApi(stack, 'Api');
  * api.addRoute('GET /orders', list);
+ * api.addRoute('GET /orders/{id}', get, { cache: { ttlSeconds: 60 } });
  * api.addRoute('POST /orders', create, { authorization: 'iam' });
  */
 export class ServiceApi extends Construct {
-  /** The shared REST API (imported). */
-  public readonly restApi: apigateway.IRestApi;
-  /** The service's base resource, `/{basePath}` (imported). */
-  public readonly baseResource: apigateway.IResource;
   /** The base path, without slashes. */
   public readonly basePath: string;
-  /** The methods added, by route (`GET /orders/{id}`). */
-  public readonly methods: ReadonlyMap<string, apigateway.Method>;
+  /** Id of the shared REST API (a deploy-time token). */
+  public readonly restApiId: string;
+  /** The `Custom::SharedApiRoutes` resource that declares the route table. */
+  public readonly declaration: CustomResource;
 
   private readonly platform: ServicePlatform;
   private readonly routeTable = new RouteTable();
-  private readonly methodsByRoute = new Map<string, apigateway.Method>();
-  private readonly before: CustomResource;
-  private readonly after: CustomResource;
+  private readonly declared: ServiceRoute[] = [];
 
   constructor(scope: Construct, id: string, props: ServiceApiProps = {}) {
     super(scope, id);
     this.platform = ServicePlatform.of(this);
+    this.assertRoutesStack();
     this.basePath = checkBasePath(props.basePath ?? this.platform.service);
-    this.methods = this.methodsByRoute;
-    this.restApi = this.importRestApi();
-    this.baseResource = apigateway.Resource.fromResourceAttributes(this, 'BaseResource', {
-      restApi: this.restApi,
-      resourceId: this.platform.serviceValue(Parameters.serviceBaseResourceId),
-      path: `/${this.basePath}`,
-    });
+    this.restApiId = this.platform.restApiId;
     this.addBasePathRule();
-    this.before = this.createRedeploy('before');
-    this.after = this.createRedeploy('after');
+    this.declaration = this.createDeclaration();
+  }
+
+  /** Every route added so far, in the order added. */
+  public get routes(): readonly ServiceRoute[] {
+    return [...this.declared];
   }
 
   /**
    * Routes `route` (`'METHOD /path'`, under the base path) to `handler`.
    *
-   * Throws when the route is malformed, outside the base path, defined twice, or names a path
-   * variable differently from another route at the same level (`{id}` vs `{orderId}`).
+   * Throws when the route is malformed, outside the base path, defined twice, names a path
+   * variable differently from another route at the same level (`{id}` vs `{orderId}`), or asks
+   * for a cache on a method other than GET or with a TTL outside 1-3600 seconds.
    */
-  public addRoute(route: string, handler: lambda.IFunction, options: RouteOptions = {}): apigateway.Method {
+  public addRoute(route: string, handler: lambda.IFunction, options: RouteOptions = {}): ServiceRoute {
     const parsed = parseRoute(route);
     assertUnderBasePath(parsed, this.basePath, this.platform.service);
-    const authorization = options.authorization ?? 'jwt';
+    const authorization = checkAuthorization(options.authorization ?? 'jwt');
+    if (options.cache) checkCache(parsed.route, parsed.method, options.cache);
     this.routeTable.add({ parsed, authorization, target: handler.node.path });
 
-    const resource = this.resourceFor(parsed.segments.slice(1));
-    const method = resource.addMethod(
-      parsed.method,
-      new apigateway.Integration({
-        type: apigateway.IntegrationType.AWS_PROXY,
-        integrationHttpMethod: 'POST',
-        uri: `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}:lambda:path/2015-03-31/functions/${handler.functionArn}/invocations`,
-      }),
-      this.authorizationOptions(authorization),
-    );
-    // Not LambdaIntegration: its permission needs the imported API's stage as an L2 `Stage`.
+    const declared: ServiceRoute = {
+      route: `${parsed.method} ${parsed.path}`,
+      method: parsed.method,
+      path: parsed.path,
+      handler,
+      authorization,
+      ...(options.cache ? { cache: { ttlSeconds: options.cache.ttlSeconds } } : {}),
+    };
+    this.declared.push(declared);
     // Scoped to this API, stage, method and path; console test invocations get no permission.
-    handler.addPermission('ApiPermission', {
-      scope: method,
+    // The id carries a hash of the route so two routes to one function get two permissions.
+    handler.addPermission(`Invoke${parsed.method}${stableHash(parsed.path)}`, {
+      scope: this,
       principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
       action: 'lambda:InvokeFunction',
       sourceArn: this.executeApiArn(parsed.method, parsed.segments),
     });
-    method.node.addDependency(this.before);
-    this.after.node.addDependency(method);
-    this.methodsByRoute.set(`${parsed.method} ${parsed.path}`, method);
-    return method;
+    return declared;
   }
 
-  private importRestApi(): apigateway.IRestApi {
-    // By id alone: a service never touches the root resource, and reading its parameter would
-    // add one the template does not use.
-    return apigateway.RestApi.fromRestApiId(this, 'RestApi', this.platform.restApiId);
+  private assertRoutesStack(): void {
+    const stack = Stack.of(this);
+    const expected = routesStackName(this.platform.nameScope, this.platform.service);
+    if (stack.stackName !== expected) {
+      throw new Error(
+        `ServiceApi ${this.node.path} is in stack "${stack.stackName}", but the platform accepts the routes of service "${this.platform.service}" only from its routes stack "${expected}" (it identifies the service by that name): create ServiceApi in the ServiceStack with the default stackIdentifier ('api')`,
+      );
+    }
   }
 
   /** `arn:…:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path with variables as *}`. */
@@ -135,91 +172,38 @@ export class ServiceApi extends Construct {
     const path = segments.map((s) => (s.startsWith('{') ? '*' : s)).join('/');
     return Stack.of(this).formatArn({
       service: 'execute-api',
-      resource: this.restApi.restApiId,
+      resource: this.restApiId,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
       resourceName: `${this.platform.stageName}/${method === 'ANY' ? '*' : method}/${path}`,
     });
   }
 
-  private resourceFor(segments: readonly string[]): apigateway.IResource {
-    let resource = this.baseResource;
-    for (const segment of segments) {
-      const existing = resource.getResource(segment);
-      if (existing) {
-        resource = existing;
-        continue;
-      }
-      resource = resource.addResource(segment);
-    }
-    this.addPreflight(resource);
-    return resource;
-  }
-
-  private authorizationOptions(authorization: RouteAuthorization): apigateway.MethodOptions {
-    switch (authorization) {
-      case 'none':
-        return { authorizationType: apigateway.AuthorizationType.NONE };
-      case 'iam':
-        return { authorizationType: apigateway.AuthorizationType.IAM };
-      case 'jwt':
-        return {
-          authorizationType: apigateway.AuthorizationType.CUSTOM,
-          authorizer: {
-            authorizerId: this.platform.authorizerId,
-            authorizationType: apigateway.AuthorizationType.CUSTOM,
-          },
-        };
-      default:
-        throw new Error(
-          `authorization ${JSON.stringify(authorization)} is not known: use 'jwt' (the default), 'none' or 'iam'`,
-        );
-    }
-  }
-
-  private addPreflight(resource: apigateway.IResource): void {
-    if (resource.node.tryFindChild('OPTIONS')) return;
-    const join = (list: string[]) => Fn.join(',', list);
-    const header = (name: string) => `method.response.header.${name}`;
-    const method = resource.addMethod(
-      'OPTIONS',
-      new apigateway.MockIntegration({
-        requestTemplates: { 'application/json': '{"statusCode": 204}' },
-        integrationResponses: [
-          {
-            statusCode: '204',
-            responseParameters: {
-              [header('Access-Control-Allow-Headers')]:
-                `'${join(this.platform.list(Parameters.corsAllowHeaders))}'`,
-              [header('Access-Control-Allow-Methods')]:
-                `'${join(this.platform.list(Parameters.corsAllowMethods))}'`,
-              [header('Vary')]: "'Origin'",
-            },
-            responseTemplates: {
-              'application/json': preflightResponseTemplate(
-                join(this.platform.list(Parameters.corsAllowOrigins)),
-              ),
-            },
-          },
-        ],
-      }),
-      {
-        // Browsers send preflights without credentials; an authorizer would reject every one.
-        authorizationType: apigateway.AuthorizationType.NONE,
-        methodResponses: [
-          {
-            statusCode: '204',
-            responseParameters: {
-              [header('Access-Control-Allow-Headers')]: true,
-              [header('Access-Control-Allow-Methods')]: true,
-              [header('Access-Control-Allow-Origin')]: true,
-              [header('Vary')]: true,
-            },
-          },
-        ],
+  private createDeclaration(): CustomResource {
+    const stack = Stack.of(this);
+    return new CustomResource(this, 'Routes', {
+      resourceType: ROUTES_RESOURCE_TYPE,
+      serviceToken: this.platform.value(Parameters.routesServiceToken),
+      serviceTimeout: Duration.seconds(ROUTES_SERVICE_TIMEOUT_SECONDS),
+      properties: {
+        // Lazy: routes are added after the constructor runs. toJsonString keeps the function ARNs
+        // as CloudFormation references inside the JSON string.
+        Declaration: Lazy.string({ produce: () => stack.toJsonString(this.declarationOf()) }),
       },
-    );
-    method.node.addDependency(this.before);
-    this.after.node.addDependency(method);
+    });
+  }
+
+  /** The contract declaration: routes sorted by path and method, so the JSON is stable. */
+  private declarationOf(): RoutesDeclaration {
+    const routes: DeclaredRoute[] = [...this.declared]
+      .sort((a, b) => (a.path === b.path ? a.method.localeCompare(b.method) : a.path.localeCompare(b.path)))
+      .map((r) => ({
+        method: r.method,
+        path: r.path,
+        functionArn: r.handler.functionArn,
+        authorization: r.authorization,
+        ...(r.cache ? { cache: r.cache } : {}),
+      }));
+    return { version: ROUTES_DECLARATION_VERSION, routes };
   }
 
   private addBasePathRule(): void {
@@ -233,24 +217,6 @@ export class ServiceApi extends Construct {
       ],
     });
   }
-
-  private createRedeploy(phase: RedeployPhase): CustomResource {
-    const properties: RedeployResourceProperties = {
-      RestApiId: this.restApi.restApiId,
-      StageName: this.platform.stageName,
-      ServiceName: this.platform.service,
-      Phase: phase,
-      BasePath: this.basePath,
-      Throttle: this.platform.serviceValue(Parameters.serviceThrottle),
-      // Lazy: routes are added after the constructor runs.
-      RoutesFingerprint: Lazy.string({ produce: () => this.routeTable.fingerprint(this.basePath) }),
-    };
-    return new CustomResource(this, phase === 'before' ? 'RedeployBefore' : 'RedeployAfter', {
-      resourceType: REDEPLOY_RESOURCE_TYPE,
-      serviceToken: this.platform.value(Parameters.redeployServiceToken),
-      properties: { ...properties },
-    });
-  }
 }
 
 function checkBasePath(basePath: string): string {
@@ -259,6 +225,27 @@ function checkBasePath(basePath: string): string {
   } catch {
     throw new Error(
       `base path "${basePath}" is not valid: write the one segment registered for the service, without slashes, e.g. "orders"`,
+    );
+  }
+}
+
+function checkAuthorization(authorization: RouteAuthorization): RouteAuthorization {
+  if (authorization === 'jwt' || authorization === 'none' || authorization === 'iam') return authorization;
+  throw new Error(
+    `authorization ${JSON.stringify(authorization)} is not known: use 'jwt' (the default), 'none' or 'iam'`,
+  );
+}
+
+function checkCache(route: string, method: RouteMethod, cache: RouteCache): void {
+  if (method !== 'GET') {
+    throw new Error(
+      `route "${route}" asks for a cache, but only GET routes may be cached: a cached ${method} would answer from the cache without running the handler`,
+    );
+  }
+  const ttl = cache.ttlSeconds;
+  if (!Number.isInteger(ttl) || ttl < CACHE_TTL.min || ttl > CACHE_TTL.max) {
+    throw new Error(
+      `route "${route}" has cache.ttlSeconds ${ttl}: use a whole number of seconds from ${CACHE_TTL.min} to ${CACHE_TTL.max} (API Gateway's limit)`,
     );
   }
 }

@@ -124,11 +124,6 @@ export class ServicePlatform extends Construct {
     return this.value(Parameters.stageName);
   }
 
-  /** Id of the shared JWT authorizer. */
-  public get authorizerId(): string {
-    return this.value(Parameters.authorizerId);
-  }
-
   /** Base URL of the stage (or custom domain). */
   public get invokeUrl(): string {
     return this.value(Parameters.invokeUrl);

@@ -43,11 +43,14 @@ describe('README quick-start', () => {
     const types = Object.values(template.Resources).map((r) => r.Type);
     expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(2);
     expect(types.filter((t) => t === 'AWS::IAM::Role')).toHaveLength(2);
-    const methods = Object.values(template.Resources)
-      .filter((r) => r.Type === 'AWS::ApiGateway::Method')
-      .map((r) => r.Properties.HttpMethod)
-      .sort();
-    expect(methods).toEqual(['GET', 'OPTIONS', 'POST']);
+    expect(types.filter((t) => t.startsWith('AWS::ApiGateway::'))).toEqual([]);
+    const declarations = Object.values(template.Resources).filter(
+      (r) => r.Type === 'Custom::SharedApiRoutes',
+    );
+    expect(declarations).toHaveLength(1);
+    const declaration = JSON.stringify(declarations[0].Properties.Declaration);
+    expect(declaration).toContain('\\"method\\":\\"GET\\",\\"path\\":\\"/orders\\"');
+    expect(declaration).toContain('\\"method\\":\\"POST\\",\\"path\\":\\"/orders\\"');
   });
 
   it('bundles each handler minified with a source map and without the AWS SDK', () => {

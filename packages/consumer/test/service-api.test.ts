@@ -5,11 +5,13 @@ import { HANDLER, parameterRef, templateOf, testApp } from './helpers';
 
 const PREFIX = '/shared-lambda-infra/dev';
 
-interface Built {
-  template: Template;
-}
+type Fns = Record<'list' | 'get' | 'create', ServiceFunction>;
 
-function build(routes: (api: ServiceApi, fns: Record<string, ServiceFunction>) => void): Built {
+function build(routes: (api: ServiceApi, fns: Fns) => void): {
+  template: Template;
+  api: ServiceApi;
+  fns: Fns;
+} {
   const stack = new ServiceStack(testApp(), 'Orders', { service: 'orders', env: 'dev' });
   const fns = {
     list: new ServiceFunction(stack, 'ListOrders', { entry: HANDLER }),
@@ -18,131 +20,90 @@ function build(routes: (api: ServiceApi, fns: Record<string, ServiceFunction>) =
   };
   const api = new ServiceApi(stack, 'Api');
   routes(api, fns);
-  return { template: templateOf(stack) };
+  return { template: templateOf(stack), api, fns };
 }
 
-function fingerprint(template: Template): string {
-  const [before] = Object.values(
-    template.findResources('Custom::SharedApiStageRedeploy', { Properties: { Phase: 'before' } }),
-  );
-  return before.Properties.RoutesFingerprint;
+/** The `Declaration` property, with the function ARNs' `Fn::GetAtt` turned back into JSON values. */
+function declarationOf(template: Template): { version: number; routes: Array<Record<string, unknown>> } {
+  const [resource] = Object.values(template.findResources('Custom::SharedApiRoutes')) as Array<{
+    Properties: { Declaration: unknown };
+  }>;
+  const declaration = resource.Properties.Declaration as { 'Fn::Join': [string, unknown[]] } | string;
+  if (typeof declaration === 'string') return JSON.parse(declaration);
+  // Fn::Join of literal JSON pieces and Fn::GetAtt tokens: stand each token in as "<logicalId>".
+  const text = declaration['Fn::Join'][1]
+    .map((part) =>
+      typeof part === 'string' ? part : `<${(part as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]}>`,
+    )
+    .join('');
+  return JSON.parse(text);
 }
 
 describe('ServiceApi', () => {
   let template: Template;
-  let methods: Record<string, { Properties: Record<string, unknown>; DependsOn?: string[] }>;
+  let api: ServiceApi;
+  let fns: Fns;
 
   beforeAll(() => {
-    ({ template } = build((api, fns) => {
-      api.addRoute('GET /orders', fns.list);
-      api.addRoute('GET /orders/{id}', fns.get);
-      api.addRoute('POST /orders', fns.create, { authorization: 'none' });
-      api.addRoute('DELETE /orders/{id}', fns.get, { authorization: 'iam' });
+    ({ template, api, fns } = build((a, f) => {
+      a.addRoute('GET /orders', f.list);
+      a.addRoute('GET /orders/{id}', f.get, { cache: { ttlSeconds: 60 } });
+      a.addRoute('POST /orders', f.create, { authorization: 'none' });
+      a.addRoute('DELETE /orders/{id}', f.get, { authorization: 'iam' });
     }));
-    methods = template.findResources('AWS::ApiGateway::Method') as typeof methods;
   });
 
-  function method(
-    httpMethod: string,
-    resourceId: unknown,
-  ): { Properties: Record<string, unknown>; DependsOn?: string[] } {
-    const found = Object.values(methods).find(
-      (m) =>
-        m.Properties.HttpMethod === httpMethod &&
-        JSON.stringify(m.Properties.ResourceId) === JSON.stringify(resourceId),
+  it('creates no API Gateway resource at all', () => {
+    const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map(
+      (r) => r.Type,
     );
-    if (!found) throw new Error(`no ${httpMethod} method on ${JSON.stringify(resourceId)}`);
-    return found;
-  }
-
-  const baseResource = () => parameterRef(template, `${PREFIX}/services/orders/base-resource-id`);
-  const idResource = () => ({ Ref: Object.keys(template.findResources('AWS::ApiGateway::Resource'))[0] });
-
-  it('creates child resources under the base resource the platform published for the service', () => {
-    template.resourceCountIs('AWS::ApiGateway::Resource', 1);
-    template.hasResourceProperties('AWS::ApiGateway::Resource', {
-      ParentId: baseResource(),
-      PathPart: '{id}',
-      RestApiId: parameterRef(template, `${PREFIX}/api/rest-api-id`),
-    });
+    expect(types.filter((t) => t.startsWith('AWS::ApiGateway::'))).toEqual([]);
+    expect(types).not.toContain('Custom::SharedApiStageRedeploy');
   });
 
-  it('puts routes on the base path itself on the base resource', () => {
-    expect(method('GET', baseResource()).Properties.RestApiId).toEqual(
-      parameterRef(template, `${PREFIX}/api/rest-api-id`),
+  it('declares the whole route table in one Custom::SharedApiRoutes resource', () => {
+    template.resourceCountIs('Custom::SharedApiRoutes', 1);
+    const getOrder = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
+      id.startsWith('GetOrder'),
     );
-  });
-
-  it('integrates each route with its function as a Lambda proxy', () => {
-    expect(method('GET', idResource()).Properties.Integration).toEqual({
-      Type: 'AWS_PROXY',
-      IntegrationHttpMethod: 'POST',
-      Uri: {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':apigateway:',
-            { Ref: 'AWS::Region' },
-            ':lambda:path/2015-03-31/functions/',
-            { 'Fn::GetAtt': [expect.stringMatching(/^GetOrder/), 'Arn'] },
-            '/invocations',
-          ],
-        ],
-      },
+    const listOrders = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
+      id.startsWith('ListOrders'),
+    );
+    const createOrder = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
+      id.startsWith('CreateOrder'),
+    );
+    expect(declarationOf(template)).toEqual({
+      version: 1,
+      routes: [
+        { method: 'GET', path: '/orders', functionArn: `<${listOrders}>`, authorization: 'jwt' },
+        { method: 'POST', path: '/orders', functionArn: `<${createOrder}>`, authorization: 'none' },
+        { method: 'DELETE', path: '/orders/{id}', functionArn: `<${getOrder}>`, authorization: 'iam' },
+        {
+          method: 'GET',
+          path: '/orders/{id}',
+          functionArn: `<${getOrder}>`,
+          authorization: 'jwt',
+          cache: { ttlSeconds: 60 },
+        },
+      ],
     });
   });
 
-  it('uses the shared JWT authorizer by default', () => {
-    expect(method('GET', baseResource()).Properties).toMatchObject({
-      AuthorizationType: 'CUSTOM',
-      AuthorizerId: parameterRef(template, `${PREFIX}/api/authorizer-id`),
+  it("uses the platform's routes receiver as service token, with a 900 s service timeout", () => {
+    template.hasResourceProperties('Custom::SharedApiRoutes', {
+      ServiceToken: parameterRef(template, `${PREFIX}/api/routes-service-token`),
+      ServiceTimeout: '900',
     });
   });
 
-  it("leaves a route open with authorization 'none'", () => {
-    const props = method('POST', baseResource()).Properties;
-    expect(props.AuthorizationType).toBe('NONE');
-    expect(props.AuthorizerId).toBeUndefined();
-  });
-
-  it("requires SigV4 with authorization 'iam'", () => {
-    expect(method('DELETE', idResource()).Properties.AuthorizationType).toBe('AWS_IAM');
-  });
-
-  it('answers CORS preflights on every routed resource from the platform CORS parameters', () => {
-    const join = (key: string) => ({ 'Fn::Join': [',', parameterRef(template, `${PREFIX}/api/${key}`)] });
-    for (const resource of [baseResource(), idResource()]) {
-      const options = method('OPTIONS', resource).Properties;
-      expect(options.AuthorizationType).toBe('NONE');
-      expect(options.Integration).toMatchObject({
-        Type: 'MOCK',
-        IntegrationResponses: [
-          {
-            StatusCode: '204',
-            ResponseParameters: {
-              'method.response.header.Access-Control-Allow-Headers': {
-                'Fn::Join': ['', ["'", join('cors-allow-headers'), "'"]],
-              },
-              'method.response.header.Access-Control-Allow-Methods': {
-                'Fn::Join': ['', ["'", join('cors-allow-methods'), "'"]],
-              },
-              'method.response.header.Vary': "'Origin'",
-            },
-            ResponseTemplates: {
-              'application/json': {
-                'Fn::Join': [
-                  '',
-                  [expect.stringContaining('$origin'), join('cors-allow-origins'), expect.any(String)],
-                ],
-              },
-            },
-          },
-        ],
-      });
-    }
-    template.resourceCountIs('AWS::ApiGateway::Method', 6);
+  it('exposes the routes it declared, with their handlers, for local development', () => {
+    expect(api.routes.map((r) => [r.route, r.handler, r.authorization, r.cache])).toEqual([
+      ['GET /orders', fns.list, 'jwt', undefined],
+      ['GET /orders/{id}', fns.get, 'jwt', { ttlSeconds: 60 }],
+      ['POST /orders', fns.create, 'none', undefined],
+      ['DELETE /orders/{id}', fns.get, 'iam', undefined],
+    ]);
+    expect(api.routes[1]).toMatchObject({ method: 'GET', path: '/orders/{id}' });
   });
 
   it('scopes each Lambda permission to this API, stage, method and path', () => {
@@ -171,39 +132,12 @@ describe('ServiceApi', () => {
       FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^GetOrder'), 'Arn'] },
       SourceArn: sourceArn('/GET/orders/*'),
     });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^GetOrder'), 'Arn'] },
+      SourceArn: sourceArn('/DELETE/orders/*'),
+    });
     template.hasResourceProperties('AWS::Lambda::Permission', { SourceArn: sourceArn('/GET/orders') });
-    template.hasResourceProperties('AWS::Lambda::Permission', { SourceArn: sourceArn('/DELETE/orders/*') });
-  });
-
-  it('adds the redeploy resources with the properties the platform provider reads', () => {
-    const common = {
-      ServiceToken: parameterRef(template, `${PREFIX}/api/redeploy-service-token`),
-      RestApiId: parameterRef(template, `${PREFIX}/api/rest-api-id`),
-      StageName: parameterRef(template, `${PREFIX}/api/stage-name`),
-      ServiceName: 'orders',
-      BasePath: 'orders',
-      Throttle: parameterRef(template, `${PREFIX}/services/orders/throttle`),
-      RoutesFingerprint: Match.stringLikeRegexp('^[0-9a-f]{16}$'),
-    };
-    template.resourceCountIs('Custom::SharedApiStageRedeploy', 2);
-    template.hasResourceProperties('Custom::SharedApiStageRedeploy', { ...common, Phase: 'before' });
-    template.hasResourceProperties('Custom::SharedApiStageRedeploy', { ...common, Phase: 'after' });
-  });
-
-  it('makes every method depend on the before resource, and the after resource on every method', () => {
-    const resources = template.toJSON().Resources as Record<
-      string,
-      { Type: string; DependsOn?: string[]; Properties: { Phase?: string } }
-    >;
-    const idOf = (phase: string) =>
-      Object.keys(resources).find(
-        (k) =>
-          resources[k].Type === 'Custom::SharedApiStageRedeploy' && resources[k].Properties.Phase === phase,
-      ) as string;
-    const methodIds = Object.keys(methods);
-    for (const id of methodIds) expect(resources[id].DependsOn).toContain(idOf('before'));
-    expect(resources[idOf('after')].DependsOn).toEqual(expect.arrayContaining(methodIds));
-    expect(resources[idOf('before')].DependsOn).toBeUndefined();
+    template.hasResourceProperties('AWS::Lambda::Permission', { SourceArn: sourceArn('/POST/orders') });
   });
 
   it('asserts at deploy time that the base path matches the one the platform registered', () => {
@@ -215,43 +149,22 @@ describe('ServiceApi', () => {
   });
 });
 
-describe('ServiceApi fingerprint', () => {
-  const base = (api: ServiceApi, fns: Record<string, ServiceFunction>) => {
-    api.addRoute('GET /orders', fns.list);
-    api.addRoute('GET /orders/{id}', fns.get);
-  };
-  let reference: string;
-
-  beforeAll(() => {
-    reference = fingerprint(build(base).template);
-  });
-
-  it('is the same for the same routes', () => {
-    expect(fingerprint(build(base).template)).toBe(reference);
-  });
-
-  it('changes when a route is added', () => {
-    const changed = build((api, fns) => {
-      base(api, fns);
-      api.addRoute('POST /orders', fns.create);
+describe('ServiceApi declaration', () => {
+  it('is the same JSON whatever order the routes are added in', () => {
+    const a = build((api, f) => {
+      api.addRoute('GET /orders', f.list);
+      api.addRoute('POST /orders', f.create);
     });
-    expect(fingerprint(changed.template)).not.toBe(reference);
+    const b = build((api, f) => {
+      api.addRoute('POST /orders', f.create);
+      api.addRoute('GET /orders', f.list);
+    });
+    expect(declarationOf(a.template)).toEqual(declarationOf(b.template));
   });
 
-  it("changes when a route's target changes", () => {
-    const changed = build((api, fns) => {
-      api.addRoute('GET /orders', fns.list);
-      api.addRoute('GET /orders/{id}', fns.create);
-    });
-    expect(fingerprint(changed.template)).not.toBe(reference);
-  });
-
-  it("changes when a route's authorization changes", () => {
-    const changed = build((api, fns) => {
-      api.addRoute('GET /orders', fns.list, { authorization: 'iam' });
-      api.addRoute('GET /orders/{id}', fns.get);
-    });
-    expect(fingerprint(changed.template)).not.toBe(reference);
+  it('declares an empty table when no route is added, so the platform removes them all', () => {
+    const { template } = build(() => {});
+    expect(declarationOf(template)).toEqual({ version: 1, routes: [] });
   });
 });
 
@@ -263,6 +176,17 @@ describe('ServiceApi failures', () => {
       fn: new ServiceFunction(stack, 'Fn', { entry: HANDLER }),
     };
   }
+
+  it("rejects a stack other than the service's routes stack", () => {
+    const stack = new ServiceStack(testApp(), 'Jobs', {
+      service: 'orders',
+      env: 'dev',
+      stackIdentifier: 'jobs',
+    });
+    expect(() => new ServiceApi(stack, 'Api')).toThrow(
+      'ServiceApi Jobs/Api is in stack "shared-lambda-infra-dev-orders-jobs", but the platform accepts the routes of service "orders" only from its routes stack "shared-lambda-infra-dev-orders-api"',
+    );
+  });
 
   it('rejects a route outside the base path', () => {
     const { api: a, fn } = api();
@@ -307,6 +231,23 @@ describe('ServiceApi failures', () => {
     const { api: a, fn } = api();
     expect(() => a.addRoute('GET /orders', fn, { authorization: 'cognito' as 'jwt' })).toThrow(
       "authorization \"cognito\" is not known: use 'jwt' (the default), 'none' or 'iam'",
+    );
+  });
+
+  it('rejects a cache on a method other than GET', () => {
+    const { api: a, fn } = api();
+    expect(() => a.addRoute('POST /orders', fn, { cache: { ttlSeconds: 60 } })).toThrow(
+      'route "POST /orders" asks for a cache, but only GET routes may be cached',
+    );
+  });
+
+  it('rejects a cache TTL outside 1-3600 seconds', () => {
+    const { api: a, fn } = api();
+    expect(() => a.addRoute('GET /orders', fn, { cache: { ttlSeconds: 0 } })).toThrow(
+      'route "GET /orders" has cache.ttlSeconds 0: use a whole number of seconds from 1 to 3600',
+    );
+    expect(() => a.addRoute('GET /orders/{id}', fn, { cache: { ttlSeconds: 3601 } })).toThrow(
+      'cache.ttlSeconds 3601',
     );
   });
 });

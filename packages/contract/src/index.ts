@@ -1,7 +1,6 @@
 export * from './environments';
 export * from './naming';
 export * from './parameters';
-export * from './redeploy';
 export * from './routes';
 export * from './tags';
 export * from './version';

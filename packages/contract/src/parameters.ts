@@ -227,22 +227,6 @@ export const Parameters = {
     description: 'Id of the root resource (`/`) of the shared REST API.',
     producer: 'api',
   }),
-  authorizerId: platform({
-    component: 'api',
-    attribute: 'authorizer-id',
-    type: 'String',
-    description: 'Id of the shared JWT Lambda authorizer.',
-    producer: 'api',
-    publishedWhen: 'api.authorizer is set',
-  }),
-  cognitoAuthorizerId: platform({
-    component: 'api',
-    attribute: 'cognito-authorizer-id',
-    type: 'String',
-    description: 'Id of the Cognito user-pool authorizer.',
-    producer: 'api',
-    publishedWhen: 'api.cognitoUserPoolArns is set',
-  }),
   stageName: platform({
     component: 'api',
     attribute: 'stage-name',
@@ -281,14 +265,6 @@ export const Parameters = {
       'Request headers the shared CORS policy allows; the single value `none` (EMPTY_LIST_VALUE) when the list is empty, since SSM cannot store an empty StringList.',
     producer: 'api',
   }),
-  redeployServiceToken: platform({
-    component: 'api',
-    attribute: 'redeploy-service-token',
-    type: 'String',
-    description:
-      'Service token of the custom resource that redeploys the stage after a service changes its routes.',
-    producer: 'api',
-  }),
   routesServiceToken: platform({
     component: 'api',
     attribute: 'routes-service-token',
@@ -306,31 +282,21 @@ export const Parameters = {
     producer: 'github',
   }),
   // per service
-  serviceBaseResourceId: perService({
-    attribute: 'base-resource-id',
-    type: 'String',
-    description: "Id of the service's base resource (`/{basePath}`) on the shared REST API.",
-    producer: 'api',
-  }),
   serviceBasePath: perService({
     attribute: 'base-path',
     type: 'String',
-    description: 'Base path the service owns on the shared REST API, without slashes.',
-    producer: 'api',
-  }),
-  serviceThrottle: perService({
-    attribute: 'throttle',
-    type: 'String',
     description:
-      'Method throttling of the service as JSON {"rateLimit":n,"burstLimit":n}: its registry override, else the API default.',
-    producer: 'api',
+      'Base path the service owns on the shared REST API, without slashes (ServiceApi asserts it in a CloudFormation rule before deploying).',
+    producer: 'github',
+    publishedWhen: 'the config has a github section (the access-{service} stack publishes it)',
   }),
   serviceRegistration: perService({
     attribute: 'registration',
     type: 'String',
     description:
-      'What the platform registry says about the service, as JSON (contract `ServiceRegistration`): base path, throttling, allowed authorization types, caching. The routes reconciler reads it; services cannot write it.',
+      'What the platform registry says about the service, as JSON (contract `ServiceRegistration`): base path, throttling, allowed authorization types, caching. The routes receiver and reconciler read it; services cannot write it.',
     producer: 'github',
+    publishedWhen: 'the config has a github section (the access-{service} stack publishes it)',
   }),
   serviceDeployRoleArn: perService({
     attribute: 'deploy-role-arn',

@@ -20,7 +20,7 @@ export interface PlatformStacks {
   readonly iam: IamStack;
   /** Alarm topic, dashboard, network alarms. */
   readonly observability: ObservabilityStack;
-  /** Shared REST API, authorizer and redeploy machinery. */
+  /** Shared REST API, authorizer and the routes receiver and reconciler. */
   readonly api: ApiStack;
   /**
    * GitHub OIDC provider and the platform repository's roles.
@@ -54,10 +54,10 @@ export function buildPlatform(app: App, config: PlatformConfig): PlatformStacks 
   if (config.github) {
     for (const service of config.services) {
       const access = new ServiceAccessStack(app, { config, service });
-      // No template references between them (names are conventional), but at deploy time an access stack
-      // reads the API id, the redeploy token and the artifact key from these stacks' parameters, and trusts
-      // the OIDC provider of the github stack: deploy order only, templates unchanged.
-      access.addStackDependency(api, 'reads the API id and redeploy token parameters at deploy time');
+      // No template references between them (names are conventional), but the execution role may invoke
+      // the api stack's routes receiver, the access stack reads the artifact key from the storage stack's
+      // parameter at deploy time, and trusts the OIDC provider of the github stack: deploy order only.
+      access.addStackDependency(api, "grants invoking the api stack's routes receiver");
       access.addStackDependency(storage, 'reads the artifact key parameter at deploy time');
       if (github) access.addStackDependency(github, 'trusts its OIDC provider');
       serviceAccess[service.name] = access;

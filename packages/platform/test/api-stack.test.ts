@@ -1,4 +1,3 @@
-import { REDEPLOY_RESOURCE_TYPE, REDEPLOY_SERVICE_TIMEOUT_SECONDS } from '@shared-lambda-infra/contract';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -20,6 +19,21 @@ const param = (t: Template, name: string) =>
     | undefined;
 const stageOf = (t: Template) =>
   Object.values(t.findResources('AWS::ApiGateway::Stage'))[0]?.Properties as Record<string, unknown>;
+/** The `Custom::SharedApiSettings` JSON, each CloudFormation token shown as `<LogicalId>` or `<LogicalId.Attr>`. */
+function settingsOf(t: Template): Record<string, unknown> {
+  const [resource] = Object.values(t.findResources('Custom::SharedApiSettings')) as Array<{
+    Properties: { Settings: unknown };
+  }>;
+  const show = (part: unknown): string => {
+    if (typeof part === 'string') return part;
+    const node = part as Record<string, unknown>;
+    if (node.Ref) return `<${node.Ref as string}>`;
+    if (node['Fn::GetAtt']) return `<${(node['Fn::GetAtt'] as string[]).join('.')}>`;
+    throw new Error(`unexpected token ${JSON.stringify(part)}`);
+  };
+  const settings = resource.Properties.Settings as string | { 'Fn::Join': [string, unknown[]] };
+  return JSON.parse(typeof settings === 'string' ? settings : settings['Fn::Join'][1].map(show).join(''));
+}
 const allSettings = (t: Template) =>
   (stageOf(t).MethodSettings as Array<Record<string, unknown>>).find(
     (s) => s.ResourcePath === '/*' && s.HttpMethod === '*',
@@ -114,49 +128,70 @@ describe('ApiStack in dev (config/dev.yaml)', () => {
     expect(allSettings(api).CachingEnabled).toBe(false);
   });
 
-  it('answers GET /health with an unauthenticated mock, so the API always has a method to deploy', () => {
-    api.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'health' });
-    api.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'GET',
-      AuthorizationType: 'NONE',
-      Integration: Match.objectLike({ Type: 'MOCK' }),
+  it('creates the API from a GET /health mock body in merge mode, so a platform update never removes service routes', () => {
+    const [restApi] = Object.values(api.findResources('AWS::ApiGateway::RestApi')) as Array<{
+      Properties: { Mode: string; Body: { paths: Record<string, Record<string, Record<string, unknown>>> } };
+    }>;
+    expect(restApi.Properties.Mode).toBe('merge');
+    expect(Object.keys(restApi.Properties.Body.paths)).toEqual(['/health']);
+    expect(restApi.Properties.Body.paths['/health'].get['x-amazon-apigateway-integration']).toMatchObject({
+      type: 'mock',
     });
+    expect(settingsOf(api).routes).toEqual([
+      {
+        method: 'GET',
+        path: '/health',
+        authorization: 'none',
+        integration: { type: 'mock', statusCode: 200, body: '{"status":"ok"}' },
+      },
+    ]);
   });
 
-  it('creates each registered service base resource and publishes its id, path and throttle', () => {
-    api.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'orders' });
-    const base = '/shared-lambda-infra/dev/services/orders';
-    expect(param(api, `${base}/base-resource-id`)?.Value).toEqual({
-      Ref: expect.stringMatching(/^RestApiorders/),
-    });
-    expect(param(api, `${base}/base-path`)?.Value).toBe('orders');
-    expect(JSON.parse(param(api, `${base}/throttle`)?.Value as string)).toEqual({
-      rateLimit: 20,
-      burstLimit: 40,
-    });
-  });
-
-  it('adds CORS headers to the gateway responses, echoing the Origin when several origins are allowed', () => {
-    api.resourceCountIs('AWS::ApiGateway::GatewayResponse', 4);
-    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 'ACCESS_DENIED']) {
-      api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-        ResponseType: type,
-        ResponseParameters: Match.objectLike({
-          'gatewayresponse.header.Access-Control-Allow-Origin': 'method.request.header.Origin',
-          'gatewayresponse.header.Vary': "'Origin'",
-        }),
-      });
+  it('holds nothing per registered service: no resource, method, parameter or custom resource', () => {
+    for (const type of [
+      'AWS::ApiGateway::Resource',
+      'AWS::ApiGateway::Method',
+      'AWS::ApiGateway::Authorizer',
+    ]) {
+      api.resourceCountIs(type, 0);
     }
+    const names = Object.values(api.findResources('AWS::SSM::Parameter')).map(
+      (r) => (r.Properties as { Name: string }).Name,
+    );
+    expect(names.filter((n) => n.includes('/services/'))).toEqual([]);
+    expect(Object.keys(api.toJSON().Resources).filter((id) => /orders/i.test(id))).toEqual([]);
   });
 
-  it('creates the TOKEN JWT authorizer on the configured header with the configured result cache TTL', () => {
-    api.hasResourceProperties('AWS::ApiGateway::Authorizer', {
-      Type: 'TOKEN',
-      Name: 'shared-jwt',
-      IdentitySource: 'method.request.header.Authorization',
-      AuthorizerResultTtlInSeconds: 300,
-      IdentityValidationExpression: Match.stringLikeRegexp('earer'),
+  it('hands the CORS policy and the gateway responses to the reconciler in the settings, not as CloudFormation resources', () => {
+    api.resourceCountIs('AWS::ApiGateway::GatewayResponse', 0);
+    const settings = settingsOf(api);
+    expect(settings.cors).toEqual({
+      allowOrigins: ['http://localhost:3000', 'https://dev.app.example.com'],
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Content-Type', 'Authorization', 'X-Amz-Date', 'X-Api-Key', 'X-Amz-Security-Token'],
+      allowCredentials: false,
+      maxAgeSeconds: 600,
     });
+    expect(settings.gatewayResponses).toEqual([
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+      'UNAUTHORIZED',
+      'ACCESS_DENIED',
+    ]);
+  });
+
+  it('hands the JWT authorizer function, header and result cache TTL to the reconciler', () => {
+    const fnId = Object.keys(
+      api.findResources('AWS::Lambda::Function', {
+        Properties: { FunctionName: 'shared-lambda-infra-dev-fn-api-authorizer' },
+      }),
+    )[0];
+    expect(settingsOf(api).jwtAuthorizer).toEqual({
+      functionArn: `<${fnId}.Arn>`,
+      identityHeader: 'Authorization',
+      resultsCacheTtlSeconds: 300,
+    });
+    expect(settingsOf(api).cognitoAuthorizer).toBeUndefined();
   });
 
   it('runs the authorizer on arm64 and the current Node.js runtime, traced, with the issuers as JSON', () => {
@@ -180,36 +215,136 @@ describe('ApiStack in dev (config/dev.yaml)', () => {
     });
   });
 
-  it('lets API Gateway invoke the authorizer only for this authorizer of this API', () => {
+  it('lets API Gateway invoke the authorizer only for authorizers of this API', () => {
     api.hasResourceProperties('AWS::Lambda::Permission', {
       Principal: 'apigateway.amazonaws.com',
       SourceArn: {
         'Fn::Join': [
           '',
-          Match.arrayWith([Match.objectLike({ Ref: Match.stringLikeRegexp('^RestApi') }), '/authorizers/']),
+          Match.arrayWith([Match.objectLike({ Ref: Match.stringLikeRegexp('^RestApi') }), '/authorizers/*']),
         ],
       },
     });
   });
 
-  it('redeploys each service after the platform stage, carrying the service throttle', () => {
-    api.hasResource(REDEPLOY_RESOURCE_TYPE, {
+  it('hands its settings to the routes receiver after the stage exists, with a 900 s service timeout', () => {
+    const receiver = Object.keys(
+      api.findResources('AWS::Lambda::Function', {
+        Properties: { FunctionName: 'shared-lambda-infra-dev-fn-routes-receiver' },
+      }),
+    )[0];
+    api.hasResource('Custom::SharedApiSettings', {
       Properties: Match.objectLike({
-        ServiceTimeout: String(REDEPLOY_SERVICE_TIMEOUT_SECONDS),
-        ServiceName: 'orders',
-        Phase: 'after',
-        BasePath: 'orders',
-        StageName: 'dev',
-        Throttle: '{"rateLimit":20,"burstLimit":40}',
-        RoutesFingerprint: {
-          'Fn::Join': [
-            ':',
-            [Match.stringLikeRegexp('^[0-9a-f]{8}$'), { Ref: Match.stringLikeRegexp('^RestApiDeployment') }],
-          ],
-        },
+        ServiceToken: { 'Fn::GetAtt': [receiver, 'Arn'] },
+        ServiceTimeout: '900',
       }),
       DependsOn: Match.arrayWith([Match.stringLikeRegexp('^RestApiDeploymentStagedev')]),
     });
+    expect(settingsOf(api)).toMatchObject({
+      version: 1,
+      restApiId: expect.stringMatching(/^<RestApi/),
+      stageName: 'dev',
+      region: '<AWS::Region>',
+      account: '<AWS::AccountId>',
+      apiName: API_NAME,
+      caching: { enabled: false, encrypted: true },
+      quotas: { resourcesPerApi: 300 },
+      throttle: { rateLimit: 50, burstLimit: 100 },
+    });
+  });
+
+  it('runs one reconciler at a time, fed by a FIFO queue in batches of 10, with a dead-letter queue after 5 receives', () => {
+    const reconciler = Object.entries(api.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('RoutesReconcilerFunction'),
+    );
+    expect(reconciler?.[1].Properties).toMatchObject({
+      ReservedConcurrentExecutions: 1,
+      Timeout: 300,
+      Environment: {
+        Variables: expect.objectContaining({ PROJECT: 'shared-lambda-infra', ENV_NAME: 'dev' }),
+      },
+    });
+    api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: reconciler?.[0] },
+      BatchSize: 10,
+    });
+    const queues = api.findResources('AWS::SQS::Queue');
+    const main = Object.values(queues).find((q) => q.Properties.RedrivePolicy);
+    expect(main?.Properties).toMatchObject({
+      FifoQueue: true,
+      ContentBasedDeduplication: true,
+      VisibilityTimeout: 360,
+      RedrivePolicy: { maxReceiveCount: 5 },
+    });
+    expect(Object.values(queues).filter((q) => q.Properties.FifoQueue)).toHaveLength(2);
+  });
+
+  it('keeps the desired state in a table with point-in-time recovery that survives the stack', () => {
+    api.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('queues a forced full reconcile every 15 minutes to repair drift', () => {
+    api.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [
+        Match.objectLike({
+          Input: '{"reason":"schedule","force":true}',
+          SqsParameters: { MessageGroupId: 'shared-api' },
+        }),
+      ],
+    });
+  });
+
+  it('alarms on the platform alarm topic when a reconcile lands in the dead-letter queue', () => {
+    api.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [
+        {
+          'Fn::GetStackOutput': Match.objectLike({
+            StackName: 'shared-lambda-infra-dev-observability',
+            OutputName: Match.stringLikeRegexp('AlarmTopic'),
+          }),
+        },
+      ],
+    });
+  });
+
+  it('lets the reconciler write this REST API and its stage only, and the receiver read only the registry', () => {
+    const statementsOf = (prefix: string) => {
+      const [role] = Object.entries(api.findResources('AWS::IAM::Role')).filter(([id]) =>
+        id.startsWith(prefix),
+      );
+      const policyIds = (role[1].Properties.ManagedPolicyArns as Array<{ Ref: string }>).map((r) => r.Ref);
+      const policies = api.toJSON().Resources as Record<
+        string,
+        {
+          Properties: {
+            PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+          };
+        }
+      >;
+      return policyIds.flatMap((id) => policies[id].Properties.PolicyDocument.Statement);
+    };
+    const reconciler = statementsOf('RoutesReconcilerRole');
+    const apiWrites = reconciler.filter((st) => JSON.stringify(st.Action).includes('apigateway:'));
+    expect(apiWrites).toHaveLength(3);
+    for (const st of apiWrites) {
+      expect(JSON.stringify(st.Resource)).toMatch(/"::\/restapis\/",\{"Ref":"RestApi[0-9A-F]+"\}/);
+    }
+    const receiver = statementsOf('RoutesReceiverRole');
+    expect(receiver.flatMap((st) => [st.Action].flat()).some((a) => a.startsWith('apigateway:'))).toBe(false);
+    expect(JSON.stringify(receiver)).toContain(':parameter/shared-lambda-infra/dev/services"');
   });
 
   it('alarms on 5XX rate, p99 latency, 429s and authorizer errors at the default thresholds, to the alarm topic', () => {
@@ -260,24 +395,25 @@ describe('ApiStack in dev (config/dev.yaml)', () => {
     );
     expect(body).toContain(API_NAME);
     expect(body).toContain('shared-lambda-infra-dev-fn-api-authorizer');
+    expect(body).toContain('Routes reconciler: failures and lag');
+    expect(body).toContain('SharedLambdaInfra/Routes');
     expect(body).not.toContain('shared-lambda-infra-dev-api"');
     expect(body).not.toMatch(/StackName[^}]*-dev-api/);
   });
 
-  it('publishes every api contract value under /{project}/{env}/api, and no Cognito authorizer id', () => {
+  it('publishes every api contract value under /{project}/{env}/api, the routes token among them', () => {
     const names = Object.values(api.findResources('AWS::SSM::Parameter')).map(
       (r) => (r.Properties as { Name: string }).Name,
     );
     expect(names.filter((n) => n.includes('/api/')).sort()).toEqual(
       [
-        'authorizer-id',
         'cors-allow-headers',
         'cors-allow-methods',
         'cors-allow-origins',
         'invoke-url',
-        'redeploy-service-token',
         'rest-api-id',
         'root-resource-id',
+        'routes-service-token',
         'stage-name',
       ].map((a) => `/shared-lambda-infra/dev/api/${a}`),
     );
@@ -286,9 +422,9 @@ describe('ApiStack in dev (config/dev.yaml)', () => {
       Value: 'http://localhost:3000,https://dev.app.example.com',
     });
     expect(param(api, '/shared-lambda-infra/dev/api/stage-name')?.Value).toBe('dev');
-    expect(
-      JSON.stringify(param(api, '/shared-lambda-infra/dev/api/redeploy-service-token')?.Value),
-    ).toContain('StageRedeploy');
+    expect(param(api, '/shared-lambda-infra/dev/api/routes-service-token')?.Value).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^RoutesReceiverFunction/), 'Arn'],
+    });
   });
 });
 
@@ -305,7 +441,7 @@ describe('ApiStack in prod (config/prod.yaml)', () => {
     expect(allSettings(api)).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
   });
 
-  it('provisions no cache cluster: prod has an authorizer, so a cache would cache nothing', () => {
+  it('provisions no cache cluster when prod sets no api.cache', () => {
     expect(stageOf(api)).toMatchObject({ CacheClusterEnabled: false });
     expect(allSettings(api).CachingEnabled).toBeFalsy();
   });
@@ -317,24 +453,10 @@ describe('ApiStack in prod (config/prod.yaml)', () => {
     });
   });
 
-  it('sends the single allowed origin on gateway responses, without Vary', () => {
-    api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'UNAUTHORIZED',
-      ResponseParameters: {
-        'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'",
-        'gatewayresponse.header.Access-Control-Allow-Headers': Match.anyValue(),
-        'gatewayresponse.header.Access-Control-Allow-Methods': Match.anyValue(),
-      },
-    });
-  });
-
-  it('publishes the prod per-service throttle override', () => {
-    expect(
-      JSON.parse(param(api, '/shared-lambda-infra/prod/services/orders/throttle')?.Value as string),
-    ).toEqual({
-      rateLimit: 200,
-      burstLimit: 400,
-    });
+  it('hands the single prod origin to the reconciler', () => {
+    expect((settingsOf(api).cors as { allowOrigins: string[] }).allowOrigins).toEqual([
+      'https://app.example.com',
+    ]);
   });
 });
 
@@ -349,7 +471,7 @@ describe('ApiStack with source CIDRs, a custom domain, WAF, a cache and no autho
           stageName: 'v1',
           tracing: false,
           accessLogRetentionDays: 90,
-          cache: { sizeGb: '1.6', ttlSeconds: 120, encrypted: true },
+          cache: { sizeGb: '1.6', encrypted: true },
           cors: { allowOrigins: [] },
           access: { mode: 'sourceCidrs', cidrs: ['203.0.113.0/24', '198.51.100.0/24'] },
           domain: {
@@ -387,13 +509,10 @@ describe('ApiStack with source CIDRs, a custom domain, WAF, a cache and no autho
     api.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  it('caches every method with the configured TTL and encryption when no authorizer exists', () => {
+  it('provisions the cache cluster but caches nothing stage-wide: routes opt in through the reconciler', () => {
     expect(stageOf(api)).toMatchObject({ CacheClusterEnabled: true, CacheClusterSize: '1.6' });
-    expect(allSettings(api)).toMatchObject({
-      CachingEnabled: true,
-      CacheTtlInSeconds: 120,
-      CacheDataEncrypted: true,
-    });
+    expect(allSettings(api)).toMatchObject({ CachingEnabled: false, CacheDataEncrypted: true });
+    expect(settingsOf(api).caching).toEqual({ enabled: true, encrypted: true });
   });
 
   it('denies invocation from outside the source CIDRs, on this API only', () => {
@@ -430,16 +549,16 @@ describe('ApiStack with source CIDRs, a custom domain, WAF, a cache and no autho
     });
   });
 
-  it('creates no authorizer, no authorizer alarm and publishes no authorizer id', () => {
+  it('creates no authorizer function, no authorizer alarm and hands no authorizer to the reconciler', () => {
     api.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
-    expect(param(api, '/shared-lambda-infra/dev/api/authorizer-id')).toBeUndefined();
+    expect(settingsOf(api).jwtAuthorizer).toBeUndefined();
     expect(
       Object.keys(api.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } })),
     ).toHaveLength(0);
   });
 
-  it('adds no CORS gateway responses and publishes `none` when no origin is allowed', () => {
-    api.resourceCountIs('AWS::ApiGateway::GatewayResponse', 0);
+  it('hands no CORS policy to the reconciler and publishes `none` when no origin is allowed', () => {
+    expect(settingsOf(api).cors).toBeUndefined();
     expect(param(api, '/shared-lambda-infra/dev/api/cors-allow-origins')?.Value).toBe('none');
   });
 
@@ -458,18 +577,8 @@ describe('ApiStack with source CIDRs, a custom domain, WAF, a cache and no autho
     });
   });
 
-  it('publishes api.throttle for a service without its own throttle, and redeploys services one after another', () => {
-    expect(
-      JSON.parse(param(api, '/shared-lambda-infra/dev/services/billing/throttle')?.Value as string),
-    ).toEqual({
-      rateLimit: 50,
-      burstLimit: 100,
-    });
-    api.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'billing' });
-    const redeploys = api.findResources(REDEPLOY_RESOURCE_TYPE);
-    const orders = Object.keys(redeploys).find((k) => k.includes('orders')) as string;
-    const billing = redeploys[Object.keys(redeploys).find((k) => k.includes('billing')) as string];
-    expect(billing?.DependsOn).toContain(orders);
+  it('hands the resource policy to the reconciler too, since its body carries it', () => {
+    expect(JSON.stringify(settingsOf(api).resourcePolicy)).toContain('203.0.113.0/24');
   });
 });
 
@@ -518,10 +627,9 @@ describe('ApiStack with VPC endpoints, a Cognito authorizer and a custom identit
   });
 
   it('reads the token from api.authorizer.identityHeader, with the configured TTL and jwksUri', () => {
-    api.hasResourceProperties('AWS::ApiGateway::Authorizer', {
-      Type: 'TOKEN',
-      IdentitySource: 'method.request.header.X-Auth-Token',
-      AuthorizerResultTtlInSeconds: 0,
+    expect(settingsOf(api).jwtAuthorizer).toMatchObject({
+      identityHeader: 'X-Auth-Token',
+      resultsCacheTtlSeconds: 0,
     });
     api.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -532,27 +640,21 @@ describe('ApiStack with VPC endpoints, a Cognito authorizer and a custom identit
     });
   });
 
-  it('creates the Cognito user-pool authorizer and publishes its id', () => {
-    api.hasResourceProperties('AWS::ApiGateway::Authorizer', {
-      Type: 'COGNITO_USER_POOLS',
-      ProviderARNs: ['arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc'],
-      IdentitySource: 'method.request.header.X-Auth-Token',
+  it('hands the Cognito user pools to the reconciler, on the same header', () => {
+    expect(settingsOf(api).cognitoAuthorizer).toEqual({
+      providerArns: ['arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc'],
+      identityHeader: 'X-Auth-Token',
     });
-    expect(param(api, '/shared-lambda-infra/dev/api/cognito-authorizer-id')?.Value).toEqual({
-      Ref: expect.stringMatching(/^CognitoAuthorizer/),
-    });
+    expect(settingsOf(api).vpcEndpointIds).toEqual(['vpce-0123456789abcdef0']);
   });
 
-  it('keeps stage-wide caching off when a Cognito authorizer exists', () => {
+  it('keeps stage-wide caching off with a cache cluster and authorizers: routes opt in one by one', () => {
     expect(stageOf(api).CacheClusterEnabled).toBe(true);
     expect(allSettings(api).CachingEnabled).toBe(false);
   });
 
-  it("sends '*' as the allowed origin on gateway responses when any origin is allowed", () => {
-    api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'DEFAULT_4XX',
-      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Access-Control-Allow-Origin': "'*'" }),
-    });
+  it("hands '*' as the allowed origin to the reconciler", () => {
+    expect((settingsOf(api).cors as { allowOrigins: string[] }).allowOrigins).toEqual(['*']);
   });
 });
 

@@ -1,376 +1,151 @@
 /**
- * Two services sharing the platform's REST API stage, wired the way the consumer library will
- * wire them (docs/redeploys.md). The platform is synthesized with the compliance packs on; the
- * two service stacks live in a separate app, as they would in their own repositories, and read
- * every platform value from the contract's SSM parameters (no cross-stack references).
+ * Two services on the shared API v2, built the way their own repositories build them: the example
+ * orders service (examples/orders-service) and a second service written with the consumer library,
+ * in their own app, against a platform whose registry (a test config) holds both. They meet only
+ * through the contract's SSM parameters and the receiver's name.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import {
-  type NameScope,
-  Parameters,
-  REDEPLOY_RESOURCE_TYPE,
-  REDEPLOY_SERVICE_TIMEOUT_SECONDS,
-  type RedeployResourceProperties,
-  stableHash,
-} from '@shared-lambda-infra/contract';
-import { App, type CfnResource, CustomResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
-import type { Construct } from 'constructs';
+import { ServiceApi, ServiceFunction, ServiceStack } from '@shared-lambda-infra/consumer';
+import { Parameters, serviceExecutionRoleName } from '@shared-lambda-infra/contract';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPlatformApp, loadCdkJsonContext, type PlatformApp } from '../lib/app';
-import { configFor, validationFindings } from './helpers/synth';
+import { OrdersStack } from '../../../examples/orders-service/lib/orders-stack';
+import { type SynthResult, synthPlatform } from './helpers/synth';
 
-// ---------------------------------------------------------------------------------------------
-// The reference service stack: what the consumer library will generate.
-// ---------------------------------------------------------------------------------------------
-
-/** One route of a service, relative to its base path: `''` is `/{basePath}` itself. */
-interface Route {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  readonly path: string;
-}
-
-interface ReferenceServiceProps extends StackProps {
-  readonly nameScope: NameScope;
-  readonly service: string;
-  readonly routes: readonly Route[];
-}
-
-class ReferenceServiceStack extends Stack {
-  readonly methods: apigateway.CfnMethod[] = [];
-  readonly before: CustomResource;
-  readonly after: CustomResource;
-
-  constructor(scope: Construct, id: string, props: ReferenceServiceProps) {
-    super(scope, id, props);
-    const { nameScope, service } = props;
-    // Every platform value comes from its contract parameter, resolved by CloudFormation at deploy time.
-    const read = (name: string) => ssm.StringParameter.valueForStringParameter(this, name);
-    const restApiId = read(Parameters.restApiId.path(nameScope));
-    const stageName = read(Parameters.stageName.path(nameScope));
-    const authorizerId = read(Parameters.authorizerId.path(nameScope));
-    const serviceToken = read(Parameters.redeployServiceToken.path(nameScope));
-    const baseResourceId = read(Parameters.serviceBaseResourceId.path(nameScope, service));
-    const basePath = read(Parameters.serviceBasePath.path(nameScope, service));
-    const throttle = read(Parameters.serviceThrottle.path(nameScope, service));
-
-    const handler = new lambda.Function(this, 'Handler', {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200, body: "{}" });'),
-    });
-
-    // The redeploy resource the methods depend on: its Delete (on a route removal, in the cleanup
-    // phase, or on stack deletion) redeploys the stage once the removed methods are gone.
-    const redeployProperties = (phase: 'before' | 'after'): RedeployResourceProperties => ({
-      RestApiId: restApiId,
-      StageName: stageName,
-      ServiceName: service,
-      Phase: phase,
-      BasePath: basePath,
-      Throttle: throttle,
-      RoutesFingerprint: this.fingerprint(props.routes, handler),
-    });
-    this.before = this.redeployResource('RedeployBefore', serviceToken, redeployProperties('before'));
-
-    const resources = new Map<string, string>([['', baseResourceId]]);
-    for (const route of props.routes) {
-      const method = new apigateway.CfnMethod(this, `Method${route.method}${pascal(route.path)}`, {
-        restApiId,
-        resourceId: this.resourceFor(route.path, restApiId, resources),
-        httpMethod: route.method,
-        authorizationType: 'CUSTOM',
-        authorizerId,
-        integration: {
-          type: 'AWS_PROXY',
-          integrationHttpMethod: 'POST',
-          uri: this.formatArn({
-            service: 'apigateway',
-            account: 'lambda',
-            resource: 'path/2015-03-31/functions',
-            resourceName: `${handler.functionArn}/invocations`,
-          }),
-        },
-      });
-      method.addDependency(this.before.node.defaultChild as CfnResource);
-      this.methods.push(method);
-      // API Gateway may invoke the handler for this API, stage, method and path only.
-      handler.addPermission(`Invoke${route.method}${pascal(route.path)}`, {
-        principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
-        sourceArn: this.formatArn({
-          service: 'execute-api',
-          resource: restApiId,
-          resourceName: [stageName, route.method, basePath, ...arnPath(route.path)].join('/'),
-        }),
-      });
-    }
-
-    // The redeploy resource that depends on every method: its Create and Update redeploy once the
-    // new and changed methods exist.
-    this.after = this.redeployResource('RedeployAfter', serviceToken, redeployProperties('after'));
-    for (const method of this.methods) this.after.node.addDependency(method);
-  }
-
-  private redeployResource(
-    id: string,
-    serviceToken: string,
-    properties: RedeployResourceProperties,
-  ): CustomResource {
-    return new CustomResource(this, id, {
-      serviceToken,
-      resourceType: REDEPLOY_RESOURCE_TYPE,
-      serviceTimeout: Duration.seconds(REDEPLOY_SERVICE_TIMEOUT_SECONDS),
-      properties: { ...properties },
-    });
-  }
-
-  /** The resource of a route path, creating each missing segment under the base resource. */
-  private resourceFor(routePath: string, restApiId: string, known: Map<string, string>): string {
-    let parentPath = '';
-    for (const segment of routePath.split('/').filter(Boolean)) {
-      const current = parentPath ? `${parentPath}/${segment}` : segment;
-      if (!known.has(current)) {
-        const resource = new apigateway.CfnResource(this, `Resource${pascal(current)}`, {
-          restApiId,
-          parentId: known.get(parentPath) as string,
-          pathPart: segment,
-        });
-        known.set(current, resource.ref);
-      }
-      parentPath = current;
-    }
-    return known.get(parentPath) as string;
-  }
-
-  /**
-   * A hash of what the stage serves for this service: routes and what they integrate with, in
-   * resolved (synth-stable) form. Token strings themselves are not stable across synths.
-   */
-  private fingerprint(routes: readonly Route[], handler: lambda.IFunction): string {
-    const integration = this.resolve(handler.functionArn);
-    const sorted = [...routes].sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
-    return stableHash(JSON.stringify({ routes: sorted, integration }), 16);
-  }
-}
-
-/** Path parameters become `*` in execute-api ARNs: `{id}/items` → `*`, `items`. */
-function arnPath(routePath: string): string[] {
-  const segments = routePath
-    .split('/')
-    .filter(Boolean)
-    .map((s) => (s.startsWith('{') ? '*' : s));
-  return segments.length > 0 ? segments : [];
-}
-
-function pascal(routePath: string): string {
-  const words = routePath.replace(/[{}]/g, '').split(/[/-]/).filter(Boolean);
-  return words.length === 0 ? 'Root' : words.map((w) => w[0].toUpperCase() + w.slice(1)).join('');
-}
-
-// ---------------------------------------------------------------------------------------------
-// The test app
-// ---------------------------------------------------------------------------------------------
-
+const HANDLER = path.join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'examples',
+  'orders-service',
+  'src',
+  'handlers',
+  'get-order.ts',
+);
+const SCOPE = { project: 'shared-lambda-infra', env: 'dev' as const };
 const SERVICES = [
-  {
-    name: 'orders',
-    repository: 'acme/orders-service',
-    basePath: 'orders',
-    throttle: { rateLimit: 20, burstLimit: 40 },
-  },
-  { name: 'payments', repository: 'acme/payments-service', basePath: 'payments' },
+  { name: 'orders', repository: 'acme/orders-service', basePath: 'orders' },
+  { name: 'payments', repository: 'acme/payments-service', basePath: 'payments', allowPublicRoutes: false },
 ];
 
-const ORDERS_ROUTES: Route[] = [
-  { method: 'GET', path: '' },
-  { method: 'POST', path: '' },
-  { method: 'GET', path: '{id}' },
-];
-const PAYMENTS_ROUTES: Route[] = [
-  { method: 'POST', path: '' },
-  { method: 'GET', path: '{id}/refunds' },
-];
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 
-let platform: PlatformApp;
-let apiTemplate: Template;
-let orders: ReferenceServiceStack;
-let payments: ReferenceServiceStack;
-let ordersTemplate: Template;
-let paymentsTemplate: Template;
-const nameScope: NameScope = { project: 'shared-lambda-infra', env: 'dev' };
-
-function serviceApp(): App {
-  return new App({ context: loadCdkJsonContext() });
+function serviceApps(): Record<string, Template> {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const orders = new OrdersStack(app, 'Orders', { env: 'dev' });
+  const payments = new ServiceStack(app, 'Payments', { service: 'payments', env: 'dev' });
+  const charge = new ServiceFunction(payments, 'Charge', { entry: HANDLER });
+  const refund = new ServiceFunction(payments, 'Refund', { entry: HANDLER });
+  const api = new ServiceApi(payments, 'Api');
+  api.addRoute('POST /payments', charge);
+  api.addRoute('POST /payments/{id}/refund', refund, { authorization: 'iam' });
+  return { orders: Template.fromStack(orders), payments: Template.fromStack(payments) };
 }
 
-beforeAll(() => {
-  // The services: a separate app, as in their own repositories, without the platform's packs.
-  const app = serviceApp();
-  orders = new ReferenceServiceStack(app, 'Orders', { nameScope, service: 'orders', routes: ORDERS_ROUTES });
-  payments = new ReferenceServiceStack(app, 'Payments', {
-    nameScope,
-    service: 'payments',
-    routes: PAYMENTS_ROUTES,
-  });
-  ordersTemplate = Template.fromStack(orders);
-  paymentsTemplate = Template.fromStack(payments);
-});
-
-/** Synthesizes the platform with both services registered, compliance packs on. */
-function synthPlatformWithServices(): Template {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'multi-service-'));
-  platform = createPlatformApp({
-    config: configFor('dev', { services: SERVICES }),
-    outdir,
-    builtinCloudFormationValidation: false,
-    context: { 'aws:cdk:bundling-stacks': [] },
-  });
-  try {
-    const assembly = platform.app.synth();
-    return Template.fromJSON(assembly.getStackArtifact(platform.stacks.api.artifactId).template);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${validationFindings(outdir)}`);
-  }
-}
-
-/** The logical id of the CloudFormation parameter a service stack reads a contract value through. */
-function parameterFor(template: Template, name: string): string {
-  const found = Object.entries(template.toJSON().Parameters ?? {}).find(
-    ([, p]) => (p as { Default?: string }).Default === name,
+/** Every Allow statement of the managed policies attached to the role named `roleName`. */
+function allowed(template: Template, roleName: string): Statement[] {
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Type: string; Properties: Record<string, unknown> }
+  >;
+  const roleId = Object.keys(resources).find(
+    (id) => resources[id].Type === 'AWS::IAM::Role' && resources[id].Properties.RoleName === roleName,
   );
-  if (!found) throw new Error(`no parameter reads ${name}`);
-  return found[0];
+  expect(roleId, roleName).toBeDefined();
+  return Object.values(resources)
+    .filter(
+      (r) =>
+        (r.Type === 'AWS::IAM::ManagedPolicy' || r.Type === 'AWS::IAM::Policy') &&
+        JSON.stringify(r.Properties.Roles ?? []).includes(`"${roleId}"`),
+    )
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter((s) => s.Effect === 'Allow');
 }
 
-function logicalIds(template: Template, type: string): string[] {
-  return Object.keys(template.findResources(type));
-}
+const actionsOf = (statements: Statement[]) => statements.flatMap((s) => [s.Action].flat());
 
-describe('the platform with two registered services', () => {
+describe('two registered services on the shared API v2', () => {
+  let platform: SynthResult;
+  let services: Record<string, Template>;
+
   beforeAll(() => {
-    apiTemplate = synthPlatformWithServices();
-  });
+    platform = synthPlatform({ overrides: { services: SERVICES } });
+    services = serviceApps();
+  }, 600_000);
 
-  it('synthesizes with the compliance packs on and runs one redeploy provider for the shared API', () => {
-    apiTemplate.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ STAGE_NAME: 'dev', REST_API_ID: Match.anyValue() }) },
+  it.each(['orders', 'payments'])(
+    'synthesizes the %s service stack with no API Gateway resource',
+    (service) => {
+      const types = Object.values(
+        services[service].toJSON().Resources as Record<string, { Type: string }>,
+      ).map((r) => r.Type);
+      expect(types.filter((t) => t.startsWith('AWS::ApiGateway::'))).toEqual([]);
+      expect(types.filter((t) => t === 'Custom::SharedApiRoutes')).toHaveLength(1);
+    },
+  );
+
+  it.each(['orders', 'payments'])(
+    'gives the %s execution role no API Gateway permission, only the routes receiver to invoke',
+    (service) => {
+      const access = platform.template(platform.stacks.serviceAccess[service]);
+      const statements = allowed(access, serviceExecutionRoleName(SCOPE, service));
+      expect(actionsOf(statements).filter((a) => a.toLowerCase().startsWith('apigateway:'))).toEqual([]);
+      expect(actionsOf(statements).filter((a) => a.startsWith('execute-api:'))).toEqual([]);
+      const invoke = statements.filter((s) => actionsOf([s]).includes('lambda:InvokeFunction'));
+      expect(JSON.stringify(invoke.map((s) => s.Resource))).toContain(
+        ':function:shared-lambda-infra-dev-fn-routes-receiver',
+      );
+    },
+  );
+
+  it('names the same receiver function the api stack creates and publishes as the routes token', () => {
+    const api = platform.template(platform.stacks.api);
+    const receiver = Object.entries(
+      api.findResources('AWS::Lambda::Function', {
+        Properties: { FunctionName: 'shared-lambda-infra-dev-fn-routes-receiver' },
+      }),
+    );
+    expect(receiver).toHaveLength(1);
+    api.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: Parameters.routesServiceToken.path(SCOPE),
+      Value: { 'Fn::GetAtt': [receiver[0][0], 'Arn'] },
     });
   });
 
-  it.each(['orders', 'payments'])('publishes the base resource, base path and throttle of %s', (service) => {
-    for (const parameter of [
-      Parameters.serviceBaseResourceId,
-      Parameters.serviceBasePath,
-      Parameters.serviceThrottle,
-    ]) {
-      apiTemplate.hasResourceProperties('AWS::SSM::Parameter', { Name: parameter.path(nameScope, service) });
-    }
-  });
-
-  it('publishes the service token the service stacks put in their redeploy resources', () => {
-    apiTemplate.hasResourceProperties('AWS::SSM::Parameter', {
-      Name: Parameters.redeployServiceToken.path(nameScope),
-      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StageRedeployHandler'), 'Arn'] },
-    });
-  });
-});
-
-describe.each([
-  ['orders', () => ordersTemplate, ORDERS_ROUTES.length],
-  ['payments', () => paymentsTemplate, PAYMENTS_ROUTES.length],
-])('the %s service stack', (service, template, methodCount) => {
-  it('hangs every route under its own base resource, read from its contract parameter', () => {
-    const base = parameterFor(template(), Parameters.serviceBaseResourceId.path(nameScope, service));
-    const ownResources = new Set(logicalIds(template(), 'AWS::ApiGateway::Resource'));
-    const parents = Object.values(template().findResources('AWS::ApiGateway::Resource')).map(
-      (r) => (r as { Properties: { ParentId: { Ref: string } } }).Properties.ParentId.Ref,
-    );
-    for (const parent of parents) expect([base, ...ownResources]).toContain(parent);
-    const methods = Object.values(template().findResources('AWS::ApiGateway::Method')).map(
-      (m) => (m as { Properties: { ResourceId: { Ref: string } } }).Properties.ResourceId.Ref,
-    );
-    expect(methods).toHaveLength(methodCount);
-    for (const resource of methods) expect([base, ...ownResources]).toContain(resource);
-  });
-
-  it('makes every method depend on the before resource', () => {
-    const before = logicalIds(template(), REDEPLOY_RESOURCE_TYPE).find((id) =>
-      id.startsWith('RedeployBefore'),
-    );
-    for (const method of Object.values(template().findResources('AWS::ApiGateway::Method'))) {
-      expect((method as { DependsOn?: string[] }).DependsOn).toContain(before);
-    }
-  });
-
-  it('makes the after resource depend on every method', () => {
-    const methods = logicalIds(template(), 'AWS::ApiGateway::Method');
-    const [after] = Object.values(
-      template().findResources(REDEPLOY_RESOURCE_TYPE, { Properties: { Phase: 'after' } }),
-    ) as Array<{ DependsOn?: string[] }>;
-    expect(methods).toHaveLength(methodCount);
-    expect(after.DependsOn).toEqual(expect.arrayContaining(methods));
-  });
-
-  it('gives both redeploy resources the same properties but the phase, and a bounded service timeout', () => {
-    const token = parameterFor(template(), Parameters.redeployServiceToken.path(nameScope));
-    const throttle = parameterFor(template(), Parameters.serviceThrottle.path(nameScope, service));
-    for (const phase of ['before', 'after']) {
-      template().hasResourceProperties(REDEPLOY_RESOURCE_TYPE, {
-        ServiceToken: { Ref: token },
-        ServiceTimeout: String(REDEPLOY_SERVICE_TIMEOUT_SECONDS),
-        ServiceName: service,
-        Phase: phase,
-        Throttle: { Ref: throttle },
-        RestApiId: { Ref: parameterFor(template(), Parameters.restApiId.path(nameScope)) },
-        StageName: { Ref: parameterFor(template(), Parameters.stageName.path(nameScope)) },
-        BasePath: { Ref: parameterFor(template(), Parameters.serviceBasePath.path(nameScope, service)) },
-        RoutesFingerprint: Match.stringLikeRegexp('^[0-9a-f]{16}$'),
+  it.each(['orders', 'payments'])(
+    "reads the routes token the api stack writes and the base path %s's access stack writes",
+    (service) => {
+      const reads = Object.values(
+        (services[service].toJSON().Parameters ?? {}) as Record<string, { Default?: string }>,
+      ).map((p) => p.Default);
+      expect(reads).toContain(Parameters.routesServiceToken.path(SCOPE));
+      expect(reads).toContain(Parameters.serviceBasePath.path(SCOPE, service));
+      platform.template(platform.stacks.serviceAccess[service]).hasResourceProperties('AWS::SSM::Parameter', {
+        Name: Parameters.serviceBasePath.path(SCOPE, service),
       });
-    }
-  });
+    },
+  );
 
-  it('lets API Gateway invoke its handler only for this API, stage, method and path', () => {
-    const t = template();
-    const ref = (name: string) => `<${parameterFor(t, name)}>`;
-    const prefix = `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:${ref(Parameters.restApiId.path(nameScope))}/${ref(Parameters.stageName.path(nameScope))}`;
-    const basePath = ref(Parameters.serviceBasePath.path(nameScope, service));
-    const arns = Object.values(t.findResources('AWS::Lambda::Permission')).map((p) =>
-      flattenCfnReference((p as { Properties: { SourceArn: unknown } }).Properties.SourceArn),
-    );
-    const routes = service === 'orders' ? ORDERS_ROUTES : PAYMENTS_ROUTES;
-    expect(arns.sort()).toEqual(
-      routes.map((r) => [prefix, r.method, basePath, ...arnPath(r.path)].join('/')).sort(),
-    );
-    for (const arn of arns) expect(arn).not.toMatch(/\/\*\/\*|:\*\//);
-  });
-});
-
-describe('the routes fingerprint', () => {
-  const fingerprint = (routes: Route[]) => {
-    const stack = new ReferenceServiceStack(serviceApp(), 'Orders', { nameScope, service: 'orders', routes });
-    return Template.fromStack(stack).findResources(REDEPLOY_RESOURCE_TYPE, {
-      Properties: { Phase: 'before' },
+  it('publishes each registration with its own allowed authorizations', () => {
+    const registration = (service: string) =>
+      JSON.parse(
+        (
+          Object.values(
+            platform.template(platform.stacks.serviceAccess[service]).findResources('AWS::SSM::Parameter', {
+              Properties: { Name: Parameters.serviceRegistration.path(SCOPE, service) },
+            }),
+          )[0].Properties as { Value: string }
+        ).Value,
+      ) as { allowedAuthorizations: string[]; basePath: string };
+    expect(registration('orders')).toMatchObject({
+      basePath: 'orders',
+      allowedAuthorizations: ['jwt', 'none', 'iam'],
     });
-  };
-  const value = (resources: Record<string, unknown>) =>
-    (Object.values(resources)[0] as { Properties: { RoutesFingerprint: string } }).Properties
-      .RoutesFingerprint;
-
-  it('is the same on every synth of the same routes, so an unchanged service causes no redeploy', () => {
-    expect(value(fingerprint(ORDERS_ROUTES))).toBe(value(fingerprint([...ORDERS_ROUTES].reverse())));
-  });
-
-  it('changes when a route is added or removed, which replaces the before resource and redeploys', () => {
-    const base = value(fingerprint(ORDERS_ROUTES));
-    expect(value(fingerprint([...ORDERS_ROUTES, { method: 'DELETE', path: '{id}' }]))).not.toBe(base);
-    expect(value(fingerprint(ORDERS_ROUTES.slice(1)))).not.toBe(base);
+    expect(registration('payments')).toMatchObject({
+      basePath: 'payments',
+      allowedAuthorizations: ['jwt', 'iam'],
+    });
   });
 });

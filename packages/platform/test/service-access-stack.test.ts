@@ -365,38 +365,20 @@ describe('ServiceAccessStack', () => {
       expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } });
     });
 
-    it('changes only resources and methods of the shared API, whose id it reads from the restApiId parameter', () => {
-      const statements = exec('dev/orders', dev, 'orders');
-      const methods = bySid(statements, 'ManageMethodsOnSharedApi');
-      const [resource] = resources(methods);
-      const param = /restapis\/<(\w+)>\/resources\/\*$/.exec(resource)?.[1];
-      expect(param).toBeDefined();
-      template('dev/orders').templateMatches({
-        Parameters: Match.objectLike({
-          [param as string]: {
-            Type: 'AWS::SSM::Parameter::Value<String>',
-            Default: Parameters.restApiId.path(dev),
-          },
-        }),
-      });
-      const apiActions = statements.filter((s) => actions(s).some((a) => a.startsWith('apigateway:')));
-      expect(apiActions.flatMap(resources).every((r) => r.includes(`/restapis/<${param}>`))).toBe(true);
-      const writes = apiActions.filter((s) => actions(s).some((a) => a !== 'apigateway:GET'));
-      expect(writes.flatMap(resources)).toEqual([resource]);
+    it('has no API Gateway permission at all: routes are declared, the platform applies them', () => {
+      for (const key of ['dev/orders', 'dev/billing']) {
+        const [env, service] = key.split('/');
+        const statements = exec(key, env === 'dev' ? dev : prod, service);
+        expect(statements.flatMap(actions).filter((a) => a.startsWith('apigateway:'))).toEqual([]);
+      }
     });
 
-    it('invokes only the stage-redeploy provider named by the redeployServiceToken parameter', () => {
-      const invoke = bySid(exec('dev/orders', dev, 'orders'), 'InvokeStageRedeploy');
+    it("invokes only the platform's routes receiver, named by convention", () => {
+      const invoke = bySid(exec('dev/orders', dev, 'orders'), 'InvokeRoutesReceiver');
       expect(actions(invoke)).toEqual(['lambda:InvokeFunction']);
-      const param = resources(invoke)[0].slice(1, -1);
-      template('dev/orders').templateMatches({
-        Parameters: Match.objectLike({
-          [param]: {
-            Type: 'AWS::SSM::Parameter::Value<String>',
-            Default: Parameters.redeployServiceToken.path(dev),
-          },
-        }),
-      });
+      expect(resources(invoke)).toEqual([
+        'arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:shared-lambda-infra-dev-fn-routes-receiver',
+      ]);
     });
 
     it('creates only tables, queues, topics and alarms named with the service prefix', () => {
@@ -488,6 +470,37 @@ describe('ServiceAccessStack', () => {
     });
   });
 
+  it('publishes the registry entry of the service (base path, throttle, authorizations, caching) for the routes receiver', () => {
+    const t = template('dev/orders');
+    const registration = Object.values(
+      t.findResources('AWS::SSM::Parameter', {
+        Properties: { Name: '/shared-lambda-infra/dev/services/orders/registration' },
+      }),
+    )[0]?.Properties as { Value: string; Type: string };
+    expect(registration.Type).toBe('String');
+    // dev.yaml: api.throttle 50/100, a JWT authorizer, no cache; dev allows public routes by default.
+    expect(JSON.parse(registration.Value)).toEqual({
+      service: 'orders',
+      basePath: 'orders',
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      allowedAuthorizations: ['jwt', 'none', 'iam'],
+      cachingAllowed: false,
+    });
+    t.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/shared-lambda-infra/dev/services/orders/base-path',
+      Value: 'orders',
+    });
+  });
+
+  it('allows no public route in prod unless the registry entry says so', () => {
+    const value = Object.values(
+      template('prod/orders').findResources('AWS::SSM::Parameter', {
+        Properties: { Name: '/shared-lambda-infra/prod/services/orders/registration' },
+      }),
+    )[0]?.Properties as { Value: string };
+    expect(JSON.parse(value.Value).allowedAuthorizations).toEqual(['jwt', 'iam']);
+  });
+
   describe('config', () => {
     const parse = (services: unknown[]) =>
       parsePlatformConfig(merge(rawConfig('dev'), { services }), 'config/dev.yaml');
@@ -539,7 +552,8 @@ describe('ServiceAccessStack at scale', () => {
   let after: Map<string, string>;
 
   const synthTemplates = (services: unknown[]) => {
-    const config = configFor('dev', { services });
+    // 301 base resources and the platform's 2 need a raised "Resources per API" quota.
+    const config = configFor('dev', { services, api: { quotas: { resourcesPerApi: 400 } } });
     return new Map(
       synthAccess([config], false).map(({ stack, json }) => [stack.stackName, JSON.stringify(json)]),
     );

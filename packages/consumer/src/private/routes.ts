@@ -1,10 +1,4 @@
-import { stableHash } from '@shared-lambda-infra/contract';
-
-/** HTTP methods a route may use; OPTIONS belongs to the shared CORS preflight. */
-export const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'ANY'] as const;
-
-/** One of {@link ROUTE_METHODS}. */
-export type RouteMethod = (typeof ROUTE_METHODS)[number];
+import { ROUTE_METHODS, type RouteMethod } from '@shared-lambda-infra/contract';
 
 /** A route string split into its method and path segments. */
 export interface ParsedRoute {
@@ -56,7 +50,7 @@ export function assertUnderBasePath(parsed: ParsedRoute, basePath: string, servi
   }
 }
 
-/** What a route was registered with, for collision checks and the fingerprint. */
+/** What a route was registered with, for collision checks. */
 export interface RouteEntry {
   /** The route it was registered under; duplicates and sibling variables are found by its path. */
   readonly parsed: ParsedRoute;
@@ -106,16 +100,5 @@ export class RouteTable {
   /** The routes added so far. */
   public get routes(): readonly RouteEntry[] {
     return this.entries;
-  }
-
-  /**
-   * A stable hash of the routes, their authorization and their targets, independent of the order
-   * they were added in: any change to a route changes it.
-   */
-  public fingerprint(basePath: string): string {
-    const lines = this.entries
-      .map((e) => `${e.parsed.method} ${e.parsed.path} ${e.authorization} ${e.target}`)
-      .sort();
-    return stableHash(JSON.stringify({ basePath, routes: lines }), 16);
   }
 }

@@ -56,7 +56,6 @@ export const DEFAULTS = {
   api: {
     throttle: { rateLimit: 100, burstLimit: 200 },
     tracing: true,
-    cacheTtlSeconds: 300,
     cors: {
       allowOrigins: [] as string[],
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
@@ -66,11 +65,28 @@ export const DEFAULTS = {
     },
     authorizer: { resultsCacheTtlSeconds: 300, identityHeader: 'Authorization' },
     alarms: { serverErrorRatePercent: 1, latencyP99Ms: 3000, throttledRequests: 100, authorizerErrors: 1 },
+    // API Gateway's default quotas per REST API (both raisable through Service Quotas).
+    // @see https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+    quotas: { resourcesPerApi: 300, authorizersPerApi: 10 },
   },
   github: {
     oidcProvider: 'create' as const,
   },
 } as const;
+
+/**
+ * Whether a service may declare public routes (`authorization: 'none'`) when its registry entry
+ * does not say (`services[].allowPublicRoutes`), per environment. Off in prod: a public route is a
+ * decision the platform team takes per service. Off in staging too, so a route prod would refuse
+ * is refused one stage earlier; on in dev, where teams try things out.
+ */
+export const ALLOW_PUBLIC_ROUTES_DEFAULT = { dev: true, staging: false, prod: false } as const;
+
+/**
+ * Resources the platform itself puts on the shared REST API besides the services' base resources:
+ * the root `/` and `/health`. Counted against `api.quotas.resourcesPerApi`.
+ */
+export const PLATFORM_API_RESOURCES = ['/', '/health'] as const;
 
 /**
  * Retention values CloudWatch Logs accepts, in days.

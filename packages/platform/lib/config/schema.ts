@@ -197,18 +197,11 @@ const apiSchema = z
     cache: z
       .strictObject({
         sizeGb: z.enum(CACHE_CLUSTER_SIZES).describe('Cache cluster size in GB (billed per hour).'),
-        ttlSeconds: z
-          .number()
-          .int()
-          .min(0)
-          .max(3600)
-          .default(DEFAULTS.api.cacheTtlSeconds)
-          .describe('Seconds a cached response is served; 0 turns caching off per method.'),
         encrypted: z.boolean().default(true).describe('Encrypt the cache at rest.'),
       })
       .optional()
       .describe(
-        "Stage cache cluster; omit for none. Caching is applied only while the API has no authorizer (JWT or Cognito), so one caller's response can never be served to another.",
+        "Stage cache cluster; omit for none. Nothing is cached stage-wide: a route opts in with ServiceApi's `cache: { ttlSeconds }`, and the platform keys its cache on the Authorization header, path variables and query string, so one caller's response is never served to another.",
       ),
     cors: z
       .strictObject({
@@ -355,6 +348,27 @@ const apiSchema = z
       })
       .default({ ...DEFAULTS.api.alarms })
       .describe('Thresholds of the API alarms.'),
+    quotas: z
+      .strictObject({
+        resourcesPerApi: z
+          .number()
+          .int()
+          .min(10)
+          .max(100_000)
+          .default(DEFAULTS.api.quotas.resourcesPerApi)
+          .describe(
+            "API Gateway's 'Resources per API' quota of this account (default 300, raisable): the registry is rejected when the services' base resources and the platform's own exceed it.",
+          ),
+        authorizersPerApi: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(DEFAULTS.api.quotas.authorizersPerApi)
+          .describe("API Gateway's 'Authorizers per API' quota of this account (default 10, raisable)."),
+      })
+      .default({ ...DEFAULTS.api.quotas })
+      .describe('API Gateway quotas the config is checked against before a deploy would hit them.'),
   })
   .default({
     throttle: { ...DEFAULTS.api.throttle },
@@ -368,6 +382,7 @@ const apiSchema = z
     },
     access: { mode: 'open' },
     alarms: { ...DEFAULTS.api.alarms },
+    quotas: { ...DEFAULTS.api.quotas },
   })
   .describe('The shared REST API.');
 
@@ -403,6 +418,12 @@ const serviceSchema = z.strictObject({
     })
     .describe('The API path segment this service owns.'),
   throttle: throttle.optional().describe('Overrides api.throttle for this service.'),
+  allowPublicRoutes: z
+    .boolean()
+    .optional()
+    .describe(
+      "Let the service declare routes with authorization 'none' (public). Defaults per environment: true in dev, false in staging and prod.",
+    ),
   owners: z
     .array(z.string().min(1))
     .optional()

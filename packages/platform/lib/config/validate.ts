@@ -6,7 +6,7 @@ import {
   serviceFunctionNamePattern,
 } from '@shared-lambda-infra/contract';
 import { blockSize, parseCidr } from './cidr';
-import { RESERVED_BASE_PATHS, RESERVED_SERVICE_NAMES } from './defaults';
+import { PLATFORM_API_RESOURCES, RESERVED_BASE_PATHS, RESERVED_SERVICE_NAMES } from './defaults';
 import { type ConfigProblem, show } from './errors';
 import type { PlatformConfig, ServiceConfig } from './schema';
 
@@ -88,6 +88,7 @@ export function validateParts(parts: ConfigParts): ConfigProblem[] {
     ...(parts.observability ? checkObservability(parts.observability) : []),
     ...(parts.api ? checkApi(parts.api) : []),
     ...(parts.services ? checkServices(parts.services, scope) : []),
+    ...(parts.api && parts.services ? checkQuotas(parts.api, parts.services) : []),
     ...(parts.github ? checkGithub(parts.github) : []),
   ];
 }
@@ -291,7 +292,39 @@ function prefixNames(services: readonly IndexedService[], scope: NameScope | und
     const pattern = scope ? serviceFunctionNamePattern(scope, other) : `{project}-{env}-fn-${other}-*`;
     problems.push({
       path: `services[${index}].name`,
-      message: `${show(service.name)} starts with ${show(`${other}-`)} (services[${covering.index}]): IAM name patterns of service ${show(other)} such as "${pattern}" would also match ${show(service.name)}'s resources, so each service could act on the other's; choose a name that does not start with another service's name and "-", e.g. ${show(service.name.replace(`${other}-`, other))}`,
+      message: `${show(service.name)} starts with ${show(`${other}-`)} (services[${covering.index}]): IAM name patterns of service ${show(other)} such as "${pattern}" would also match ${show(service.name)}'s resources, and the stack names of ${show(other)} ({project}-{env}-${other}-*) would cover ${show(service.name)}'s stacks, so each service could act on the other's; choose a name that does not start with another service's name and "-", e.g. ${show(service.name.replace(`${other}-`, other))}`,
+    });
+  }
+  return problems;
+}
+
+// ----- API Gateway quotas -----
+
+/**
+ * Resources and authorizers the registry puts on the one shared REST API, against the quotas the
+ * config says the account has: a deploy that would exceed them fails late (in the reconciler, for
+ * every service at once), so the registry is rejected here, naming the services past the limit.
+ * Each service's deeper resources are unknown here; the reconciler checks the whole API again.
+ */
+function checkQuotas(api: PlatformConfig['api'], services: readonly IndexedService[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const room = api.quotas.resourcesPerApi - PLATFORM_API_RESOURCES.length;
+  if (services.length > room) {
+    const beyond = services.slice(room).map(({ service }) => show(service.name));
+    const listed =
+      beyond.length > 5
+        ? `${beyond.slice(0, 5).join(', ')} and ${beyond.length - 5} more`
+        : beyond.join(', ');
+    problems.push({
+      path: 'services',
+      message: `${services.length} services need ${services.length} base resources on the shared REST API, besides the platform's ${PLATFORM_API_RESOURCES.length} (${PLATFORM_API_RESOURCES.join(', ')}), but api.quotas.resourcesPerApi is ${api.quotas.resourcesPerApi}: services beyond the quota are ${listed}; ask AWS to raise the API Gateway quota "Resources per API" and set api.quotas.resourcesPerApi to the new value, or register fewer services`,
+    });
+  }
+  const authorizers = (api.authorizer ? 1 : 0) + (api.cognitoUserPoolArns ? 1 : 0);
+  if (authorizers > api.quotas.authorizersPerApi) {
+    problems.push({
+      path: 'api.quotas.authorizersPerApi',
+      message: `${api.quotas.authorizersPerApi} is fewer than the ${authorizers} authorizers the config creates (api.authorizer and api.cognitoUserPoolArns); raise it to the account's quota "Authorizers per API"`,
     });
   }
   return problems;

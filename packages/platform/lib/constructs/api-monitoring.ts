@@ -47,6 +47,20 @@ export interface ApiMonitoringProps {
    * @default false
    */
   readonly cache?: boolean;
+  /**
+   * The routes reconciler's metrics (plain names, no tokens), for the reconcile failures and lag
+   * widget.
+   * @default - no routes widget
+   */
+  readonly routes?: RoutesMetrics;
+}
+
+/** What {@link ApiMonitoring} reads of the routes reconciler. */
+export interface RoutesMetrics {
+  /** Failed applies, summed per period. */
+  metricFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Longest wait from a request's arrival to its routes being live. */
+  metricLagSeconds(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 }
 
 // REST APIs publish per-minute datapoints; 3 bad minutes out of 5 ignore one slow or failing minute
@@ -275,6 +289,16 @@ export class ApiMonitoring extends Construct {
             this.apiMetric('CacheHitCount', 'Sum', PERIOD),
             this.apiMetric('CacheMissCount', 'Sum', PERIOD),
           ],
+          width: 8,
+        }),
+      );
+    }
+    if (this.props.routes) {
+      widgets.push(
+        new cloudwatch.GraphWidget({
+          title: 'Routes reconciler: failures and lag',
+          left: [this.props.routes.metricFailures({ label: 'Failed applies' })],
+          right: [this.props.routes.metricLagSeconds({ label: 'Lag to live (s, max)' })],
           width: 8,
         }),
       );

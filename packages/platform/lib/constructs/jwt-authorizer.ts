@@ -5,7 +5,7 @@ import {
   JWT_AUTHORIZER_BUNDLING,
 } from '@shared-lambda-infra/jwt-authorizer';
 import { Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -70,11 +70,6 @@ export interface JwtAuthorizerProps {
    */
   readonly functionName?: string;
   /**
-   * Name of the authorizer on the API.
-   * @default 'shared-jwt'
-   */
-  readonly authorizerName?: string;
-  /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -91,15 +86,18 @@ export interface JwtAuthorizerProps {
  * passes the verified claims to the integration in the authorizer context (see
  * the `@shared-lambda-infra/jwt-authorizer` package for what it allows and denies).
  *
- * The authorizer is an L1 `CfnAuthorizer`: the L2 `TokenAuthorizer` only binds to an API through a
- * method in the same app that uses it, and every method that uses this shared authorizer lives in a
- * service's stack, which refers to it by the published `authorizerId`.
+ * This construct owns the function only. The authorizer itself is part of the API definition the
+ * routes reconciler puts on the shared API (shared API v2): the api stack hands it the function ARN,
+ * header and TTL in its `Custom::SharedApiSettings` resource, so its id changes with every
+ * overwrite, and API Gateway may invoke the function for any authorizer of this one API.
  *
  * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html
  */
 export class JwtAuthorizer extends Construct {
-  /** The authorizer id, for methods' `AuthorizerId`. */
-  public readonly authorizerId: string;
+  /** Request header holding `Bearer <jwt>`. */
+  public readonly identityHeader: string;
+  /** Seconds API Gateway caches a token's decision. */
+  public readonly resultsCacheTtlSeconds: number;
   /** The verifying function. */
   public readonly function: lambda.IFunction;
   /** The function's log group. */
@@ -115,9 +113,11 @@ export class JwtAuthorizer extends Construct {
     const role = this.createRole();
     const fn = this.createFunction(role, issuers);
     this.function = fn;
-    const authorizer = this.createAuthorizer(fn);
-    this.authorizerId = authorizer.ref;
-    this.allowApiGatewayInvoke(fn, authorizer);
+    this.identityHeader = props.identityHeader ?? DEFAULTS.api.authorizer.identityHeader;
+    this.resultsCacheTtlSeconds = (
+      props.resultsCacheTtl ?? Duration.seconds(DEFAULTS.api.authorizer.resultsCacheTtlSeconds)
+    ).toSeconds();
+    this.allowApiGatewayInvoke(fn);
     this.acknowledgeFindings(fn);
   }
 
@@ -199,31 +199,15 @@ export class JwtAuthorizer extends Construct {
     });
   }
 
-  private createAuthorizer(fn: lambda.IFunction): apigateway.CfnAuthorizer {
-    const stack = Stack.of(this);
-    const header = this.props.identityHeader ?? DEFAULTS.api.authorizer.identityHeader;
-    const ttl =
-      this.props.resultsCacheTtl ?? Duration.seconds(DEFAULTS.api.authorizer.resultsCacheTtlSeconds);
-    return new apigateway.CfnAuthorizer(this, 'Authorizer', {
-      restApiId: this.props.restApi.restApiId,
-      name: this.props.authorizerName ?? 'shared-jwt',
-      type: 'TOKEN',
-      authorizerUri: `arn:${stack.partition}:apigateway:${stack.region}:lambda:path/2015-03-31/functions/${fn.functionArn}/invocations`,
-      identitySource: `method.request.header.${header}`,
-      identityValidationExpression: BEARER_JWT_PATTERN,
-      authorizerResultTtlInSeconds: ttl.toSeconds(),
-    });
-  }
-
-  /** API Gateway may invoke the function for this authorizer of this API only. */
-  private allowApiGatewayInvoke(fn: lambda.IFunction, authorizer: apigateway.CfnAuthorizer): void {
+  /** API Gateway may invoke the function for authorizers of this API only (their ids are the reconciler's). */
+  private allowApiGatewayInvoke(fn: lambda.IFunction): void {
     const stack = Stack.of(this);
     fn.addPermission('ApiGatewayInvoke', {
       principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
       sourceArn: stack.formatArn({
         service: 'execute-api',
         resource: this.props.restApi.restApiId,
-        resourceName: `authorizers/${authorizer.ref}`,
+        resourceName: 'authorizers/*',
       }),
     });
   }
@@ -258,7 +242,7 @@ export class JwtAuthorizer extends Construct {
       acknowledge(
         fn.node.findChild('ApiGatewayInvoke'),
         'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
-        'SourceArn confines the permission to this authorizer of this API in the deploying account (AWS::AccountId); the rule accepts only a literal account id, and the template is environment-agnostic.',
+        'SourceArn confines the permission to authorizers of this API in the deploying account (AWS::AccountId); the rule accepts only a literal account id, and the template is environment-agnostic.',
       );
     }
   }

@@ -2,28 +2,29 @@ import {
   type ContractParameter,
   EMPTY_LIST_VALUE,
   Parameters,
-  REDEPLOY_RESOURCE_TYPE,
-  REDEPLOY_SERVICE_TIMEOUT_SECONDS,
-  type RedeployResourceProperties,
+  ROUTES_SERVICE_TIMEOUT_SECONDS,
   resourceName,
-  type ServiceContractParameter,
   sharedRestApiName,
-  stableHash,
 } from '@shared-lambda-infra/contract';
-import { CustomResource, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+import {
+  PLATFORM_SETTINGS_VERSION,
+  type PlatformRoute,
+  type PlatformSettings,
+  SETTINGS_RESOURCE_TYPE,
+} from '../../functions/routes/interface';
 import { acknowledge } from '../compliance';
-import type { ServiceConfig } from '../config/schema';
 import { apiAccessPolicy } from '../constructs/api-access-policy';
 import { ApiMonitoring } from '../constructs/api-monitoring';
 import { ContractValue } from '../constructs/contract-parameter';
 import { JwtAuthorizer } from '../constructs/jwt-authorizer';
-import { StageRedeployProvider } from '../constructs/stage-redeploy-provider';
+import { RoutesReconciler } from '../constructs/routes-reconciler';
 import type { ObservabilityStack } from './observability-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
@@ -58,44 +59,44 @@ export const ACCESS_LOG_FORMAT = apigateway.AccessLogFormat.custom(
 );
 
 // Gateway responses API Gateway itself produces; a browser can read them (and so see why a call
-// failed) only when they carry the CORS headers.
-const CORS_GATEWAY_RESPONSES: ReadonlyArray<[string, apigateway.ResponseType]> = [
-  ['Default4xx', apigateway.ResponseType.DEFAULT_4XX],
-  ['Default5xx', apigateway.ResponseType.DEFAULT_5XX],
-  ['Unauthorized', apigateway.ResponseType.UNAUTHORIZED],
-  ['AccessDenied', apigateway.ResponseType.ACCESS_DENIED],
-];
+// failed) only when they carry the CORS headers, which the reconciler adds from the CORS policy.
+const CORS_GATEWAY_RESPONSES = ['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 'ACCESS_DENIED'] as const;
 
 /**
- * The shared REST API stack (`{project}-{env}-api`): one REST API (REGIONAL, or PRIVATE when limited to VPC endpoints) and its single stage,
- * the platform-owned base resource of every registered service, the shared JWT (and optional
- * Cognito) authorizer, the stage-redeploy custom resource provider, alarms and dashboard widgets,
- * and the contract values services build their routes from.
+ * `GET /health`: a platform-owned mock route, because API Gateway refuses to deploy an API with no
+ * method, and the platform deploys before any service has declared one.
+ */
+export const HEALTH_ROUTE: PlatformRoute = {
+  method: 'GET',
+  path: '/health',
+  authorization: 'none',
+  integration: { type: 'mock', statusCode: 200, body: '{"status":"ok"}' },
+};
+
+/**
+ * The shared REST API stack (`{project}-{env}-api`): one REST API (REGIONAL, or PRIVATE when limited
+ * to VPC endpoints) and its single stage, the shared JWT authorizer's function, the routes
+ * machinery of shared API v2 (receiver, desired-state table, FIFO queue, reconciler, drift repair;
+ * see `RoutesReconciler`), the platform-settings resource, alarms and dashboard widgets, and the
+ * contract values services declare their routes with.
  *
- * ## Who owns the stage, and why a platform update never drops service routes
- * Services add methods under their base resource from their own stacks, and redeploy the stage
- * through the `Custom::SharedApiStageRedeploy` resource (contract `redeploy.ts`). The platform
- * still owns the `AWS::ApiGateway::Stage` and an `AWS::ApiGateway::Deployment`, and a platform
- * update could point the stage at a snapshot that lacks the services' methods: the Deployment is
- * replaced whenever the platform's own routes change (a new snapshot is taken then, which does
- * include every service method that exists at that moment), but a stage replacement or an update
- * that rewrites the stage could leave it on the platform's older Deployment.
+ * ## Who owns what on the API
+ * The reconciler owns the API's definition: resources, methods, integrations, authorizers, CORS
+ * preflights and gateway responses, all composed into one OpenAPI body from the desired state of
+ * every service and from this stack's `Custom::SharedApiSettings` resource, and put with
+ * `PutRestApi mode=overwrite`. CloudFormation owns the API's existence, its stage settings (logs,
+ * tracing, cache cluster, throttling defaults), the domain and the web ACL. The API is created from
+ * a minimal body (`GET /health`, so the first Deployment has a method) in `merge` mode, so a later
+ * CloudFormation update of the API never removes the services' routes; the settings resource
+ * depends on the stage and changes whenever the API config does, so every platform change is
+ * followed by a full reconcile and a fresh deployment.
  *
- * So the platform drives the redeploy resource itself, once per registered service, AFTER its own
- * Stage: each resource's fingerprint is a hash of the API config and the service's registry entry
- * joined with the platform Deployment's id, so any change to the stage's settings, the platform's
- * routes or the service's throttle updates the resources, and their handler takes a fresh snapshot
- * of the whole API (every service's methods included) and re-applies that service's method
- * throttling, which a stage update may have reset. The resources are chained so their
- * CreateDeployment calls run one after another (API Gateway throttles that API per account).
- *
- * The alternative, a Deployment whose logical id changes on every synth, would make every
- * `cdk diff` show a change and every deploy create a deployment, and would still not restore the
- * services' per-method throttling.
+ * Registering a service adds nothing to this stack: a service's registry entry is published by its
+ * own `access-{service}` stack, and its routes by its own service stack.
  */
 export class ApiStack extends PlatformStack {
   /** The shared REST API. */
-  public readonly restApi: apigateway.RestApi;
+  public readonly restApi: apigateway.SpecRestApi;
   /** The API's only stage. */
   public readonly stage: apigateway.Stage;
   /** The stage name (`api.stageName`, else the environment name), a plain string. */
@@ -108,14 +109,12 @@ export class ApiStack extends PlatformStack {
   public readonly executionLogGroup: logs.LogGroup;
   /** The shared JWT authorizer; absent when `api.authorizer` is not configured. */
   public readonly jwtAuthorizer?: JwtAuthorizer;
-  /** Id of the Cognito user-pool authorizer; absent when `api.cognitoUserPoolArns` is not set. */
-  public readonly cognitoAuthorizerId?: string;
-  /** Each registered service's base resource (`/{basePath}`), by service name. */
-  public readonly serviceResources: Readonly<Record<string, apigateway.IResource>>;
   /** The custom domain; absent when `api.domain` is not configured. */
   public readonly domainName?: apigateway.DomainName;
-  /** The provider of the stage-redeploy custom resource. */
-  public readonly redeploy: StageRedeployProvider;
+  /** Receiver, desired state, queue and reconciler of shared API v2. */
+  public readonly routes: RoutesReconciler;
+  /** The `Custom::SharedApiSettings` resource that hands the API settings to the reconciler. */
+  public readonly settings: CustomResource;
   /** Alarms and widgets. */
   public readonly monitoring: ApiMonitoring;
 
@@ -128,15 +127,11 @@ export class ApiStack extends PlatformStack {
     this.restApi = this.createRestApi();
     this.stage = this.restApi.deploymentStage;
     this.executionLogGroup = this.createExecutionLogGroup();
-    this.createHealthMethod();
-    this.serviceResources = this.createServiceResources();
-    this.createGatewayResponses();
     this.jwtAuthorizer = this.createJwtAuthorizer();
-    this.cognitoAuthorizerId = this.createCognitoAuthorizer();
     this.domainName = this.createDomain();
     this.associateWebAcl();
-    this.redeploy = this.createRedeployProvider();
-    this.redeployServicesAfterStage();
+    this.routes = this.createRoutesReconciler(props.observability);
+    this.settings = this.createSettings();
     this.monitoring = this.createMonitoring(props.observability);
     this.publishContract();
     this.acknowledgeFindings();
@@ -144,21 +139,6 @@ export class ApiStack extends PlatformStack {
 
   private get accessLogRetentionDays(): number {
     return this.config.api.accessLogRetentionDays ?? this.config.observability.logRetentionDays;
-  }
-
-  /**
-   * Stage-wide caching is on only when no shared authorizer exists. The stage's method settings
-   * cannot tell authorized methods apart (there is no per-path wildcard, and the methods live in
-   * service stacks), and a cached GET is keyed by path and the integration's cache key parameters
-   * only: without the Authorization header among them, a second caller would be served the first
-   * caller's response. Services' integrations are outside the platform's control, so rather than
-   * trust each one to add the header to its cache key, the platform keeps caching off stage-wide
-   * whenever any method may be authorized. The cluster is still provisioned (`cache.sizeGb`) so a
-   * per-method opt-in can use it.
-   */
-  private get stageCaching(): boolean {
-    const { cache, authorizer, cognitoUserPoolArns } = this.config.api;
-    return cache !== undefined && authorizer === undefined && cognitoUserPoolArns === undefined;
   }
 
   private createAccessLogGroup(): logs.LogGroup {
@@ -169,12 +149,14 @@ export class ApiStack extends PlatformStack {
     return group;
   }
 
-  private createRestApi(): apigateway.RestApi {
+  private createRestApi(): apigateway.SpecRestApi {
     const { api } = this.config;
-    const caching = this.stageCaching;
-    const restApi = new apigateway.RestApi(this, 'RestApi', {
+    const restApi = new apigateway.SpecRestApi(this, 'RestApi', {
       restApiName: this.apiName,
-      description: `Shared REST API of ${this.config.project} (${this.config.environment}); services own /{basePath}.`,
+      description: `Shared REST API of ${this.config.project} (${this.config.environment}); services declare /{basePath}, the routes reconciler applies.`,
+      apiDefinition: apigateway.ApiDefinition.fromInline(this.initialDefinition()),
+      // Merge, never overwrite: an update of this resource must leave the reconciler's routes alone.
+      mode: apigateway.RestApiMode.MERGE,
       endpointConfiguration: this.endpointConfiguration,
       policy: apiAccessPolicy(api.access),
       // API Gateway writes execution and access logs with ONE role per account and region (the
@@ -187,7 +169,7 @@ export class ApiStack extends PlatformStack {
       deploy: true,
       deployOptions: {
         stageName: this.stageName,
-        description: `Stage of the shared REST API; services redeploy it through ${REDEPLOY_RESOURCE_TYPE}.`,
+        description: 'Stage of the shared REST API; the routes reconciler points it at each new deployment.',
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: ACCESS_LOG_FORMAT,
         tracingEnabled: api.tracing,
@@ -201,14 +183,45 @@ export class ApiStack extends PlatformStack {
         metricsEnabled: false,
         cacheClusterEnabled: api.cache !== undefined,
         cacheClusterSize: api.cache?.sizeGb,
-        cachingEnabled: caching,
-        cacheTtl: caching ? Duration.seconds(api.cache?.ttlSeconds ?? 0) : undefined,
-        // Set even while nothing is cached: Control Tower's CT.APIGATEWAY.PR.3 asks every stage for it,
-        // and it costs nothing until a method caches.
+        // Never stage-wide: a route opts in (ServiceApi `cache`), and the reconciler sets its method
+        // settings with the Authorization header, path and query in the cache key.
+        cachingEnabled: false,
+        // Set even while nothing is cached: Control Tower's CT.APIGATEWAY.PR.3 asks every stage for
+        // it, and the reconciler's per-route cache settings inherit it.
         cacheDataEncrypted: api.cache?.encrypted ?? true,
       },
     });
     return restApi;
+  }
+
+  /**
+   * The body the API is created with: `GET /health` alone (API Gateway deploys no API without a
+   * method). The reconciler replaces the whole definition at its first apply.
+   */
+  private initialDefinition(): Record<string, unknown> {
+    const integration = HEALTH_ROUTE.integration as { statusCode: number; body: string };
+    return {
+      openapi: '3.0.1',
+      info: { title: this.apiName, version: '1' },
+      paths: {
+        [HEALTH_ROUTE.path]: {
+          [HEALTH_ROUTE.method.toLowerCase()]: {
+            responses: { [String(integration.statusCode)]: { description: 'The API is up.' } },
+            'x-amazon-apigateway-integration': {
+              type: 'mock',
+              passthroughBehavior: 'never',
+              requestTemplates: { 'application/json': `{"statusCode": ${integration.statusCode}}` },
+              responses: {
+                default: {
+                  statusCode: String(integration.statusCode),
+                  responseTemplates: { 'application/json': integration.body },
+                },
+              },
+            },
+          },
+        },
+      },
+    };
   }
 
   /**
@@ -224,75 +237,6 @@ export class ApiStack extends PlatformStack {
     });
     this.stage.node.addDependency(group);
     return group;
-  }
-
-  /**
-   * `GET /health`: a platform-owned mock method, because API Gateway refuses to deploy an API with
-   * no method, and the platform deploys before any service has added one.
-   */
-  private createHealthMethod(): void {
-    const validator = this.restApi.addRequestValidator('RequestValidator', {
-      requestValidatorName: 'body-and-parameters',
-      validateRequestBody: true,
-      validateRequestParameters: true,
-    });
-    const method = this.restApi.root.addResource('health').addMethod(
-      'GET',
-      new apigateway.MockIntegration({
-        passthroughBehavior: apigateway.PassthroughBehavior.NEVER,
-        requestTemplates: { 'application/json': '{"statusCode": 200}' },
-        integrationResponses: [
-          { statusCode: '200', responseTemplates: { 'application/json': '{"status":"ok"}' } },
-        ],
-      }),
-      {
-        authorizationType: apigateway.AuthorizationType.NONE,
-        requestValidator: validator,
-        methodResponses: [{ statusCode: '200' }],
-      },
-    );
-    for (const id of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
-      acknowledge(
-        method,
-        id,
-        'GET /health is a public liveness probe: a mock integration that returns a fixed body, reaches no backend and reveals nothing.',
-      );
-    }
-  }
-
-  /** `/{basePath}` of every registered service: created by the platform, filled by the service. */
-  private createServiceResources(): Record<string, apigateway.IResource> {
-    const resources: Record<string, apigateway.IResource> = {};
-    for (const service of this.config.services) {
-      resources[service.name] = this.restApi.root.addResource(service.basePath);
-    }
-    return resources;
-  }
-
-  /**
-   * CORS headers on the responses API Gateway produces itself (authorizer refusals, throttling,
-   * missing routes, integration failures), which no service code can add them to.
-   *
-   * One origin (or `*`) is sent as is. A gateway response cannot choose among several origins, so
-   * with several the request's `Origin` is echoed (with `Vary: Origin`): these bodies are API
-   * Gateway's fixed error messages, never service data, and the allowlist still governs every
-   * response a service returns.
-   */
-  private createGatewayResponses(): void {
-    const { cors } = this.config.api;
-    if (cors.allowOrigins.length === 0) return;
-    const single = cors.allowOrigins.length === 1 || cors.allowOrigins.includes('*');
-    const origin = cors.allowOrigins.includes('*') ? '*' : cors.allowOrigins[0];
-    const headers: Record<string, string> = {
-      'Access-Control-Allow-Origin': single ? `'${origin}'` : 'method.request.header.Origin',
-      'Access-Control-Allow-Headers': `'${cors.allowHeaders.join(',')}'`,
-      'Access-Control-Allow-Methods': `'${cors.allowMethods.join(',')}'`,
-    };
-    if (!single) headers.Vary = "'Origin'";
-    if (cors.allowCredentials) headers['Access-Control-Allow-Credentials'] = "'true'";
-    for (const [id, type] of CORS_GATEWAY_RESPONSES) {
-      this.restApi.addGatewayResponse(id, { type, responseHeaders: headers });
-    }
   }
 
   private createJwtAuthorizer(): JwtAuthorizer | undefined {
@@ -317,23 +261,6 @@ export class ApiStack extends PlatformStack {
       resourceType: 'fn',
       identifier: 'api-authorizer',
     });
-  }
-
-  /**
-   * A Cognito user-pool authorizer (L1: like the JWT authorizer, its methods live in service stacks,
-   * and the L2 binds only through a method in this app). It reads the same header as the JWT one.
-   */
-  private createCognitoAuthorizer(): string | undefined {
-    const { cognitoUserPoolArns, authorizer } = this.config.api;
-    if (!cognitoUserPoolArns) return undefined;
-    const cognito = new apigateway.CfnAuthorizer(this, 'CognitoAuthorizer', {
-      restApiId: this.restApi.restApiId,
-      name: 'shared-cognito',
-      type: 'COGNITO_USER_POOLS',
-      providerArns: [...cognitoUserPoolArns],
-      identitySource: `method.request.header.${authorizer?.identityHeader ?? 'Authorization'}`,
-    });
-    return cognito.ref;
   }
 
   /**
@@ -385,46 +312,80 @@ export class ApiStack extends PlatformStack {
     });
   }
 
-  private createRedeployProvider(): StageRedeployProvider {
-    return new StageRedeployProvider(this, 'StageRedeploy', {
-      restApi: this.restApi,
+  private createRoutesReconciler(observability: ObservabilityStack): RoutesReconciler {
+    return new RoutesReconciler(this, 'Routes', {
+      nameScope: this.nameScope,
+      restApiId: this.restApi.restApiId,
       stageName: this.stageName,
+      alarmTopic: observability.alarmTopic,
       logRetention: this.config.observability.logRetentionDays as logs.RetentionDays,
       logRemovalPolicy: this.dataRemovalPolicy,
     });
   }
 
-  /** See the class comment: one redeploy per service, after the Stage, one at a time. */
-  private redeployServicesAfterStage(): void {
-    const deploymentId = this.restApi.latestDeployment?.deploymentId ?? '';
-    const apiHash = stableHash(JSON.stringify({ api: this.config.api, stage: this.stageName }));
-    const parent = new Construct(this, 'ServiceRedeploys');
-    let previous: CustomResource | undefined;
-    for (const service of this.config.services) {
-      const properties: RedeployResourceProperties = {
-        RestApiId: this.restApi.restApiId,
-        StageName: this.stageName,
-        ServiceName: service.name,
-        Phase: 'after',
-        BasePath: service.basePath,
-        Throttle: this.serviceThrottle(service),
-        RoutesFingerprint: Fn.join(':', [stableHash(`${apiHash}:${JSON.stringify(service)}`), deploymentId]),
-      };
-      const redeploy = new CustomResource(parent, service.name, {
-        serviceToken: this.redeploy.serviceToken,
-        resourceType: REDEPLOY_RESOURCE_TYPE,
-        serviceTimeout: Duration.seconds(REDEPLOY_SERVICE_TIMEOUT_SECONDS),
-        properties: { ...properties },
-      });
-      redeploy.node.addDependency(this.stage);
-      if (previous) redeploy.node.addDependency(previous);
-      previous = redeploy;
-    }
+  /** Everything the reconciler needs to know about the API, from this environment's config. */
+  private platformSettings(): PlatformSettings {
+    const { api } = this.config;
+    const policy = apiAccessPolicy(api.access);
+    return {
+      version: PLATFORM_SETTINGS_VERSION,
+      restApiId: this.restApi.restApiId,
+      stageName: this.stageName,
+      region: this.region,
+      account: this.account,
+      apiName: this.apiName,
+      ...(api.cors.allowOrigins.length > 0
+        ? {
+            cors: {
+              allowOrigins: [...api.cors.allowOrigins],
+              allowMethods: [...api.cors.allowMethods],
+              allowHeaders: [...api.cors.allowHeaders],
+              allowCredentials: api.cors.allowCredentials,
+              maxAgeSeconds: api.cors.maxAgeSeconds,
+            },
+          }
+        : {}),
+      ...(this.jwtAuthorizer
+        ? {
+            jwtAuthorizer: {
+              functionArn: this.jwtAuthorizer.function.functionArn,
+              identityHeader: this.jwtAuthorizer.identityHeader,
+              resultsCacheTtlSeconds: this.jwtAuthorizer.resultsCacheTtlSeconds,
+            },
+          }
+        : {}),
+      ...(api.cognitoUserPoolArns
+        ? {
+            cognitoAuthorizer: {
+              providerArns: [...api.cognitoUserPoolArns],
+              identityHeader: api.authorizer?.identityHeader ?? 'Authorization',
+            },
+          }
+        : {}),
+      routes: [HEALTH_ROUTE],
+      gatewayResponses: [...CORS_GATEWAY_RESPONSES],
+      ...(policy ? { resourcePolicy: policy.toJSON() as Record<string, unknown> } : {}),
+      ...(api.access.mode === 'vpcEndpoints' ? { vpcEndpointIds: [...api.access.vpcEndpointIds] } : {}),
+      caching: { enabled: api.cache !== undefined, encrypted: api.cache?.encrypted ?? true },
+      quotas: { resourcesPerApi: api.quotas.resourcesPerApi },
+      throttle: { rateLimit: api.throttle.rateLimit, burstLimit: api.throttle.burstLimit },
+    };
   }
 
-  private serviceThrottle(service: ServiceConfig): string {
-    const { rateLimit, burstLimit } = service.throttle ?? this.config.api.throttle;
-    return JSON.stringify({ rateLimit, burstLimit });
+  /**
+   * The platform's settings, handed to the receiver like a service's declaration: a CORS, authorizer
+   * or cache change updates this resource, and the reconcile it queues reaches every route with no
+   * service deploy. It depends on the stage, so the reconciler finds the stage it patches.
+   */
+  private createSettings(): CustomResource {
+    const settings = new CustomResource(this, 'Settings', {
+      resourceType: SETTINGS_RESOURCE_TYPE,
+      serviceToken: this.routes.serviceToken,
+      serviceTimeout: Duration.seconds(ROUTES_SERVICE_TIMEOUT_SECONDS),
+      properties: { Settings: this.toJsonString(this.platformSettings()) },
+    });
+    settings.node.addDependency(this.stage);
+    return settings;
   }
 
   private createMonitoring(observability: ObservabilityStack): ApiMonitoring {
@@ -438,18 +399,15 @@ export class ApiStack extends PlatformStack {
       accessLogGroup: this.accessLogGroup,
       authorizerFunctionName: this.authorizerFunctionName,
       cache: this.config.api.cache !== undefined,
+      routes: this.routes,
     });
   }
 
   private publishContract(): void {
     const scope = this.nameScope;
     const { cors, domain } = this.config.api;
-    const put = (
-      id: string,
-      parameter: ContractParameter | ServiceContractParameter,
-      value: string | string[],
-      service?: string,
-    ) => new ContractValue(this, id, { scope, parameter, value, service });
+    const put = (id: string, parameter: ContractParameter, value: string | string[]) =>
+      new ContractValue(this, id, { scope, parameter, value });
     // SSM rejects an empty StringList: an empty list is published as the single contract value `none`.
     const list = (values: readonly string[]) => (values.length > 0 ? [...values] : [EMPTY_LIST_VALUE]);
 
@@ -460,18 +418,7 @@ export class ApiStack extends PlatformStack {
     put('CorsAllowOrigins', Parameters.corsAllowOrigins, list(cors.allowOrigins));
     put('CorsAllowMethods', Parameters.corsAllowMethods, list(cors.allowMethods));
     put('CorsAllowHeaders', Parameters.corsAllowHeaders, list(cors.allowHeaders));
-    put('RedeployServiceToken', Parameters.redeployServiceToken, this.redeploy.serviceToken);
-    if (this.jwtAuthorizer) put('AuthorizerId', Parameters.authorizerId, this.jwtAuthorizer.authorizerId);
-    if (this.cognitoAuthorizerId)
-      put('CognitoAuthorizerId', Parameters.cognitoAuthorizerId, this.cognitoAuthorizerId);
-
-    for (const service of this.config.services) {
-      const resource = this.serviceResources[service.name] as apigateway.IResource;
-      const id = (what: string) => `Service-${service.name}-${what}`;
-      put(id('BaseResourceId'), Parameters.serviceBaseResourceId, resource.resourceId, service.name);
-      put(id('BasePath'), Parameters.serviceBasePath, service.basePath, service.name);
-      put(id('Throttle'), Parameters.serviceThrottle, this.serviceThrottle(service), service.name);
-    }
+    put('RoutesServiceToken', Parameters.routesServiceToken, this.routes.serviceToken);
   }
 
   private acknowledgeFindings(): void {
@@ -501,17 +448,16 @@ export class ApiStack extends PlatformStack {
       acknowledge(stage, 'AwsSolutions-APIG3', wafReason);
       acknowledge(stage, 'NIST.800.53.R5-APIGWAssociatedWithWAF', wafReason);
     }
-    if (!(this.stageCaching && api.cache?.encrypted)) {
-      acknowledge(
-        stage,
-        'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted',
-        api.cache === undefined
-          ? "This environment's config sets no api.cache: a cache cluster is billed per hour whether used or not."
-          : api.authorizer || api.cognitoUserPoolArns
-            ? 'Stage-wide caching is off on purpose: the API has a shared authorizer, and a cache key without the Authorization header would serve one caller the response of another (see ApiStack.stageCaching).'
-            : "This environment's config sets api.cache.encrypted to false.",
-      );
-    }
+    acknowledge(
+      stage,
+      'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted',
+      api.cache === undefined
+        ? "This environment's config sets no api.cache: a cache cluster is billed per hour whether used or not."
+        : 'Nothing is cached stage-wide on purpose: routes opt in one by one (ServiceApi cache), and the reconciler keys each on the Authorization header, path and query, so one caller is never served the response of another. cacheDataEncrypted follows api.cache.encrypted.',
+    );
+    const validationReason =
+      "The reconciler owns the API's methods (one OpenAPI body put with PutRestApi); request validation is part of that body, and a CloudFormation request validator would be removed by its first overwrite.";
+    acknowledge(this.restApi, 'AwsSolutions-APIG2', validationReason);
     if (!api.tracing) {
       const tracingReason =
         "This environment's config sets api.tracing to false (X-Ray traces are billed per request recorded); access and execution logs still record every request.";

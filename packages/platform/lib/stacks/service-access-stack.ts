@@ -5,6 +5,7 @@ import {
   Parameters,
   parameterPathPrefix,
   permissionsBoundaryPolicyName,
+  routesReceiverFunctionName,
   serviceAccessStackComponent,
   serviceAlarmNamePattern,
   serviceDeployRoleName,
@@ -23,6 +24,7 @@ import type { ServiceConfig } from '../config/schema';
 import { ContractValue } from '../constructs/contract-parameter';
 import { AccessPolicy, type AccessStatement } from '../constructs/github-access-policy';
 import { GithubActionsRole, githubOidcProviderArn } from '../constructs/github-oidc';
+import { serviceRegistration } from '../registry';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /** Props of {@link ServiceAccessStack}. */
@@ -38,7 +40,7 @@ export interface ServiceAccessStackProps extends PlatformStackProps {
  * One small stack per service, which names every platform resource by convention (or reads it
  * from a contract parameter at deploy time) and takes no cross-stack reference: adding or removing
  * a service never touches another service's roles. It must be deployed after the `api` stack
- * (the API id and the redeploy provider come from its contract parameters), the `storage` stack
+ * (CloudFormation invokes its routes receiver for the service's routes), the `storage` stack
  * (the artifact key, when KMS-encrypted) and the `github` stack (the OIDC provider).
  *
  * - Deploy role: trusted for `environment:{env}` jobs of the service's repository only; may
@@ -46,10 +48,12 @@ export interface ServiceAccessStackProps extends PlatformStackProps {
  *   CloudFormation the execution role; writes only `{service}/` of the artifact bucket; reads the
  *   contract parameters.
  * - Execution role: trusted by CloudFormation only; may create only what the service owns
- *   (functions, log groups, roles carrying the permissions boundary, methods on the shared API,
- *   tables, queues, topics and alarms named with the service prefix).
+ *   (functions, log groups, roles carrying the permissions boundary, tables, queues, topics and
+ *   alarms named with the service prefix), and invoke the platform's routes receiver; no API
+ *   Gateway permission.
  *
- * Publishes `serviceDeployRoleArn` and `serviceExecutionRoleArn` for the service.
+ * Publishes `serviceDeployRoleArn`, `serviceExecutionRoleArn`, `serviceRegistration` and
+ * `serviceBasePath` for the service.
  */
 export class ServiceAccessStack extends PlatformStack {
   /** The service's registry entry. */
@@ -70,6 +74,7 @@ export class ServiceAccessStack extends PlatformStack {
     this.executionRole = this.createExecutionRole();
     this.deployRole = this.createDeployRole();
     this.publishRoleArns();
+    this.publishRegistration();
   }
 
   // ----- ARNs, by convention -----
@@ -141,7 +146,7 @@ export class ServiceAccessStack extends PlatformStack {
       statements: this.identityStatements(),
     });
     new AccessPolicy(this, 'ExecutionApiPolicy', {
-      description: `Methods of ${this.serviceName} on the shared REST API, and the stage redeploy.`,
+      description: `Declaring the routes of ${this.serviceName} to the platform's routes receiver (no API Gateway write).`,
       roles,
       statements: this.apiStatements(),
     });
@@ -314,40 +319,17 @@ export class ServiceAccessStack extends PlatformStack {
     ];
   }
 
+  /**
+   * Routes are declared, not built: CloudFormation invokes the platform's routes receiver for the
+   * service's `Custom::SharedApiRoutes` resource, and the reconciler writes the API. The role gets
+   * no API Gateway permission at all.
+   */
   private apiStatements(): AccessStatement[] {
-    // Deploy-time values: the API stack publishes them, so it must be deployed first.
-    const apiId = ssm.StringParameter.valueForStringParameter(
-      this,
-      Parameters.restApiId.path(this.nameScope),
-    );
-    const redeployToken = ssm.StringParameter.valueForStringParameter(
-      this,
-      Parameters.redeployServiceToken.path(this.nameScope),
-    );
-    const api = `arn:${this.partition}:apigateway:${this.region}::/restapis/${apiId}`;
     return [
       {
-        sid: 'ManageMethodsOnSharedApi',
-        actions: [
-          'apigateway:GET',
-          'apigateway:POST',
-          'apigateway:PUT',
-          'apigateway:PATCH',
-          'apigateway:DELETE',
-        ],
-        resources: [`${api}/resources/*`],
-        wildcardReason:
-          'API Gateway names resources by random ids, not paths, so IAM cannot tell one base path from another; the grant stops at resources, methods and integrations of the shared API (no stages, deployments or authorizers), and the access stack of each service grants it only on this one API.',
-      },
-      {
-        sid: 'ReadSharedApi',
-        actions: ['apigateway:GET'],
-        resources: [api],
-      },
-      {
-        sid: 'InvokeStageRedeploy',
+        sid: 'InvokeRoutesReceiver',
         actions: ['lambda:InvokeFunction'],
-        resources: [redeployToken],
+        resources: [this.arn('lambda', `function:${routesReceiverFunctionName(this.nameScope)}`)],
       },
     ];
   }
@@ -549,6 +531,27 @@ export class ServiceAccessStack extends PlatformStack {
       ],
     });
     return role;
+  }
+
+  /**
+   * The service's registry entry, where the routes receiver and reconciler read it (and the base
+   * path alone, which ServiceApi asserts before deploying): registering a service adds these to
+   * its own access stack, nothing to the api stack.
+   */
+  private publishRegistration(): void {
+    const registration = serviceRegistration(this.config, this.service);
+    new ContractValue(this, 'RegistrationParameter', {
+      scope: this.nameScope,
+      parameter: Parameters.serviceRegistration,
+      service: this.serviceName,
+      value: JSON.stringify(registration),
+    });
+    new ContractValue(this, 'BasePathParameter', {
+      scope: this.nameScope,
+      parameter: Parameters.serviceBasePath,
+      service: this.serviceName,
+      value: registration.basePath,
+    });
   }
 
   private publishRoleArns(): void {

@@ -375,6 +375,61 @@ const CATALOGUE: readonly InvalidConfig[] = [
     ],
   },
   {
+    name: "a service's name is another's followed by -api (orders, orders-api)",
+    override: { services: [orders, { ...orders, name: 'orders-api', basePath: 'orders-api' }] },
+    problems: [
+      {
+        path: 'services[1].name',
+        says: [
+          '"orders-api" starts with "orders-" (services[0])',
+          'the stack names of "orders" ({project}-{env}-orders-*) would cover "orders-api"',
+        ],
+      },
+    ],
+  },
+  {
+    name: 'the registry has more services than the API Gateway resources quota allows',
+    override: {
+      api: { quotas: { resourcesPerApi: 12 } },
+      services: Array.from({ length: 12 }, (_, i) => ({
+        name: `svc${i}`,
+        repository: 'acme/svc',
+        basePath: `svc${i}`,
+      })),
+    },
+    problems: [
+      {
+        path: 'services',
+        says: [
+          "12 services need 12 base resources on the shared REST API, besides the platform's 2 (/, /health)",
+          'api.quotas.resourcesPerApi is 12',
+          'services beyond the quota are "svc10", "svc11"',
+          'Resources per API',
+        ],
+      },
+    ],
+  },
+  {
+    name: 'the authorizers quota is below the authorizers the config creates',
+    override: {
+      api: {
+        quotas: { authorizersPerApi: 1 },
+        cognitoUserPoolArns: ['arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc'],
+      },
+    },
+    problems: [
+      {
+        path: 'api.quotas.authorizersPerApi',
+        says: ['1 is fewer than the 2 authorizers the config creates'],
+      },
+    ],
+  },
+  {
+    name: 'allowPublicRoutes is not a boolean',
+    override: { services: [{ ...orders, allowPublicRoutes: 'yes' }] },
+    problems: [{ path: 'services[0].allowPublicRoutes', says: ['expected true or false', 'got "yes"'] }],
+  },
+  {
     name: 'a service name the naming convention cannot fit',
     // staging is the longest environment name: `shared-lambda-infra-staging-access-{service}-` leaves 19.
     override: { environment: 'staging', services: [{ ...orders, name: 'order-fulfilment-svc' }] },

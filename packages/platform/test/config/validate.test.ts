@@ -20,7 +20,7 @@ const MINIMAL = {
 };
 
 // Defaults that apply somewhere other than their path in DEFAULTS.
-const APPLIED_AT: Record<string, string> = { 'api.cacheTtlSeconds': 'api.cache.ttlSeconds' };
+const APPLIED_AT: Record<string, string> = {};
 
 function leaves(value: unknown, prefix = ''): Array<[string, unknown]> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [[prefix, value]];
