@@ -144,7 +144,9 @@ describe('OrdersStack (dev)', () => {
 
     it('have roles that all carry the platform permissions boundary', () => {
       const boundary = {
-        'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+        'Fn::Sub':
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary',
       };
       template.resourceCountIs('AWS::IAM::Role', 3);
       template.allResourcesProperties('AWS::IAM::Role', { PermissionsBoundary: boundary });

@@ -108,7 +108,9 @@ export class ServicePlatform extends Construct {
    * tell from the template alone that each role carries this boundary.
    */
   public get permissionsBoundaryArn(): string {
-    return Fn.sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${permissionsBoundaryPolicyName(this.nameScope)}`);
+    return Fn.sub(
+      `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${permissionsBoundaryPolicyName(this.nameScope)}`,
+    );
   }
 
   /** ARN of the shared Lambda execution role. */

@@ -105,7 +105,9 @@ describe('ServiceFunction', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'shared-lambda-infra-dev-role-orders-list-orders',
       PermissionsBoundary: {
-        'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+        'Fn::Sub':
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary',
       },
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],

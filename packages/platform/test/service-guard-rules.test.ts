@@ -16,6 +16,7 @@ const RULES = serviceGuardRules({
   scope: { project: 'shared-lambda-infra', env: 'dev' },
   services: ['orders', 'payments'],
 });
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
 const BOUNDARY =
   'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary';
 
