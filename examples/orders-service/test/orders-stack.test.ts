@@ -144,8 +144,8 @@ describe('OrdersStack (dev)', () => {
 
     it('have roles that all carry the platform permissions boundary', () => {
       const boundary = {
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
         'Fn::Sub':
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
           'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary',
       };
       template.resourceCountIs('AWS::IAM::Role', 3);

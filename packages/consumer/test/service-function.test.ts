@@ -105,8 +105,8 @@ describe('ServiceFunction', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'shared-lambda-infra-dev-role-orders-list-orders',
       PermissionsBoundary: {
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
         'Fn::Sub':
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
           'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary',
       },
       AssumeRolePolicyDocument: Match.objectLike({

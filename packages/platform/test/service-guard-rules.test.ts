@@ -16,8 +16,8 @@ const RULES = serviceGuardRules({
   scope: { project: 'shared-lambda-infra', env: 'dev' },
   services: ['orders', 'payments'],
 });
-// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
 const BOUNDARY =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
   'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary';
 
 // The ServiceApi on main still builds API Gateway methods in the service stack; shared API v2
