@@ -57,7 +57,7 @@ export class GuardStack extends PlatformStack {
     }
     const rules = this.createRulesAsset();
     const reports = this.createReportBucket();
-    const role = this.createHookRole(rules, reports);
+    const { role, policy } = this.createHookRole(rules, reports);
     this.hook = new cloudformation.CfnGuardHook(this, 'ServiceGuardHook', {
       alias: hookAlias(this.nameScope.project, this.nameScope.env),
       executionRole: role.roleArn,
@@ -76,7 +76,8 @@ export class GuardStack extends PlatformStack {
         },
       },
     });
-    this.hook.node.addDependency(role);
+    // CloudFormation reads the rules as soon as the hook is activated: attach its rights first.
+    this.hook.node.addDependency(policy);
   }
 
   private createRulesAsset(): s3assets.Asset {
@@ -132,7 +133,10 @@ export class GuardStack extends PlatformStack {
     return bucket;
   }
 
-  private createHookRole(rules: s3assets.Asset, reports: s3.Bucket): iam.Role {
+  private createHookRole(
+    rules: s3assets.Asset,
+    reports: s3.Bucket,
+  ): { role: iam.Role; policy: iam.ManagedPolicy } {
     const stack = Stack.of(this);
     const role = new iam.Role(this, 'HookRole', {
       description: 'Assumed by CloudFormation to read the service guard rules and write its reports',
@@ -146,20 +150,26 @@ export class GuardStack extends PlatformStack {
         },
       }),
     });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [rules.bucket.arnForObjects(rules.s3ObjectKey)],
-      }),
-    );
     const reportObjects = reports.arnForObjects('*');
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [reportObjects] }));
+    // A managed policy rather than an inline one (NIST.800.53.R5-IAMNoInlinePolicy): a policy
+    // object of its own, versioned and auditable apart from the role.
+    const policy = new iam.ManagedPolicy(this, 'HookPolicy', {
+      description: 'Reads the service guard rules and writes the Guard Hook reports',
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: [rules.bucket.arnForObjects(rules.s3ObjectKey)],
+        }),
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [reportObjects] }),
+      ],
+    });
     acknowledge(
-      role,
+      policy,
       wildcardFindingId('Resource', stack.resolve(reportObjects)),
       'The hook names its report objects itself (per stack operation); it may only write objects of its own report bucket.',
     );
-    return role;
+    return { role, policy };
   }
 }
 
