@@ -1,5 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -79,7 +79,7 @@ export class ServiceStreamConsumer extends Construct {
   constructor(scope: Construct, id: string, props: ServiceStreamConsumerProps) {
     super(scope, id);
     ServicePlatform.of(this);
-    if (!props.table.tableStreamArn) {
+    if (!hasStream(props.table)) {
       throw new Error(
         `ServiceStreamConsumer ${this.node.path}: table ${props.table.node.path} has no stream; set \`dynamoStream\` (TableV2) or \`stream\` (Table), e.g. StreamViewType.NEW_AND_OLD_IMAGES`,
       );
@@ -101,4 +101,15 @@ export class ServiceStreamConsumer extends Construct {
     });
     props.handler.addEventSource(this.eventSource);
   }
+}
+
+// TableV2 answers `tableStreamArn` whether or not the table has a stream; its L1 tells.
+function hasStream(table: dynamodb.ITable): boolean {
+  if (!table.tableStreamArn) return false;
+  const cfn = table.node.defaultChild;
+  if (cfn instanceof dynamodb.CfnGlobalTable || cfn instanceof dynamodb.CfnTable) {
+    // A lazy value on TableV2 (replicas may add a stream): resolve what it is now.
+    return Stack.of(table).resolve(cfn.streamSpecification) !== undefined;
+  }
+  return true;
 }
