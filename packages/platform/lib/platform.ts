@@ -1,6 +1,7 @@
 import { TAG_KEYS } from '@shared-lambda-infra/contract';
 import { type App, Tags } from 'aws-cdk-lib';
 import type { PlatformConfig } from './config/schema';
+import { encryptPlatformLogGroups } from './constructs/log-encryption';
 import { applyLogRetention } from './constructs/log-retention';
 import { ApiStack } from './stacks/api-stack';
 import { GithubAccessStack } from './stacks/github-access-stack';
@@ -69,5 +70,6 @@ export function buildPlatform(app: App, config: PlatformConfig): PlatformStacks 
       serviceAccess[service.name] = access;
     }
   }
+  encryptPlatformLogGroups([network, storage, iam, observability, api, guard], config);
   return { network, storage, iam, observability, api, guard, github, serviceAccess };
 }
