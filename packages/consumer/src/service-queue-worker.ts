@@ -1,8 +1,9 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { serviceQueue } from './private/queues';
 import { ServicePlatform } from './service-platform';
 
 /** Defaults of {@link ServiceQueueWorkerProps}, in one place. */
@@ -83,14 +84,10 @@ export class ServiceQueueWorker extends Construct {
     // Only to fail early, with the fix, outside a ServiceStack.
     ServicePlatform.of(this);
     checkProps(this.node.path, props);
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    this.deadLetterQueue = serviceQueue(this, 'DeadLetterQueue', {
       retentionPeriod: props.deadLetterRetention ?? SERVICE_QUEUE_WORKER_DEFAULTS.deadLetterRetention,
     });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    this.queue = serviceQueue(this, 'Queue', {
       visibilityTimeout: props.visibilityTimeout ?? defaultVisibilityTimeout(props.handler),
       deadLetterQueue: {
         queue: this.deadLetterQueue,

@@ -2,8 +2,9 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { serviceQueue } from './private/queues';
 import { ServicePlatform } from './service-platform';
 
 /** Defaults of {@link ServiceStreamConsumerProps}, in one place. */
@@ -84,9 +85,7 @@ export class ServiceStreamConsumer extends Construct {
         `ServiceStreamConsumer ${this.node.path}: table ${props.table.node.path} has no stream; set \`dynamoStream\` (TableV2) or \`stream\` (Table), e.g. StreamViewType.NEW_AND_OLD_IMAGES`,
       );
     }
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    this.deadLetterQueue = serviceQueue(this, 'DeadLetterQueue', {
       retentionPeriod: props.deadLetterRetention ?? SERVICE_STREAM_CONSUMER_DEFAULTS.deadLetterRetention,
     });
     this.eventSource = new sources.DynamoEventSource(props.table, {

@@ -4,6 +4,7 @@ import { OrdersStack } from '../../../examples/orders-service/lib/orders-stack';
 import { kitchenSinkService } from '../../../test/fixtures/kitchen-sink-service';
 import { evaluateGuardRules, type GuardFinding, guardHookStackInput } from '../lib/guard/cfn-guard';
 import { serviceGuardRules } from '../lib/guard/service-guard-rules';
+import { legacyServiceApiResources } from './helpers/legacy-service-api';
 
 // The deploy-time guard, tried offline with the cfn-guard engine the Guard Hook runs: templates
 // built with the consumer library and written by hand, good and deliberately bad, each given to
@@ -20,23 +21,9 @@ const BOUNDARY =
   // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
   'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary';
 
-// The ServiceApi on main still builds API Gateway methods in the service stack; shared API v2
-// (branch api-cdk) replaces them with one Custom::SharedApiRoutes. Until it is merged, the good
-// templates are held to every rule except on those resources, which the guard rightly refuses.
-// Once merged, no template has them and the good-template tests below are exact: then delete this.
-const LEGACY_SERVICE_API_TYPES = /^(AWS::ApiGateway::|Custom::SharedApiStageRedeploy$)/;
-
-function legacyApiResources(template: Template): Set<string> {
-  return new Set(
-    Object.entries(template.Resources)
-      .filter(([, r]) => LEGACY_SERVICE_API_TYPES.test(r.Type))
-      .map(([id]) => id),
-  );
-}
-
 /** The findings on a good template, without those on legacy ServiceApi resources. */
 function checkGood(template: Template, stackName?: string): GuardFinding[] {
-  const legacy = legacyApiResources(template);
+  const legacy = legacyServiceApiResources(template);
   return check(template, stackName).filter((f) => !(f.resource && legacy.has(f.resource)));
 }
 
