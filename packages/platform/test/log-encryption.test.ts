@@ -84,8 +84,12 @@ describe('platform log groups with observability.logEncryption: kms', () => {
 });
 
 describe('platform log groups by default (observability.logEncryption: service)', () => {
+  let result: SynthResult;
+  beforeAll(() => {
+    result = synthPlatform();
+  });
+
   it('are encrypted by CloudWatch Logs, with no platform key', () => {
-    const result = synthPlatform();
     const template = result.template(result.stacks.network);
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
     expect(groups.length).toBeGreaterThan(0);
