@@ -143,7 +143,11 @@ describe('OrdersStack (dev)', () => {
     });
 
     it('have roles that all carry the platform permissions boundary', () => {
-      const boundary = ssm(template, '/shared-lambda-infra/dev/iam/permissions-boundary-arn');
+      const boundary = {
+        'Fn::Sub':
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary',
+      };
       template.resourceCountIs('AWS::IAM::Role', 3);
       template.allResourcesProperties('AWS::IAM::Role', { PermissionsBoundary: boundary });
     });

@@ -3,6 +3,7 @@ import {
   type ContractParameter,
   type NameScope,
   Parameters,
+  permissionsBoundaryPolicyName,
   type ServiceContractParameter,
 } from '@shared-lambda-infra/contract';
 import { CfnRule, Fn, Stack } from 'aws-cdk-lib';
@@ -99,9 +100,17 @@ export class ServicePlatform extends Construct {
     return this.lambdaSg;
   }
 
-  /** ARN of the permissions boundary every role in the stack carries. */
+  /**
+   * ARN of the permissions boundary every role in the stack carries, built from the contract's
+   * policy name (`Fn::Sub` of partition and account) rather than read from its SSM parameter: a
+   * parameter's value can be overridden by whoever creates the stack, and the platform's
+   * deploy-time guard (a CloudFormation Guard Hook that sees only the template) must be able to
+   * tell from the template alone that each role carries this boundary.
+   */
   public get permissionsBoundaryArn(): string {
-    return this.value(Parameters.permissionsBoundaryArn);
+    return Fn.sub(
+      `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${permissionsBoundaryPolicyName(this.nameScope)}`,
+    );
   }
 
   /** ARN of the shared Lambda execution role. */

@@ -53,6 +53,13 @@ describe('README quick-start', () => {
     expect(declaration).toContain('\\"method\\":\\"POST\\",\\"path\\":\\"/orders\\"');
   });
 
+  it('names its table in the service prefix, which the execution role may create', () => {
+    const tables = Object.values(template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::GlobalTable');
+    expect(tables.map((t) => t.Properties.TableName)).toEqual([
+      'shared-lambda-infra-dev-table-orders-orders',
+    ]);
+  });
+
   it('bundles each handler minified with a source map and without the AWS SDK', () => {
     const assets = fs.readdirSync(outdir).filter((f) => f.startsWith('asset.'));
     expect(assets).toHaveLength(2);

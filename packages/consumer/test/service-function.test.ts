@@ -104,7 +104,11 @@ describe('ServiceFunction', () => {
   it('gets its own role, named by the convention and bounded by the platform boundary', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'shared-lambda-infra-dev-role-orders-list-orders',
-      PermissionsBoundary: parameterRef(template, `${PREFIX}/iam/permissions-boundary-arn`),
+      PermissionsBoundary: {
+        'Fn::Sub':
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary',
+      },
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
       }),

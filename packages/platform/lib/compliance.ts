@@ -1,5 +1,10 @@
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { Validations } from 'aws-cdk-lib';
+import {
+  type IPolicyValidationContext,
+  type IPolicyValidationPlugin,
+  type PolicyValidationPluginReport,
+  Validations,
+} from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 // A deep import of a module cdk-nag does not export: the ids of its wildcard findings are built
 // with this function, and an acknowledgement only matches when built the same way. One import
@@ -10,18 +15,47 @@ import type { IConstruct } from 'constructs';
 /**
  * Runs the compliance packs over every stack below `scope` at synthesis: cdk-nag's AwsSolutions,
  * Serverless and NIST 800-53 rev 5 packs, and the AWS Control Tower proactive controls
- * (cfn-guard, bundled, offline). Any unacknowledged finding fails `app.synth()`.
+ * (cfn-guard, bundled, offline). Any unacknowledged finding fails `app.synth()`, whatever the
+ * plugin itself concluded (see {@link strictPlugin}).
  *
  * Acknowledge a finding with `Validations.of(construct).acknowledge({ id, reason })` on the
  * narrowest construct, with a reason specific to that resource.
  */
 export function addComplianceChecks(scope: IConstruct): void {
   Validations.of(scope).addPlugins(
-    new AwsSolutionsChecks(scope),
-    new ServerlessChecks(scope),
-    new NIST80053R5Checks(scope),
-    new CfnGuardValidator(),
+    ...[
+      new AwsSolutionsChecks(scope),
+      new ServerlessChecks(scope),
+      new NIST80053R5Checks(scope),
+      new CfnGuardValidator(),
+    ].map(strictPlugin),
   );
+}
+
+/**
+ * A validation plugin whose every violation is an error: the same plugin (name, version, rule
+ * ids, so acknowledgements still match), with each violation's severity set to `error` and its
+ * report failed whenever it has a violation.
+ *
+ * Why: CDK decides whether synthesis fails from the severities left once acknowledged findings
+ * are removed, and counts only `error` and `fatal`. cfn-guard reports its violations without a
+ * severity, so an unacknowledged Control Tower finding (CT.LAMBDA.PR.2 on a permission whose
+ * source account is unset) was printed as an error and synthesis still succeeded.
+ */
+export function strictPlugin(plugin: IPolicyValidationPlugin): IPolicyValidationPlugin {
+  return {
+    name: plugin.name,
+    version: plugin.version,
+    ruleIds: plugin.ruleIds,
+    validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+      const report = plugin.validate(context);
+      return {
+        ...report,
+        success: report.violations.length === 0,
+        violations: report.violations.map((v) => ({ ...v, severity: 'error' })),
+      };
+    },
+  };
 }
 
 /**

@@ -1,9 +1,11 @@
 import { TAG_KEYS } from '@shared-lambda-infra/contract';
 import { type App, Tags } from 'aws-cdk-lib';
 import type { PlatformConfig } from './config/schema';
+import { encryptPlatformLogGroups } from './constructs/log-encryption';
 import { applyLogRetention } from './constructs/log-retention';
 import { ApiStack } from './stacks/api-stack';
 import { GithubAccessStack } from './stacks/github-access-stack';
+import { GuardStack } from './stacks/guard-stack';
 import { IamStack } from './stacks/iam-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
@@ -27,6 +29,8 @@ export interface PlatformStacks {
    * @default - absent: config has no `github` section, so no GitHub access stack is created
    */
   readonly github?: GithubAccessStack;
+  /** The Guard Hook that checks every service stack at deploy time. */
+  readonly guard: GuardStack;
   /** One access stack per registered service, keyed by service name; empty when config has no `github`. */
   readonly serviceAccess: Readonly<Record<string, ServiceAccessStack>>;
 }
@@ -46,6 +50,7 @@ export function buildPlatform(app: App, config: PlatformConfig): PlatformStacks 
   const iam = new IamStack(app, { config });
   const observability = new ObservabilityStack(app, { config, network });
   const api = new ApiStack(app, { config, observability });
+  const guard = new GuardStack(app, { config });
 
   // Access stacks refer to platform resources by their conventional names rather than by
   // cross-stack references, so adding or removing a service never touches another stack.
@@ -60,8 +65,11 @@ export function buildPlatform(app: App, config: PlatformConfig): PlatformStacks 
       access.addStackDependency(api, "grants invoking the api stack's routes receiver");
       access.addStackDependency(storage, 'reads the artifact key parameter at deploy time');
       if (github) access.addStackDependency(github, 'trusts its OIDC provider');
+      // No service stack may be deployed before the hook that checks it is in place.
+      access.addStackDependency(guard, 'its execution role deploys only under the guard hook');
       serviceAccess[service.name] = access;
     }
   }
-  return { network, storage, iam, observability, api, github, serviceAccess };
+  encryptPlatformLogGroups([network, storage, iam, observability, api, guard], config);
+  return { network, storage, iam, observability, api, guard, github, serviceAccess };
 }

@@ -22,6 +22,7 @@ const NAME_PROPERTIES: Readonly<Record<string, string>> = {
   'AWS::ApiGateway::RestApi': 'Name',
   'AWS::ApiGateway::DomainName': 'DomainName',
   'AWS::IAM::OIDCProvider': 'Url',
+  'AWS::CloudFormation::GuardHook': 'Alias',
 };
 
 const account = { account: '123456789012', region: 'eu-west-1' };

@@ -14,16 +14,19 @@ describe('platform app', () => {
       'iam',
       'observability',
       'api',
+      'guard',
       'github',
       'access-orders',
     ]) {
       expect(names).toContain(`${config.project}-${env}-${component}`);
     }
-    expect(names).toHaveLength(7);
+    expect(names).toHaveLength(8);
     // An access stack reads parameters of these stacks at deploy time: they must be deployed first.
     const access = assembly.getStackByName(`${config.project}-${env}-access-orders`);
     expect(access.dependencies.map((d) => d.id)).toEqual(
-      expect.arrayContaining(['api', 'storage', 'github'].map((c) => `${config.project}-${env}-${c}`)),
+      expect.arrayContaining(
+        ['api', 'storage', 'github', 'guard'].map((c) => `${config.project}-${env}-${c}`),
+      ),
     );
   });
 });
@@ -49,6 +52,9 @@ describe('top-level config keys', () => {
   it('deploys to `account` and `region` when they are given, and environment-agnostic when not', () => {
     for (const stack of result.assembly.stacks)
       expect(stack.environment.name).toBe('aws://123456789012/eu-west-1');
+    // Offline: no context lookup left for the CLI to answer with AWS credentials (CDK would have
+    // used dummy values here and the CLI would stop on them).
+    expect(result.assembly.manifest.missing ?? []).toEqual([]);
     const agnostic = synthPlatform({ env: 'dev' });
     for (const stack of agnostic.assembly.stacks) {
       expect(stack.environment.name).toBe('aws://unknown-account/unknown-region');

@@ -50,6 +50,7 @@ export const DEFAULTS = {
   },
   observability: {
     logRetentionDays: 30,
+    logEncryption: 'service' as const,
     natPortAllocationErrorThreshold: 1,
     natPacketsDropThreshold: 100,
   },
@@ -121,4 +122,5 @@ export const RESERVED_SERVICE_NAMES = [
   'platform',
   'contract',
   'services',
+  'guard',
 ] as const;

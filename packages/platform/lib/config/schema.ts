@@ -147,6 +147,12 @@ const observabilitySchema = z
     logRetentionDays: retentionDays
       .default(DEFAULTS.observability.logRetentionDays)
       .describe('Retention of every platform and service log group.'),
+    logEncryption: z
+      .enum(['service', 'kms'])
+      .default(DEFAULTS.observability.logEncryption)
+      .describe(
+        "Encryption of the platform's log groups: service (CloudWatch Logs' own keys, no KMS cost) or kms (a customer-managed key per platform stack, rotated yearly).",
+      ),
     natPortAllocationErrorThreshold: z
       .number()
       .int()
@@ -163,6 +169,7 @@ const observabilitySchema = z
   .default({
     alarmEmails: [],
     logRetentionDays: DEFAULTS.observability.logRetentionDays,
+    logEncryption: DEFAULTS.observability.logEncryption,
     natPortAllocationErrorThreshold: DEFAULTS.observability.natPortAllocationErrorThreshold,
     natPacketsDropThreshold: DEFAULTS.observability.natPacketsDropThreshold,
   })

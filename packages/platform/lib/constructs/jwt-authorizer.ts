@@ -204,6 +204,9 @@ export class JwtAuthorizer extends Construct {
     const stack = Stack.of(this);
     fn.addPermission('ApiGatewayInvoke', {
       principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      // Besides the ARN: Control Tower's CT.LAMBDA.PR.2 accepts a source ARN only as a literal or
+      // a reference to a resource of the stack, and this one is built with Fn::Join.
+      sourceAccount: stack.account,
       sourceArn: stack.formatArn({
         service: 'execute-api',
         resource: this.props.restApi.restApiId,

@@ -4,7 +4,7 @@ import {
   Parameters,
   resourceName,
 } from '@shared-lambda-infra/contract';
-import { Aspects, Fn, Token } from 'aws-cdk-lib';
+import { Aspects, Fn } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -68,14 +68,16 @@ export class NetworkStack extends PlatformStack {
   }
 
   /**
-   * An environment-agnostic stack (account or region missing from config) gets only two
-   * Availability Zones from CDK, `Fn::Select` 0 and 1 of `Fn::GetAZs`, which would silently cap
-   * `maxAzs: 3` at two. In that case (the same test CDK applies) pick three at deploy time
-   * instead; the VPC takes the first `maxAzs` of them. CAUTION: a region where the account sees
-   * fewer than three AZs then fails at deploy time with `maxAzs: 3`, which is what config asked for.
+   * Three Availability Zones picked at deploy time (`Fn::Select` 0, 1 and 2 of `Fn::GetAZs`),
+   * whether or not config pins the account and region; the VPC takes the first `maxAzs` of them.
+   *
+   * CDK's own answer would be wrong either way: environment-agnostic it gives only two (silently
+   * capping `maxAzs: 3`), and with a pinned account and region it asks the CLI for a context lookup
+   * (`availability-zones`), which needs AWS credentials and the bootstrap lookup role, so `cdk
+   * synth` would no longer work offline or in a pull request. CAUTION: a region where the account
+   * sees fewer than three AZs fails at deploy time with `maxAzs: 3`, which is what config asked for.
    */
   public override get availabilityZones(): string[] {
-    if (!Token.isUnresolved(this.account) && !Token.isUnresolved(this.region)) return super.availabilityZones;
     return [0, 1, 2].map((i) => Fn.select(i, Fn.getAzs()));
   }
 
