@@ -4,7 +4,6 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kitchenSinkService } from '../../../test/fixtures/kitchen-sink-service';
 import { evaluateGuardRules, guardHookStackInput } from '../lib/guard/cfn-guard';
-import { legacyServiceApiResources } from './helpers/legacy-service-api';
 import { rawConfig, type SynthResult, synthPlatform } from './helpers/synth';
 
 // The guard stack of a dev environment with two registered services.
@@ -124,9 +123,7 @@ describe('guard stack', () => {
       rules,
       guardHookStackInput(payments.template, { stackName: payments.stackName }),
     );
-    // Legacy ServiceApi resources aside (see helpers/legacy-service-api.ts), nothing is refused.
-    const legacy = legacyServiceApiResources(payments.template);
-    expect(findings.filter((f) => !legacy.has(f.resource ?? ''))).toEqual([]);
+    expect(findings).toEqual([]);
   });
 
   it('makes every access stack wait for it, so no service deploys unguarded', () => {

@@ -4,7 +4,6 @@ import { OrdersStack } from '../../../examples/orders-service/lib/orders-stack';
 import { kitchenSinkService } from '../../../test/fixtures/kitchen-sink-service';
 import { evaluateGuardRules, type GuardFinding, guardHookStackInput } from '../lib/guard/cfn-guard';
 import { serviceGuardRules } from '../lib/guard/service-guard-rules';
-import { legacyServiceApiResources } from './helpers/legacy-service-api';
 
 // The deploy-time guard, tried offline with the cfn-guard engine the Guard Hook runs: templates
 // built with the consumer library and written by hand, good and deliberately bad, each given to
@@ -21,10 +20,9 @@ const BOUNDARY =
   // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
   'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary';
 
-/** The findings on a good template, without those on legacy ServiceApi resources. */
+/** The findings on a good template: none expected. */
 function checkGood(template: Template, stackName?: string): GuardFinding[] {
-  const legacy = legacyServiceApiResources(template);
-  return check(template, stackName).filter((f) => !(f.resource && legacy.has(f.resource)));
+  return check(template, stackName);
 }
 
 function check(template: object, stackName = 'shared-lambda-infra-dev-orders-api'): GuardFinding[] {
