@@ -29,6 +29,25 @@ export interface RouteOptions {
   readonly authorization?: RouteAuthorization;
 }
 
+/** One route of a {@link ServiceApi}, as declared. */
+export interface ServiceRoute {
+  /** The route as declared, `'GET /orders/{id}'`. */
+  readonly route: string;
+  /** The HTTP method, `'GET'` (or `'ANY'`). */
+  readonly method: string;
+  /** The path, `'/orders/{id}'`. */
+  readonly path: string;
+  /** The function that answers it. */
+  readonly handler: lambda.IFunction;
+  /** How callers authenticate. */
+  readonly authorization: RouteAuthorization;
+  /**
+   * Response caching of the route.
+   * @default - not cached
+   */
+  readonly cache?: { readonly ttlSeconds: number };
+}
+
 /** Props of {@link ServiceApi}. */
 export interface ServiceApiProps {
   /**
@@ -69,6 +88,7 @@ export class ServiceApi extends Construct {
   private readonly platform: ServicePlatform;
   private readonly routeTable = new RouteTable();
   private readonly methodsByRoute = new Map<string, apigateway.Method>();
+  private readonly declared: ServiceRoute[] = [];
   private readonly before: CustomResource;
   private readonly after: CustomResource;
 
@@ -121,7 +141,15 @@ export class ServiceApi extends Construct {
     method.node.addDependency(this.before);
     this.after.node.addDependency(method);
     this.methodsByRoute.set(`${parsed.method} ${parsed.path}`, method);
+    this.declared.push({
+      route: `${parsed.method} ${parsed.path}`,
+      method: parsed.method, path: parsed.path, handler, authorization });
     return method;
+  }
+
+  /** The routes added so far, in the order they were added. */
+  public get routes(): readonly ServiceRoute[] {
+    return this.declared;
   }
 
   private importRestApi(): apigateway.IRestApi {
