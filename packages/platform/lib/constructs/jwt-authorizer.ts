@@ -1,3 +1,9 @@
+import {
+  defaultJwksUri,
+  ISSUERS_ENV,
+  type IssuerConfig,
+  JWT_AUTHORIZER_BUNDLING,
+} from '@shared-lambda-infra/jwt-authorizer';
 import { Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -6,10 +12,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { defaultJwksUri, ISSUERS_ENV, type IssuerConfig } from '../../functions/authorizer/config';
 import { acknowledge } from '../compliance';
 import { DEFAULTS } from '../config/defaults';
-import { JWT_AUTHORIZER_BUNDLING } from './jwt-authorizer-bundling';
 import { createFunctionLogGroup, createFunctionRole } from './platform-function';
 
 /** Construct-level defaults of {@link JwtAuthorizer} (not exposed in the platform config). */
@@ -85,7 +89,7 @@ export interface JwtAuthorizerProps {
 /**
  * A TOKEN Lambda authorizer that verifies RS256/ES256 JWTs against the configured issuers' JWKS and
  * passes the verified claims to the integration in the authorizer context (see
- * `functions/authorizer/handler.ts` for what it allows and denies).
+ * the `@shared-lambda-infra/jwt-authorizer` package for what it allows and denies).
  *
  * The authorizer is an L1 `CfnAuthorizer`: the L2 `TokenAuthorizer` only binds to an API through a
  * method in the same app that uses it, and every method that uses this shared authorizer lives in a

@@ -4,7 +4,7 @@
 // against a bare crypto.verify loop on the same key and token. The issuer's JWKS is served on
 // 127.0.0.1; every loop is bounded by a fixed count.
 //
-//   npm run bench:authorizer --workspace @shared-lambda-infra/platform [-- --runs 15 --iterations 2000]
+//   npm run bench:authorizer [-- --runs 15 --iterations 2000]
 
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
@@ -18,8 +18,8 @@ import { gzipSync } from 'node:zlib';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { buildSync } from 'esbuild';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { ISSUERS_ENV } from '../functions/authorizer/config';
-import { JWT_AUTHORIZER_BUNDLING } from '../lib/constructs/jwt-authorizer-bundling';
+import { JWT_AUTHORIZER_BUNDLING } from '../src/bundling';
+import { ISSUERS_ENV } from '../src/config';
 
 type Handler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 type Alg = 'RS256' | 'ES256';

@@ -5,7 +5,7 @@ import type {
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
-import { ALLOWED_ALGORITHMS, ISSUERS_ENV, type IssuerConfig, parseIssuers } from './config';
+import { ALLOWED_ALGORITHMS, type IssuerConfig } from './config';
 
 // The shared JWT authorizer of the platform's REST API (a TOKEN authorizer).
 //
@@ -21,15 +21,6 @@ import { ALLOWED_ALGORITHMS, ISSUERS_ENV, type IssuerConfig, parseIssuers } from
 //   the authorizer-errors alarm fires. A fault never turns into an Allow.
 //
 // The token itself is never logged: it is a bearer credential.
-
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'api-authorizer' });
-
-// Module scope: parsed once per execution environment, and the key sets (with jose's cache of the
-// fetched keys) are reused by every invocation that environment serves.
-const issuers: ReadonlyMap<string, IssuerConfig> = new Map(
-  parseIssuers(process.env[ISSUERS_ENV]).map((i) => [i.issuer, i]),
-);
-const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
 const ALGORITHMS: readonly string[] = ALLOWED_ALGORITHMS;
 // Failures that say the token is bad (deny); any other error is a fault (rethrow).
@@ -54,46 +45,82 @@ class TokenRejected extends Error {
   }
 }
 
-/** Verifies the bearer JWT of one request and answers API Gateway with an Allow or Deny policy. */
-export async function handler(event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  const resource = policyResource(event.methodArn);
-  try {
-    const claims = await verify(bearerToken(event.authorizationToken));
-    const principalId = typeof claims.sub === 'string' && claims.sub ? claims.sub : 'unknown';
-    logger.debug('token accepted', { iss: claims.iss, sub: principalId });
-    return {
-      principalId,
-      policyDocument: policy('Allow', resource),
-      context: claimsContext(claims),
-    };
-  } catch (error) {
-    const reason = rejectionReason(error);
-    if (reason === undefined) throw error;
-    logger.info('token rejected', { reason });
-    return { principalId: 'anonymous', policyDocument: policy('Deny', resource), context: { reason } };
+/** A TOKEN authorizer handler: one request's bearer JWT in, an Allow or Deny policy out. */
+export type AuthorizerHandler = (
+  event: APIGatewayTokenAuthorizerEvent,
+) => Promise<APIGatewayAuthorizerResult>;
+
+/** Options of {@link createAuthorizerHandler}. */
+export interface AuthorizerOptions {
+  /** Trusted issuers (see {@link parseIssuers} for reading them from the function's environment). */
+  readonly issuers: readonly IssuerConfig[];
+  /**
+   * Where accept/reject decisions are logged (never the token).
+   * @default - a Powertools logger named by POWERTOOLS_SERVICE_NAME, else 'api-authorizer'
+   */
+  readonly logger?: Pick<Logger, 'debug' | 'info'>;
+}
+
+/**
+ * Creates the authorizer's handler. The Lambda entry (`lambda.ts`) calls it once per execution
+ * environment; a local dev server calls it with its own issuers. The handler keeps the issuers' keys
+ * for its lifetime, so create it once and reuse it.
+ */
+export function createAuthorizerHandler(options: AuthorizerOptions): AuthorizerHandler {
+  const logger =
+    options.logger ?? new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'api-authorizer' });
+  const issuers: ReadonlyMap<string, IssuerConfig> = new Map(options.issuers.map((i) => [i.issuer, i]));
+  const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+  function keySet(jwksUri: string): ReturnType<typeof createRemoteJWKSet> {
+    let set = keySets.get(jwksUri);
+    if (!set) {
+      set = createRemoteJWKSet(new URL(jwksUri));
+      keySets.set(jwksUri, set);
+    }
+    return set;
   }
+
+  async function verify(token: string): Promise<JWTPayload> {
+    // Cheap checks before any key fetch: the algorithm, and which issuer claims to have signed it.
+    const { alg, unverified } = decode(token);
+    if (!alg || !ALGORITHMS.includes(alg)) throw new TokenRejected(`algorithm ${String(alg)} not allowed`);
+    const config = typeof unverified.iss === 'string' ? issuers.get(unverified.iss) : undefined;
+    if (!config) throw new TokenRejected('untrusted issuer');
+
+    const { payload } = await jwtVerify(token, keySet(config.jwksUri), {
+      issuer: config.issuer,
+      algorithms: [...ALGORITHMS],
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    });
+    if (!audienceMatches(payload, config.audiences)) throw new TokenRejected('audience not accepted');
+    return payload;
+  }
+
+  return async (event) => {
+    const resource = policyResource(event.methodArn);
+    try {
+      const claims = await verify(bearerToken(event.authorizationToken));
+      const principalId = typeof claims.sub === 'string' && claims.sub ? claims.sub : 'unknown';
+      logger.debug('token accepted', { iss: claims.iss, sub: principalId });
+      return {
+        principalId,
+        policyDocument: policy('Allow', resource),
+        context: claimsContext(claims),
+      };
+    } catch (error) {
+      const reason = rejectionReason(error);
+      if (reason === undefined) throw error;
+      logger.info('token rejected', { reason });
+      return { principalId: 'anonymous', policyDocument: policy('Deny', resource), context: { reason } };
+    }
+  };
 }
 
 function bearerToken(header: string | undefined): string {
   const match = /^Bearer +(\S+)$/i.exec(header?.trim() ?? '');
   if (!match) throw new TokenRejected('missing or malformed Authorization header');
   return match[1] as string;
-}
-
-async function verify(token: string): Promise<JWTPayload> {
-  // Cheap checks before any key fetch: the algorithm, and which issuer claims to have signed it.
-  const { alg, unverified } = decode(token);
-  if (!alg || !ALGORITHMS.includes(alg)) throw new TokenRejected(`algorithm ${String(alg)} not allowed`);
-  const config = typeof unverified.iss === 'string' ? issuers.get(unverified.iss) : undefined;
-  if (!config) throw new TokenRejected('untrusted issuer');
-
-  const { payload } = await jwtVerify(token, keySet(config.jwksUri), {
-    issuer: config.issuer,
-    algorithms: [...ALGORITHMS],
-    clockTolerance: CLOCK_TOLERANCE_SECONDS,
-  });
-  if (!audienceMatches(payload, config.audiences)) throw new TokenRejected('audience not accepted');
-  return payload;
 }
 
 // jose's decoders throw TypeError as well as JOSE errors on garbage; any of them means "not a JWT".
@@ -103,15 +130,6 @@ function decode(token: string): { alg?: string; unverified: JWTPayload } {
   } catch {
     throw new TokenRejected('malformed token');
   }
-}
-
-function keySet(jwksUri: string): ReturnType<typeof createRemoteJWKSet> {
-  let set = keySets.get(jwksUri);
-  if (!set) {
-    set = createRemoteJWKSet(new URL(jwksUri));
-    keySets.set(jwksUri, set);
-  }
-  return set;
 }
 
 // Cognito access tokens carry no `aud` but a `client_id`; ID tokens and most other issuers use `aud`.

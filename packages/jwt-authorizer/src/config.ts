@@ -12,6 +12,9 @@ export const ISSUERS_ENV = 'AUTHORIZER_ISSUERS';
  */
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'] as const;
 
+/** One of {@link ALLOWED_ALGORITHMS}. */
+export type AllowedAlgorithm = (typeof ALLOWED_ALGORITHMS)[number];
+
 /** One trusted token issuer. */
 export interface IssuerConfig {
   /** Expected `iss` claim, exactly as the issuer writes it (a trailing slash matters). */

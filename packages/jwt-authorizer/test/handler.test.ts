@@ -11,7 +11,7 @@ import {
   UnsecuredJWT,
 } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { defaultJwksUri, ISSUERS_ENV, parseIssuers } from '../functions/authorizer/config';
+import { defaultJwksUri, ISSUERS_ENV, parseIssuers, policyResource } from '../src/index';
 
 // The authorizer runs for real: real RSA and EC keys, real tokens, and the issuers' JWKS served over
 // HTTP on 127.0.0.1. jose fetches http URLs as well as https ones, so no seam is needed (aws-jwt-verify
@@ -25,7 +25,6 @@ type Handler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuth
 let server: Server;
 let base: string;
 let handler: Handler;
-let policyResource: (arn: string) => string;
 const jwksHits: Record<string, number> = {};
 let rsa: { privateKey: CryptoKey; jwk: JWK };
 let ec: { privateKey: CryptoKey; jwk: JWK };
@@ -85,9 +84,8 @@ beforeAll(async () => {
     { issuer: `${base}/down`, audiences: ['orders-api'], jwksUri: 'http://127.0.0.1:1/jwks.json' },
   ]);
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-  const mod = await import('../functions/authorizer/handler.js');
-  handler = mod.handler;
-  policyResource = mod.policyResource;
+  // The Lambda entry itself, so the test also covers reading the issuers from the environment.
+  handler = (await import('../src/lambda.js')).handler;
 });
 
 afterAll(async () => {

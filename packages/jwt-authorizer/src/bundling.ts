@@ -1,12 +1,15 @@
 import * as path from 'node:path';
 
 /**
- * How the shared JWT authorizer is bundled, in one place so the construct and the benchmark
- * (`scripts/bench-authorizer.ts`) measure and ship the same bundle.
+ * How the shared JWT authorizer is bundled, in one place so the platform's construct and the
+ * benchmark (`scripts/bench.ts`) ship and measure the same bundle.
  */
 export const JWT_AUTHORIZER_BUNDLING = {
-  /** The handler's source file. */
-  entry: path.join(__dirname, '..', '..', 'functions', 'authorizer', 'handler.ts'),
+  /**
+   * The Lambda entry file (exporting `handler`, configured from the `AUTHORIZER_ISSUERS` environment
+   * variable). Importing this module does not load it.
+   */
+  entry: path.join(__dirname, `lambda${path.extname(__filename)}`),
   /** Lambda runtime name; the esbuild target follows it. */
   runtime: 'nodejs24.x',
   /** esbuild target matching {@link runtime}. */
