@@ -5,7 +5,7 @@ import { createAuthorizerHandler } from '@shared-lambda-infra/jwt-authorizer';
 import { type DevService, describeService } from './describe';
 import { DEV_AUDIENCE, DEV_ISSUER, devJwks, loadDevKey, mintDevToken } from './dev-issuer';
 import { loadServiceStack } from './load-app';
-import { type DevServer, startDevServer, type TokenAuthorizer } from './server';
+import { type DevServer, startDevServer } from './server';
 import { verifySigV4 } from './sigv4';
 import { type DevIssuer, DevInputError, listValue, loadPlatformValues, type PlatformValues } from './values';
 import { Parameters } from '@shared-lambda-infra/contract';
@@ -134,7 +134,8 @@ async function dev(argv: readonly string[]): Promise<number> {
     port,
     host: args.host,
     binaryMediaTypes: args['binary-media-types']?.split(',').map((t) => t.trim()),
-    authorizer: (url) => createAuthorizerHandler({ issuers: issuers.resolve(url) }) as unknown as TokenAuthorizer,
+    // The platform's authorizer code itself; its decisions are in the request lines, not its logger's.
+    authorizer: (url) => createAuthorizerHandler({ issuers: issuers.resolve(url), logger: QUIET }),
     iam: iamCredentials
       ? (request) => verifySigV4(request, iamCredentials)
       : undefined,
@@ -157,6 +158,8 @@ async function dev(argv: readonly string[]): Promise<number> {
   server = undefined;
   return 0;
 }
+
+const QUIET = { debug: () => {}, info: () => {} };
 
 const DEV_JWKS_PATH = '/.shared-lambda/dev-issuer/jwks.json';
 const JWKS_FILE_PATH = '/.shared-lambda/jwks-file.json';

@@ -23,7 +23,7 @@ export type TokenAuthorizer = (event: {
 }) => Promise<{
   principalId: string;
   policyDocument: { Statement: ReadonlyArray<{ Effect: string; Action?: unknown; Resource?: unknown }> };
-  context?: Record<string, string | number | boolean | null | undefined>;
+  context?: Record<string, string | number | boolean | null | undefined> | null;
 }>;
 
 /** Checks a SigV4-signed request of an `iam` route: the caller's identity, or the gateway error to answer. */
