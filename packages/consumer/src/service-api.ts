@@ -143,7 +143,11 @@ export class ServiceApi extends Construct {
     this.methodsByRoute.set(`${parsed.method} ${parsed.path}`, method);
     this.declared.push({
       route: `${parsed.method} ${parsed.path}`,
-      method: parsed.method, path: parsed.path, handler, authorization });
+      method: parsed.method,
+      path: parsed.path,
+      handler,
+      authorization,
+    });
     return method;
   }
 

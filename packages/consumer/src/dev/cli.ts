@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Parameters } from '@shared-lambda-infra/contract';
 import { createAuthorizerHandler } from '@shared-lambda-infra/jwt-authorizer';
 import { type DevService, describeService } from './describe';
 import { DEV_AUDIENCE, DEV_ISSUER, devJwks, loadDevKey, mintDevToken } from './dev-issuer';
 import { loadServiceStack } from './load-app';
 import { type DevServer, startDevServer } from './server';
 import { verifySigV4 } from './sigv4';
-import { type DevIssuer, DevInputError, listValue, loadPlatformValues, type PlatformValues } from './values';
-import { Parameters } from '@shared-lambda-infra/contract';
+import { DevInputError, type DevIssuer, listValue, loadPlatformValues, type PlatformValues } from './values';
 
 const USAGE = `Usage:
   shared-lambda dev [options]     serve the service's routes on http://127.0.0.1:3000
@@ -55,7 +55,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
     if (error instanceof Error && !process.env.SHARED_LAMBDA_DEBUG) {
-      process.stderr.write(`shared-lambda ${command}: ${error.message}\n(SHARED_LAMBDA_DEBUG=1 shows the stack trace)\n`);
+      process.stderr.write(
+        `shared-lambda ${command}: ${error.message}\n(SHARED_LAMBDA_DEBUG=1 shows the stack trace)\n`,
+      );
       return 1;
     }
     throw error;
@@ -136,9 +138,7 @@ async function dev(argv: readonly string[]): Promise<number> {
     binaryMediaTypes: args['binary-media-types']?.split(',').map((t) => t.trim()),
     // The platform's authorizer code itself; its decisions are in the request lines, not its logger's.
     authorizer: (url) => createAuthorizerHandler({ issuers: issuers.resolve(url), logger: QUIET }),
-    iam: iamCredentials
-      ? (request) => verifySigV4(request, iamCredentials)
-      : undefined,
+    iam: iamCredentials ? (request) => verifySigV4(request, iamCredentials) : undefined,
     documents: (url) =>
       new Map<string, unknown>([
         ...(key ? [[devJwksPath(url), devJwks(key)] as [string, unknown]] : []),
@@ -147,7 +147,9 @@ async function dev(argv: readonly string[]): Promise<number> {
   });
   printSummary(service, values, server.url, {
     issuers: issuers.resolve(server.url),
-    iam: iamCredentials ? `SigV4 verified against AWS_ACCESS_KEY_ID ${iamCredentials.accessKeyId}` : 'SigV4 NOT verified',
+    iam: iamCredentials
+      ? `SigV4 verified against AWS_ACCESS_KEY_ID ${iamCredentials.accessKeyId}`
+      : 'SigV4 NOT verified',
   });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -181,9 +183,12 @@ function issuerPlan(
 ): IssuerPlan {
   if (args.jwks && args['jwks-file']) throw new DevInputError('give --jwks or --jwks-file, not both');
   const keys = args.jwks !== undefined || args['jwks-file'] !== undefined;
-  if (args.issuer && !keys) throw new DevInputError(`--issuer ${args.issuer} needs --jwks <url> or --jwks-file <file>`);
+  if (args.issuer && !keys)
+    throw new DevInputError(`--issuer ${args.issuer} needs --jwks <url> or --jwks-file <file>`);
   if (args.issuer && !args.audience?.length) {
-    throw new DevInputError(`--issuer ${args.issuer} needs at least one --audience (the aud its tokens carry)`);
+    throw new DevInputError(
+      `--issuer ${args.issuer} needs at least one --audience (the aud its tokens carry)`,
+    );
   }
   if (keys && !args.issuer && values.issuers.length === 0) {
     throw new DevInputError(
@@ -198,10 +203,15 @@ function issuerPlan(
       const issuers: DevIssuer[] = values.issuers.map((i) =>
         jwksUri && !args.issuer ? { ...i, jwksUri } : i,
       );
-      if (args.issuer && jwksUri) issuers.push({ issuer: args.issuer, audiences: args.audience ?? [], jwksUri });
+      if (args.issuer && jwksUri)
+        issuers.push({ issuer: args.issuer, audiences: args.audience ?? [], jwksUri });
       if (args['dev-issuer']) {
         const audiences = new Set([DEV_AUDIENCE, ...values.issuers.flatMap((i) => i.audiences)]);
-        issuers.push({ issuer: DEV_ISSUER, audiences: [...audiences], jwksUri: `${baseUrl}${DEV_JWKS_PATH}` });
+        issuers.push({
+          issuer: DEV_ISSUER,
+          audiences: [...audiences],
+          jwksUri: `${baseUrl}${DEV_JWKS_PATH}`,
+        });
       }
       return issuers;
     },
@@ -215,11 +225,14 @@ function readJwksFile(file: string): unknown {
   } catch (error) {
     throw new DevInputError(`--jwks-file ${file} cannot be read as JSON: ${(error as Error).message}`);
   }
-  if (!Array.isArray(doc.keys)) throw new DevInputError(`--jwks-file ${file}: expected a JWKS, {"keys": [...]}`);
+  if (!Array.isArray(doc.keys))
+    throw new DevInputError(`--jwks-file ${file}: expected a JWKS, {"keys": [...]}`);
   return doc;
 }
 
-function envCredentials(): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+function envCredentials():
+  | { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+  | undefined {
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
   if (!accessKeyId || !secretAccessKey) return undefined;
   return { accessKeyId, secretAccessKey, sessionToken: process.env.AWS_SESSION_TOKEN };
@@ -231,17 +244,23 @@ function printSummary(
   url: string,
   auth: { issuers: readonly DevIssuer[]; iam: string },
 ): void {
-  const lines = [`shared-lambda dev: service ${service.service} (${service.scope.env}), stack ${service.stackName}`];
+  const lines = [
+    `shared-lambda dev: service ${service.service} (${service.scope.env}), stack ${service.stackName}`,
+  ];
   for (const r of service.routes) {
     const fn = service.functions.get(r.functionPath);
-    lines.push(`  ${r.method.padEnd(6)} ${r.path.padEnd(28)} ${r.authorization.padEnd(4)} ${fn ? path.relative(process.cwd(), fn.entry) : ''}`);
+    lines.push(
+      `  ${r.method.padEnd(6)} ${r.path.padEnd(28)} ${r.authorization.padEnd(4)} ${fn ? path.relative(process.cwd(), fn.entry) : ''}`,
+    );
   }
   const origins = listValue(values, Parameters.corsAllowOrigins.path(service.scope));
   lines.push(
     `  CORS origins: ${origins === undefined ? 'unknown (pass --platform-config or --params): preflights allow no origin' : origins.join(', ') || 'none'}`,
   );
   if (service.routes.some((r) => r.authorization === 'jwt')) {
-    lines.push(`  jwt issuers: ${auth.issuers.map((i) => `${i.issuer} (aud ${i.audiences.join(', ')})`).join('; ')}`);
+    lines.push(
+      `  jwt issuers: ${auth.issuers.map((i) => `${i.issuer} (aud ${i.audiences.join(', ')})`).join('; ')}`,
+    );
   }
   if (service.routes.some((r) => r.authorization === 'iam')) lines.push(`  iam routes: ${auth.iam}`);
   for (const fn of service.functions.values()) {

@@ -126,8 +126,8 @@ function describeFunction(
   }
   const logicalId = stack.resolve((fn.node.defaultChild as CfnElement).logicalId) as string;
   const properties = template.Resources?.[logicalId]?.Properties ?? {};
-  const variables = ((properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
-    {}) as Record<string, unknown>;
+  const variables = ((properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+    ?.Variables ?? {}) as Record<string, unknown>;
   const environment: Record<string, string> = {};
   const unresolved: string[] = [];
   const context: EvaluationContext = { stack, template, values };
@@ -153,7 +153,8 @@ function describeFunction(
     handler,
     environment,
     unresolved,
-    timeoutSeconds: typeof properties.Timeout === 'number' ? properties.Timeout : LAMBDA_DEFAULT_TIMEOUT_SECONDS,
+    timeoutSeconds:
+      typeof properties.Timeout === 'number' ? properties.Timeout : LAMBDA_DEFAULT_TIMEOUT_SECONDS,
     memorySize: typeof properties.MemorySize === 'number' ? properties.MemorySize : 128,
     bundling,
   };
@@ -189,7 +190,9 @@ function evaluate(value: unknown, context: EvaluationContext): string | readonly
       return evaluateRef(args as string, context);
     case 'Fn::Join': {
       const [separator, parts] = args as [string, unknown[]];
-      const list = Array.isArray(parts) ? parts.flatMap((p) => evaluate(p, context)) : evaluate(parts, context);
+      const list = Array.isArray(parts)
+        ? parts.flatMap((p) => evaluate(p, context))
+        : evaluate(parts, context);
       return (list as readonly string[]).join(separator);
     }
     case 'Fn::Select': {
@@ -249,7 +252,10 @@ function evaluateRef(name: string, context: EvaluationContext): string | readonl
 
 /** Duck-typed: the dev CLI and the service's app may load different copies of this package. */
 function isServiceApi(c: IConstruct): c is ServiceApi {
-  return Array.isArray((c as Partial<ServiceApi>).routes) && typeof (c as Partial<ServiceApi>).basePath === 'string';
+  return (
+    Array.isArray((c as Partial<ServiceApi>).routes) &&
+    typeof (c as Partial<ServiceApi>).basePath === 'string'
+  );
 }
 
 function isServiceFunction(c: IConstruct): c is ServiceFunction {

@@ -36,7 +36,8 @@ export interface LoadedStack {
 export function loadServiceStack(options: LoadAppOptions): LoadedStack {
   const cdkJson = readCdkJson(options.root);
   const entry = path.resolve(options.root, options.app ?? appEntry(cdkJson, options.root));
-  if (!fs.existsSync(entry)) throw new DevInputError(`the app entry ${entry} does not exist; pass --app <file>`);
+  if (!fs.existsSync(entry))
+    throw new DevInputError(`the app entry ${entry} does not exist; pass --app <file>`);
   process.env.CDK_CONTEXT_JSON = JSON.stringify({
     ...(cdkJson.context ?? {}),
     env: options.env,
@@ -68,7 +69,9 @@ export function loadServiceStack(options: LoadAppOptions): LoadedStack {
 function readCdkJson(root: string): { app?: string; context?: Record<string, unknown> } {
   const file = path.join(root, 'cdk.json');
   if (!fs.existsSync(file)) {
-    throw new DevInputError(`${root} has no cdk.json: run shared-lambda dev in the service repository, or pass --app <file>`);
+    throw new DevInputError(
+      `${root} has no cdk.json: run shared-lambda dev in the service repository, or pass --app <file>`,
+    );
   }
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -90,7 +93,9 @@ function appEntry(cdkJson: { app?: string }, root: string): string {
 
 function chooseStack(stacks: ServiceStack[], options: LoadAppOptions): ServiceStack {
   if (stacks.length === 0) {
-    throw new DevInputError('the app creates no ServiceStack: shared-lambda dev serves the routes of a ServiceStack');
+    throw new DevInputError(
+      'the app creates no ServiceStack: shared-lambda dev serves the routes of a ServiceStack',
+    );
   }
   if (options.stack) {
     const found = stacks.find((s) => s.node.id === options.stack || s.stackName === options.stack);

@@ -34,7 +34,10 @@ export function matchRoute<R extends RouteTemplate>(
   for (const r of routes) byResource.set(r.path, [...(byResource.get(r.path) ?? []), r]);
   const candidates = [...byResource.keys()]
     .map((resource) => ({ resource, params: bind(resource, segments), rank: rank(resource) }))
-    .filter((c): c is { resource: string; params: Record<string, string>; rank: number[] } => c.params !== undefined)
+    .filter(
+      (c): c is { resource: string; params: Record<string, string>; rank: number[] } =>
+        c.params !== undefined,
+    )
     .sort((a, b) => compareRank(a.rank, b.rank));
   const best = candidates[0];
   if (!best) return { kind: 'none' };
@@ -226,7 +229,9 @@ const RESULT_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body
 export function proxyResponse(payload: string | null): HttpResponse {
   const result: unknown = payload === null ? null : JSON.parse(payload);
   if (result === null || typeof result !== 'object' || Array.isArray(result)) {
-    throw new MalformedResult(`the result is ${describe(result)}, not an object with statusCode, headers and body`);
+    throw new MalformedResult(
+      `the result is ${describe(result)}, not an object with statusCode, headers and body`,
+    );
   }
   const r = result as Record<string, unknown>;
   const extra = Object.keys(r).filter((k) => !RESULT_KEYS.has(k));
@@ -235,7 +240,12 @@ export function proxyResponse(payload: string | null): HttpResponse {
       `the result has keys API Gateway does not accept: ${extra.join(', ')} (allowed: ${[...RESULT_KEYS].join(', ')})`,
     );
   }
-  if (typeof r.statusCode !== 'number' || !Number.isInteger(r.statusCode) || r.statusCode < 100 || r.statusCode > 599) {
+  if (
+    typeof r.statusCode !== 'number' ||
+    !Number.isInteger(r.statusCode) ||
+    r.statusCode < 100 ||
+    r.statusCode > 599
+  ) {
     throw new MalformedResult(`statusCode must be an integer HTTP status, got ${describe(r.statusCode)}`);
   }
   if (r.body !== undefined && r.body !== null && typeof r.body !== 'string') {
@@ -252,7 +262,8 @@ export function proxyResponse(payload: string | null): HttpResponse {
     if (!Array.isArray(values)) throw new MalformedResult(`multiValueHeaders.${name} must be a list`);
     headers[name] = [...(headers[name] ?? []), ...values.map((v) => scalar(v, `multiValueHeaders.${name}`))];
   }
-  const body = typeof r.body === 'string' ? Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+  const body =
+    typeof r.body === 'string' ? Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
   return { statusCode: r.statusCode, headers, body };
 }
 
@@ -265,7 +276,8 @@ function objectOf(value: unknown, field: string): Record<string, unknown> {
 }
 
 function scalar(value: unknown, field: string): string {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
   throw new MalformedResult(`${field} must be a string, got ${describe(value)}`);
 }
 
@@ -280,7 +292,10 @@ function describe(value: unknown): string {
 export const GATEWAY_ERRORS = {
   missingAuthenticationToken: { statusCode: 403, message: 'Missing Authentication Token' },
   unauthorized: { statusCode: 401, message: 'Unauthorized' },
-  accessDenied: { statusCode: 403, message: 'User is not authorized to access this resource with an explicit deny' },
+  accessDenied: {
+    statusCode: 403,
+    message: 'User is not authorized to access this resource with an explicit deny',
+  },
   authorizerFailure: { statusCode: 500, message: null },
   internalError: { statusCode: 502, message: 'Internal server error' },
   timeout: { statusCode: 504, message: 'Endpoint request timed out' },
@@ -291,7 +306,10 @@ export const GATEWAY_ERRORS = {
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
   },
   invalidToken: { statusCode: 403, message: 'The security token included in the request is invalid.' },
-  signatureExpired: { statusCode: 403, message: 'Signature expired: the X-Amz-Date is more than 5 minutes away' },
+  signatureExpired: {
+    statusCode: 403,
+    message: 'Signature expired: the X-Amz-Date is more than 5 minutes away',
+  },
 } as const;
 
 /** A new request id, as API Gateway makes one per request. */

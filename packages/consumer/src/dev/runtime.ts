@@ -141,7 +141,9 @@ export class FunctionRuntime {
     const timeoutMs = this.fn.timeoutSeconds * 1000;
     return new Promise<InvocationResult>((resolve) => {
       const timer = setTimeout(() => {
-        this.options.log(`${this.fn.path}: Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`);
+        this.options.log(
+          `${this.fn.path}: Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`,
+        );
         this.pending.delete(id);
         resolve({ kind: 'timeout', timeoutSeconds: this.fn.timeoutSeconds });
         // Lambda discards an execution environment whose invocation timed out.
@@ -181,18 +183,25 @@ export class FunctionRuntime {
       workerData: { bundle: this.bundle, handler: this.fn.handler, entry: this.fn.entry },
       env: this.environment(),
     });
-    worker.on('message', (message: { id: number; payload?: string | null; error?: { errorType: string; errorMessage: string } }) => {
-      const pending = this.pending.get(message.id);
-      if (!pending) return;
-      clearTimeout(pending.timer);
-      this.pending.delete(message.id);
-      pending.resolve(
-        message.error
-          ? { kind: 'error', ...message.error }
-          : { kind: 'result', payload: message.payload ?? null },
-      );
-      if (this.retiring.has(worker) && !this.busy(worker)) this.stopWorker(worker);
-    });
+    worker.on(
+      'message',
+      (message: {
+        id: number;
+        payload?: string | null;
+        error?: { errorType: string; errorMessage: string };
+      }) => {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        clearTimeout(pending.timer);
+        this.pending.delete(message.id);
+        pending.resolve(
+          message.error
+            ? { kind: 'error', ...message.error }
+            : { kind: 'result', payload: message.payload ?? null },
+        );
+        if (this.retiring.has(worker) && !this.busy(worker)) this.stopWorker(worker);
+      },
+    );
     worker.on('error', (error) => this.failPending(worker, error));
     worker.on('exit', () => {
       this.failPending(worker, new Error('the runtime exited (process.exit or a crash)'));

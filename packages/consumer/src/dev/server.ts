@@ -13,7 +13,7 @@ import {
   proxyResponse,
 } from './proxy';
 import { FunctionRuntime, type InvocationResult, LAMBDA_PAYLOAD_LIMIT } from './runtime';
-import { type PlatformValues, listValue } from './values';
+import { listValue, type PlatformValues } from './values';
 
 /** A TOKEN authorizer, as the platform deploys it: `createAuthorizerHandler` of `@shared-lambda-infra/jwt-authorizer`. */
 export type TokenAuthorizer = (event: {
@@ -29,7 +29,9 @@ export type TokenAuthorizer = (event: {
 /** Checks a SigV4-signed request of an `iam` route: the caller's identity, or the gateway error to answer. */
 export type IamVerifier = (
   request: ProxyRequest,
-) => Promise<{ ok: true; identity: Record<string, string | null> } | { ok: false; error: keyof typeof GATEWAY_ERRORS }>;
+) => Promise<
+  { ok: true; identity: Record<string, string | null> } | { ok: false; error: keyof typeof GATEWAY_ERRORS }
+>;
 
 /** Options of {@link startDevServer}. */
 export interface DevServerOptions {
@@ -170,7 +172,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (path.startsWith('/.shared-lambda/')) return { response: document(path) };
     if (size > MAX_REQUEST_BYTES) return { response: gatewayResponse('tooLarge', request, cors) };
     const match = matchRoute(service.routes, request.method, path);
-    if (match.kind === 'none') return { response: gatewayResponse('missingAuthenticationToken', request, cors) };
+    if (match.kind === 'none')
+      return { response: gatewayResponse('missingAuthenticationToken', request, cors) };
     if (match.kind === 'preflight') return { response: preflight(request, cors) };
     const { route } = match;
     const requestId = newRequestId();
@@ -238,14 +241,21 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       return { error: 'accessDenied' };
     }
     const context: Record<string, string> = { principalId: result.principalId };
-    for (const [k, v] of Object.entries(result.context ?? {})) if (v !== undefined && v !== null) context[k] = String(v);
+    for (const [k, v] of Object.entries(result.context ?? {}))
+      if (v !== undefined && v !== null) context[k] = String(v);
     return { context };
   }
 
-  function integrationResponse(result: InvocationResult, request: ProxyRequest, route: DevRoute): HttpResponse {
+  function integrationResponse(
+    result: InvocationResult,
+    request: ProxyRequest,
+    route: DevRoute,
+  ): HttpResponse {
     if (result.kind === 'timeout') return gatewayResponse('internalError', request, cors);
     if (result.kind === 'error') {
-      log(`${route.route}: the function failed (API Gateway answers 502): ${result.errorType}: ${result.errorMessage}`);
+      log(
+        `${route.route}: the function failed (API Gateway answers 502): ${result.errorType}: ${result.errorMessage}`,
+      );
       return gatewayResponse('internalError', request, cors);
     }
     if (result.payload !== null && Buffer.byteLength(result.payload) > LAMBDA_PAYLOAD_LIMIT) {
@@ -294,7 +304,8 @@ interface CorsPolicy {
 }
 
 function corsPolicy(values: PlatformValues, service: DevService): CorsPolicy {
-  const list = (p: { path(s: typeof service.scope): string }) => listValue(values, p.path(service.scope)) ?? [];
+  const list = (p: { path(s: typeof service.scope): string }) =>
+    listValue(values, p.path(service.scope)) ?? [];
   return {
     allowOrigins: list(Parameters.corsAllowOrigins),
     allowMethods: list(Parameters.corsAllowMethods),
@@ -323,7 +334,11 @@ function preflight(request: ProxyRequest, cors: CorsPolicy): HttpResponse {
  * An error API Gateway itself answers, with the CORS headers the platform's gateway responses add
  * (none when no origin is allowed; the one origin, or `*`, when only one is; else the request's).
  */
-function gatewayResponse(error: keyof typeof GATEWAY_ERRORS, request: ProxyRequest, cors: CorsPolicy): HttpResponse {
+function gatewayResponse(
+  error: keyof typeof GATEWAY_ERRORS,
+  request: ProxyRequest,
+  cors: CorsPolicy,
+): HttpResponse {
   const { statusCode, message } = GATEWAY_ERRORS[error];
   const headers: Record<string, string> = { 'x-amzn-ErrorType': errorType(error) };
   if (cors.allowOrigins.length > 0) {
@@ -379,7 +394,10 @@ function stringValue(values: PlatformValues, path: string): string | undefined {
 }
 
 /** API Gateway's evaluation of an authorizer policy: an explicit Deny wins, else an Allow must match. */
-function allows(statements: ReadonlyArray<{ Effect: string; Resource?: unknown }>, methodArn: string): boolean {
+function allows(
+  statements: ReadonlyArray<{ Effect: string; Resource?: unknown }>,
+  methodArn: string,
+): boolean {
   const matches = (s: { Resource?: unknown }) =>
     (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).some(
       (r) => typeof r === 'string' && wildcard(r).test(methodArn),
@@ -389,7 +407,10 @@ function allows(statements: ReadonlyArray<{ Effect: string; Resource?: unknown }
 }
 
 function wildcard(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -401,7 +422,9 @@ async function unverifiedIam(request: ProxyRequest): ReturnType<IamVerifier> {
 }
 
 /** The invocation's result, or undefined when API Gateway would have stopped waiting. */
-async function withIntegrationTimeout(invocation: Promise<InvocationResult>): Promise<InvocationResult | undefined> {
+async function withIntegrationTimeout(
+  invocation: Promise<InvocationResult>,
+): Promise<InvocationResult | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), INTEGRATION_TIMEOUT_MS);

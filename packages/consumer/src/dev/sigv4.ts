@@ -40,7 +40,8 @@ export async function verifySigV4(
   const amzDate = request.headers['x-amz-date'];
   const signingDate = typeof amzDate === 'string' ? parseAmzDate(amzDate) : undefined;
   if (!signingDate || service !== 'execute-api') return { ok: false, error: 'invalidSignature' };
-  if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_SKEW_MS) return { ok: false, error: 'signatureExpired' };
+  if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_SKEW_MS)
+    return { ok: false, error: 'signatureExpired' };
 
   const url = new URL(request.url, 'http://localhost');
   const query: Record<string, string | string[]> = {};

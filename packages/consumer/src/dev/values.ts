@@ -140,13 +140,16 @@ function readPlatformConfig(file: string, scope: NameScope): PlatformConfigValue
     entries.forEach((entry: unknown, i: number) => {
       const e = asObject(entry, file, `api.authorizer.issuers[${i}]`, problems);
       if (typeof e.issuer !== 'string') {
-        problems.push(`api.authorizer.issuers[${i}].issuer: expected a string, got ${JSON.stringify(e.issuer)}`);
+        problems.push(
+          `api.authorizer.issuers[${i}].issuer: expected a string, got ${JSON.stringify(e.issuer)}`,
+        );
         return;
       }
       issuers.push({
         issuer: e.issuer,
         audiences: list(e.audiences, `api.authorizer.issuers[${i}].audiences`, []),
-        jwksUri: typeof e.jwksUri === 'string' ? e.jwksUri : `${e.issuer.replace(/\/+$/, '')}/.well-known/jwks.json`,
+        jwksUri:
+          typeof e.jwksUri === 'string' ? e.jwksUri : `${e.issuer.replace(/\/+$/, '')}/.well-known/jwks.json`,
       });
     });
   }
@@ -189,7 +192,10 @@ function readParamsFile(
         problems.push(
           `${key}: not a contract parameter; use an SSM path ("/${scope.project}/${scope.env}/api/stage-name") or a name from docs/contract.md (${[...byName.keys()].slice(0, 3).join(', ')}, …)`,
         );
-      } else if (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
+      } else if (
+        typeof value === 'string' ||
+        (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+      ) {
         byPath.set(path, value);
       } else {
         problems.push(`${key}: expected a string or a list of strings, got ${JSON.stringify(value)}`);
@@ -215,7 +221,8 @@ function parseFile(file: string, parse: (text: string) => unknown): unknown {
 }
 
 function asObject(value: unknown, file: string, field: string, problems: string[]): Record<string, unknown> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value))
+    return value as Record<string, unknown>;
   problems.push(`${field || '(top level)'}: expected an object in ${file}, got ${JSON.stringify(value)}`);
   return {};
 }

@@ -57,6 +57,8 @@ beforeAll(async () => {
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   fs.cpSync(path.join(__dirname, 'fixtures'), path.join(dir, 'dev-fixtures'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'bin', 'dev-test-app.ts'), TEST_APP);
+  // A service repository has its own lock file (NodejsFunction looks for one); the example shares the root's.
+  fs.writeFileSync(path.join(dir, 'package-lock.json'), '{"lockfileVersion": 3, "packages": {}}\n');
   dynamo = await startFakeDynamoDb();
 
   const env = {
@@ -69,7 +71,17 @@ beforeAll(async () => {
   token = run(['token', '--sub', 'alice', '--scope', 'orders:read orders:write'], env).trim();
   child = spawn(
     process.execPath,
-    [BIN, 'dev', '--app', 'bin/dev-test-app.ts', '--dev-issuer', '--platform-config', PLATFORM_CONFIG, '--port', '0'],
+    [
+      BIN,
+      'dev',
+      '--app',
+      'bin/dev-test-app.ts',
+      '--dev-issuer',
+      '--platform-config',
+      PLATFORM_CONFIG,
+      '--port',
+      '0',
+    ],
     { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   url = await new Promise<string>((resolve, reject) => {
@@ -80,7 +92,9 @@ beforeAll(async () => {
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`shared-lambda dev exited with ${code}:\n${output.join('\n')}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`shared-lambda dev exited with ${code}:\n${output.join('\n')}`)),
+    );
   });
 });
 
@@ -170,7 +184,11 @@ describe('jwt routes run the platform authorizer', () => {
       stageVariables: null,
     });
     expect(event.headers['X-Trace']).toBe('one');
-    expect(event.requestContext).toMatchObject({ stage: 'dev', resourcePath: '/orders/echo/{part}', httpMethod: 'POST' });
+    expect(event.requestContext).toMatchObject({
+      stage: 'dev',
+      resourcePath: '/orders/echo/{part}',
+      httpMethod: 'POST',
+    });
     expect(event.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(env).toEqual({
       AWS_LAMBDA_FUNCTION_NAME: 'shared-lambda-infra-dev-fn-orders-echo',
@@ -186,7 +204,10 @@ describe('the example service', () => {
     const order = await body(response);
     expect(order).toMatchObject({ owner: 'alice', currency: 'EUR', totalCents: 2500, status: 'PENDING' });
     expect(response.headers.get('location')).toBe(`/orders/${order.id}`);
-    expect(dynamo.calls).toContainEqual({ operation: 'PutItem', tableName: 'shared-lambda-infra-dev-orders-orders' });
+    expect(dynamo.calls).toContainEqual({
+      operation: 'PutItem',
+      tableName: 'shared-lambda-infra-dev-table-orders-orders',
+    });
   });
 
   it('reads an order by its path parameter', async () => {
@@ -212,7 +233,9 @@ describe('the example service', () => {
   });
 
   it('gives the handlers the allowed origins from the platform configuration', async () => {
-    const response = await fetch(`${url}/orders?limit=0`, { headers: { ...bearer(token), Origin: ALLOWED_ORIGIN } });
+    const response = await fetch(`${url}/orders?limit=0`, {
+      headers: { ...bearer(token), Origin: ALLOWED_ORIGIN },
+    });
     expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
   });
 });
@@ -294,7 +317,9 @@ class NodeSha256 {
 
 function toBytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
   if (typeof data === 'string') return data;
-  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  return ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data);
 }
 
 describe('iam routes verify SigV4', () => {
@@ -342,7 +367,10 @@ describe('reload', () => {
     const before = await body(await fetch(missing, { headers: bearer(token) }));
     expect(before.message).toBe('order 00000000-0000-4000-8000-000000000000 not found');
     const file = path.join(dir, 'src', 'handlers', 'get-order.ts');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('`order ${id} not found`', '`no order ${id} here`'));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace('`order ${id} not found`', '`no order ${id} here`'),
+    );
     let message = before.message;
     for (let i = 0; i < 100 && message === before.message; i++) {
       await new Promise((r) => setTimeout(r, 200));

@@ -61,7 +61,10 @@ export async function startFakeDynamoDb(): Promise<FakeDynamoDb> {
             .filter((i) => (i.owner as { S: string }).S === owner)
             .sort((a, b) => ((b.createdAt as { S: string }).S < (a.createdAt as { S: string }).S ? -1 : 1));
           const start = input.ExclusiveStartKey
-            ? all.findIndex((i) => (i.id as { S: string }).S === ((input.ExclusiveStartKey as Item).id as { S: string }).S) + 1
+            ? all.findIndex(
+                (i) =>
+                  (i.id as { S: string }).S === ((input.ExclusiveStartKey as Item).id as { S: string }).S,
+              ) + 1
             : 0;
           const limit = Number(input.Limit ?? all.length);
           const page = all.slice(start, start + limit);
@@ -71,12 +74,17 @@ export async function startFakeDynamoDb(): Promise<FakeDynamoDb> {
             Items: page,
             Count: page.length,
             ...(more && lastItem
-              ? { LastEvaluatedKey: { id: lastItem.id, owner: lastItem.owner, createdAt: lastItem.createdAt } }
+              ? {
+                  LastEvaluatedKey: { id: lastItem.id, owner: lastItem.owner, createdAt: lastItem.createdAt },
+                }
               : {}),
           });
         }
         default:
-          return send(400, { __type: 'com.amazon.coral.service#UnknownOperationException', message: operation });
+          return send(400, {
+            __type: 'com.amazon.coral.service#UnknownOperationException',
+            message: operation,
+          });
       }
     });
   });
