@@ -164,7 +164,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   interface Answer {
     response: HttpResponse;
-    route?: DevRoute;
+    /** The route (or preflight) that answered, for the request line. */
+    route?: Pick<DevRoute, 'route'>;
   }
 
   async function handle(request: ProxyRequest, size: number): Promise<Answer> {
@@ -174,7 +175,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const match = matchRoute(service.routes, request.method, path);
     if (match.kind === 'none')
       return { response: gatewayResponse('missingAuthenticationToken', request, cors) };
-    if (match.kind === 'preflight') return { response: preflight(request, cors) };
+    if (match.kind === 'preflight') {
+      return { response: preflight(request, cors), route: { route: `OPTIONS ${match.resource} (preflight)` } };
+    }
     const { route } = match;
     const requestId = newRequestId();
     const methodArn = `arn:aws:execute-api:${region}:${LOCAL_ACCOUNT}:${LOCAL_API_ID}/${stage}/${request.method}${path}`;

@@ -86,7 +86,8 @@ export async function verifySigV4(
 function parseAmzDate(value: string): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) return undefined;
-  return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as number[];
+  return new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day, hour, minute, second));
 }
 
 /** SHA-256 (and HMAC-SHA-256 with a secret) in the shape the Smithy signer takes. */

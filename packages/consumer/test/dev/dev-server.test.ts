@@ -369,7 +369,7 @@ describe('reload', () => {
     const file = path.join(dir, 'src', 'handlers', 'get-order.ts');
     fs.writeFileSync(
       file,
-      fs.readFileSync(file, 'utf8').replace('`order ${id} not found`', '`no order ${id} here`'),
+      fs.readFileSync(file, 'utf8').replace(/`order (\$\{id\}) not found`/, '`no order $1 here`'),
     );
     let message = before.message;
     for (let i = 0; i < 100 && message === before.message; i++) {
