@@ -176,7 +176,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (match.kind === 'none')
       return { response: gatewayResponse('missingAuthenticationToken', request, cors) };
     if (match.kind === 'preflight') {
-      return { response: preflight(request, cors), route: { route: `OPTIONS ${match.resource} (preflight)` } };
+      return {
+        response: preflight(request, cors),
+        route: { route: `OPTIONS ${match.resource} (preflight)` },
+      };
     }
     const { route } = match;
     const requestId = newRequestId();
