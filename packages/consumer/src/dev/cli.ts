@@ -128,6 +128,11 @@ async function dev(argv: readonly string[]): Promise<number> {
   const key = args['dev-issuer'] ? await loadDevKey(root) : undefined;
   const jwksFile = args['jwks-file'] ? readJwksFile(args['jwks-file']) : undefined;
   const iamCredentials = args['iam-credentials'] === 'env' ? envCredentials() : undefined;
+  if (args['iam-credentials'] === 'env' && !iamCredentials && service.routes.some((r) => r.authorization === 'iam')) {
+    throw new DevInputError(
+      'iam routes are checked against AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, which are not set: export the credentials you sign with, or pass --iam-credentials unverified',
+    );
+  }
   let server: DevServer | undefined;
   server = await startDevServer({
     service,
