@@ -6,7 +6,7 @@ import { createAuthorizerHandler } from '@shared-lambda-infra/jwt-authorizer';
 import { type DevService, describeService } from './describe';
 import { DEV_AUDIENCE, DEV_ISSUER, devJwks, loadDevKey, mintDevToken } from './dev-issuer';
 import { loadServiceStack } from './load-app';
-import { type DevServer, startDevServer } from './server';
+import { startDevServer } from './server';
 import { verifySigV4 } from './sigv4';
 import { DevInputError, type DevIssuer, listValue, loadPlatformValues, type PlatformValues } from './values';
 
@@ -128,13 +128,16 @@ async function dev(argv: readonly string[]): Promise<number> {
   const key = args['dev-issuer'] ? await loadDevKey(root) : undefined;
   const jwksFile = args['jwks-file'] ? readJwksFile(args['jwks-file']) : undefined;
   const iamCredentials = args['iam-credentials'] === 'env' ? envCredentials() : undefined;
-  if (args['iam-credentials'] === 'env' && !iamCredentials && service.routes.some((r) => r.authorization === 'iam')) {
+  if (
+    args['iam-credentials'] === 'env' &&
+    !iamCredentials &&
+    service.routes.some((r) => r.authorization === 'iam')
+  ) {
     throw new DevInputError(
       'iam routes are checked against AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, which are not set: export the credentials you sign with, or pass --iam-credentials unverified',
     );
   }
-  let server: DevServer | undefined;
-  server = await startDevServer({
+  const server = await startDevServer({
     service,
     values,
     root,
@@ -144,9 +147,9 @@ async function dev(argv: readonly string[]): Promise<number> {
     // The platform's authorizer code itself; its decisions are in the request lines, not its logger's.
     authorizer: (url) => createAuthorizerHandler({ issuers: issuers.resolve(url), logger: QUIET }),
     iam: iamCredentials ? (request) => verifySigV4(request, iamCredentials) : undefined,
-    documents: (url) =>
+    documents: () =>
       new Map<string, unknown>([
-        ...(key ? [[devJwksPath(url), devJwks(key)] as [string, unknown]] : []),
+        ...(key ? [[DEV_JWKS_PATH, devJwks(key)] as [string, unknown]] : []),
         ...(jwksFile ? [[JWKS_FILE_PATH, jwksFile] as [string, unknown]] : []),
       ]),
   });
@@ -162,7 +165,6 @@ async function dev(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await server.close();
-  server = undefined;
   return 0;
 }
 
@@ -170,10 +172,6 @@ const QUIET = { debug: () => {}, info: () => {} };
 
 const DEV_JWKS_PATH = '/.shared-lambda/dev-issuer/jwks.json';
 const JWKS_FILE_PATH = '/.shared-lambda/jwks-file.json';
-
-function devJwksPath(_url: string): string {
-  return DEV_JWKS_PATH;
-}
 
 interface IssuerPlan {
   /** How many issuers there will be (known before the server's URL is). */
