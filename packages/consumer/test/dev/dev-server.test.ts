@@ -6,14 +6,13 @@ import * as path from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, copyExample, REPO } from './example-copy';
 import { type FakeDynamoDb, startFakeDynamoDb } from './fake-dynamodb';
 
 // `shared-lambda dev` run as a service team runs it, in a copy of the example service (so the
 // reload test can edit its sources), on an ephemeral port, over real HTTP on 127.0.0.1. DynamoDB
 // is a small model on 127.0.0.1 (the handlers run in worker threads, out of a mock's reach).
 
-const REPO = path.resolve(__dirname, '..', '..', '..', '..');
-const BIN = path.join(REPO, 'packages', 'consumer', 'bin', 'shared-lambda.js');
 const PLATFORM_CONFIG = path.join(REPO, 'packages', 'platform', 'config', 'dev.yaml');
 const CREDENTIALS = { accessKeyId: 'AKIDLOCALDEVTEST', secretAccessKey: 'local-dev-test-secret' };
 const DEV_ISSUER = 'urn:shared-lambda-infra:dev-issuer';
@@ -47,18 +46,9 @@ let token: string;
 const output: string[] = [];
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shared-lambda-dev-'));
-  const example = path.join(REPO, 'examples', 'orders-service');
-  fs.cpSync(example, dir, {
-    recursive: true,
-    filter: (src) => !/[\\/](node_modules|cdk\.out|\.shared-lambda)$/.test(src),
-  });
-  // The copy resolves its dependencies (and @aws-sdk/*, left out of bundles) from the repository's.
-  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  dir = copyExample();
   fs.cpSync(path.join(__dirname, 'fixtures'), path.join(dir, 'dev-fixtures'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'bin', 'dev-test-app.ts'), TEST_APP);
-  // A service repository has its own lock file (NodejsFunction looks for one); the example shares the root's.
-  fs.writeFileSync(path.join(dir, 'package-lock.json'), '{"lockfileVersion": 3, "packages": {}}\n');
   dynamo = await startFakeDynamoDb();
 
   const env = {
