@@ -94,6 +94,8 @@ export interface DevServer {
 
 // API Gateway gives up on an integration after 29 s (504), whatever the function's timeout.
 const INTEGRATION_TIMEOUT_MS = 29_000;
+// ... and on a Lambda authorizer after 10 s (500, as for an authorizer that fails).
+const AUTHORIZER_TIMEOUT_MS = 10_000;
 // API Gateway's payload limit (413 above it).
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 // BEARER_JWT_PATTERN of the platform's authorizer: API Gateway answers 401 to any other identity.
@@ -236,7 +238,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (!authorize) throw new Error('a jwt route was called, but the server has no authorizer');
     let result: Awaited<ReturnType<TokenAuthorizer>>;
     try {
-      result = await authorize({ type: 'TOKEN', authorizationToken: token, methodArn });
+      result = await withTimeout(
+        authorize({ type: 'TOKEN', authorizationToken: token, methodArn }),
+        AUTHORIZER_TIMEOUT_MS,
+        'the authorizer did not answer within 10 s',
+      );
     } catch (error) {
       log(`authorizer failed (API Gateway answers 500): ${(error as Error).stack ?? error}`);
       return { error: 'authorizerFailure' };
