@@ -211,7 +211,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const fn = service.functions.get(route.functionPath);
     const runtime = runtimes.get(route.functionPath);
     if (!fn || !runtime) throw new Error(`no runtime for ${route.functionPath}`);
-    const result = await withIntegrationTimeout(
+    const result = await withTimeout(
       runtime.invoke(event, {
         awsRequestId: newRequestId(),
         functionName: fn.functionName,
@@ -221,6 +221,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         logGroupName: `/aws/lambda/${fn.functionName}`,
         logStreamName: 'local',
       }),
+      INTEGRATION_TIMEOUT_MS,
     );
     if (result === undefined) {
       log(`${route.route}: no answer within API Gateway's 29 s integration timeout (504)`);
@@ -238,11 +239,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (!authorize) throw new Error('a jwt route was called, but the server has no authorizer');
     let result: Awaited<ReturnType<TokenAuthorizer>>;
     try {
-      result = await withTimeout(
+      const answer = await withTimeout(
         authorize({ type: 'TOKEN', authorizationToken: token, methodArn }),
         AUTHORIZER_TIMEOUT_MS,
-        'the authorizer did not answer within 10 s',
       );
+      if (answer === undefined) throw new Error('the authorizer did not answer within 10 s');
+      result = answer;
     } catch (error) {
       log(`authorizer failed (API Gateway answers 500): ${(error as Error).stack ?? error}`);
       return { error: 'authorizerFailure' };
@@ -433,16 +435,14 @@ async function unverifiedIam(request: ProxyRequest): ReturnType<IamVerifier> {
   return { ok: true, identity: { accessKey } };
 }
 
-/** The invocation's result, or undefined when API Gateway would have stopped waiting. */
-async function withIntegrationTimeout(
-  invocation: Promise<InvocationResult>,
-): Promise<InvocationResult | undefined> {
+/** What `promise` resolves to, or undefined when it takes longer than `ms` (as API Gateway stops waiting). */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), INTEGRATION_TIMEOUT_MS);
+    timer = setTimeout(() => resolve(undefined), ms);
   });
   try {
-    return await Promise.race([invocation, timeout]);
+    return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
   }
