@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import { stateDir } from './state-dir';
 
 /**
  * The `iss` of development tokens. Not a URL: nothing but a dev server started with `--dev-issuer`
@@ -11,8 +12,8 @@ export const DEV_ISSUER = 'urn:shared-lambda-infra:dev-issuer';
 /** The audience development tokens carry, and the dev issuer accepts, unless told otherwise. */
 export const DEV_AUDIENCE = 'shared-lambda-dev';
 
-/** Where the dev key lives inside a service repository (git-ignored by the file next to it). */
-export const DEV_KEY_FILE = path.join('.shared-lambda', 'dev-issuer-key.json');
+/** The dev key's file name in the state directory (`.shared-lambda/`, git-ignored). */
+const DEV_KEY_FILE = 'dev-issuer-key.json';
 
 const ALGORITHM = 'ES256';
 
@@ -30,7 +31,7 @@ export interface DevKey {
  * committed. It signs development tokens only; keep it off shared machines all the same.
  */
 export async function loadDevKey(root: string): Promise<DevKey> {
-  const file = path.join(root, DEV_KEY_FILE);
+  const file = path.join(stateDir(root), DEV_KEY_FILE);
   if (fs.existsSync(file)) {
     const privateJwk = JSON.parse(fs.readFileSync(file, 'utf8')) as JWK;
     return { privateJwk, publicJwk: publicHalf(privateJwk) };
@@ -38,8 +39,6 @@ export async function loadDevKey(root: string): Promise<DevKey> {
   const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
   const jwk = await exportJWK(privateKey);
   const privateJwk: JWK = { ...jwk, alg: ALGORITHM, use: 'sig', kid: `dev-${Date.now().toString(36)}` };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(path.join(path.dirname(file), '.gitignore'), '*\n');
   fs.writeFileSync(file, `${JSON.stringify(privateJwk, null, 2)}\n`, { mode: 0o600 });
   return { privateJwk, publicJwk: publicHalf(privateJwk) };
 }

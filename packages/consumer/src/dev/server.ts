@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import { Parameters } from '@shared-lambda-infra/contract';
 import type { DevRoute, DevService } from './describe';
 import {
@@ -13,6 +14,7 @@ import {
   proxyResponse,
 } from './proxy';
 import { FunctionRuntime, type InvocationResult, LAMBDA_PAYLOAD_LIMIT } from './runtime';
+import { stateDir } from './state-dir';
 import { listValue, type PlatformValues } from './values';
 
 /** A TOKEN authorizer, as the platform deploys it: `createAuthorizerHandler` of `@shared-lambda-infra/jwt-authorizer`. */
@@ -118,7 +120,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     runtimes.set(
       fn.path,
       new FunctionRuntime(fn, {
-        buildDir: `${options.root}/.shared-lambda/build`,
+        buildDir: path.join(stateDir(options.root), 'build'),
         baseEnvironment: options.baseEnvironment ?? process.env,
         region,
         log,
@@ -158,8 +160,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
           res.writeHead(response.statusCode, flattenHeaders(response.headers));
           res.end(response.body);
           const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
-          const path = request.url.split('?')[0];
-          log(`${request.method} ${path} ${route?.route ?? '-'} ${response.statusCode} ${ms}ms`);
+          const pathname = request.url.split('?')[0];
+          log(`${request.method} ${pathname} ${route?.route ?? '-'} ${response.statusCode} ${ms}ms`);
         });
     });
   });
@@ -171,10 +173,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
 
   async function handle(request: ProxyRequest, size: number): Promise<Answer> {
-    const path = new URL(request.url, 'http://localhost').pathname;
-    if (path.startsWith('/.shared-lambda/')) return { response: document(path) };
+    const pathname = new URL(request.url, 'http://localhost').pathname;
+    if (pathname.startsWith('/.shared-lambda/')) return { response: document(pathname) };
     if (size > MAX_REQUEST_BYTES) return { response: gatewayResponse('tooLarge', request, cors) };
-    const match = matchRoute(service.routes, request.method, path);
+    const match = matchRoute(service.routes, request.method, pathname);
     if (match.kind === 'none')
       return { response: gatewayResponse('missingAuthenticationToken', request, cors) };
     if (match.kind === 'preflight') {
@@ -185,7 +187,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
     const { route } = match;
     const requestId = newRequestId();
-    const methodArn = `arn:aws:execute-api:${region}:${LOCAL_ACCOUNT}:${LOCAL_API_ID}/${stage}/${request.method}${path}`;
+    const methodArn = `arn:aws:execute-api:${region}:${LOCAL_ACCOUNT}:${LOCAL_API_ID}/${stage}/${request.method}${pathname}`;
     let authorizer: Record<string, string> | undefined;
     let identity: Record<string, string | null> | undefined;
     if (route.authorization === 'jwt') {
@@ -285,9 +287,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
   }
 
-  function document(path: string): HttpResponse {
-    const doc = documents.get(path);
-    if (doc === undefined) return json(404, { message: `nothing at ${path}` }, {});
+  function document(pathname: string): HttpResponse {
+    const doc = documents.get(pathname);
+    if (doc === undefined) return json(404, { message: `nothing at ${pathname}` }, {});
     return json(200, doc, {});
   }
 
