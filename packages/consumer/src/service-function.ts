@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { serviceFunctionName, serviceRoleName } from '@shared-lambda-infra/contract';
 import { Aws, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -23,6 +24,24 @@ export const SERVICE_FUNCTION_DEFAULTS = {
   timeout: Duration.seconds(10),
   logLevel: 'INFO' as ServiceFunctionLogLevel,
 } as const;
+
+/**
+ * Where a {@link ServiceFunction}'s code comes from and what it runs with, as declared: what
+ * `shared-lambda dev` needs to bundle and run it locally.
+ */
+export interface ServiceFunctionSource {
+  /**
+   * Absolute path of the handler's source file.
+   * @default - none: `entry` was not passed, and NodejsFunction found the file by its own convention
+   */
+  readonly entry?: string;
+  /** The name the handler is exported under (`handler`). */
+  readonly handler: string;
+  /** The function's environment variables, as passed to Lambda (values may be CDK tokens). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The esbuild options the function is bundled with. */
+  readonly bundling: nodejs.BundlingOptions;
+}
 
 /** Powertools log levels. */
 export type ServiceFunctionLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -108,6 +127,8 @@ export interface ServiceFunctionProps
 export class ServiceFunction extends nodejs.NodejsFunction {
   /** The identifier in its physical names. */
   public readonly identifier: string;
+  /** Its source file, handler name, environment and bundling options, as declared. */
+  public readonly source: ServiceFunctionSource;
 
   private readonly securityGroup: ec2.ISecurityGroup;
 
@@ -141,6 +162,19 @@ export class ServiceFunction extends nodejs.NodejsFunction {
       logLevel: _logLevel,
       ...functionProps
     } = props;
+    const environment = {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: platform.service,
+      POWERTOOLS_LOG_LEVEL: props.logLevel ?? SERVICE_FUNCTION_DEFAULTS.logLevel,
+      ...props.environment,
+    };
+    const bundling: nodejs.BundlingOptions = {
+      minify: true,
+      sourceMap: true,
+      // The Node.js runtimes ship AWS SDK v3; bundling it adds megabytes and cold-start time.
+      externalModules: ['@aws-sdk/*'],
+      ...props.bundling,
+    };
     super(scope, id, {
       runtime: SERVICE_FUNCTION_DEFAULTS.runtime,
       architecture: SERVICE_FUNCTION_DEFAULTS.architecture,
@@ -151,21 +185,17 @@ export class ServiceFunction extends nodejs.NodejsFunction {
       functionName,
       role,
       logGroup,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: platform.service,
-        POWERTOOLS_LOG_LEVEL: props.logLevel ?? SERVICE_FUNCTION_DEFAULTS.logLevel,
-        ...props.environment,
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        // The Node.js runtimes ship AWS SDK v3; bundling it adds megabytes and cold-start time.
-        externalModules: ['@aws-sdk/*'],
-        ...props.bundling,
-      },
+      environment,
+      bundling,
     });
     this.identifier = identifier;
+    this.source = {
+      entry: props.entry === undefined ? undefined : path.resolve(props.entry),
+      // NodejsFunction's `handler` may be `file.export`; the export is the part after the last dot.
+      handler: (props.handler ?? 'handler').split('.').pop() as string,
+      environment,
+      bundling,
+    };
     this.securityGroup = platform.lambdaSecurityGroup;
     this.placeInVpc(platform);
     if (!shared) logGroup.grantWrite(role);

@@ -15,6 +15,9 @@ import type { Construct, IConstruct } from 'constructs';
 import { serviceSynthesizer } from './private/synthesizer';
 import { ServicePlatform } from './service-platform';
 
+/** Where `shared-lambda dev` collects the ServiceStacks an app creates (see `src/dev/load-app.ts`). */
+export const DEV_STACKS = Symbol.for('@shared-lambda-infra/consumer.devStacks');
+
 /** Props of {@link ServiceStack}. */
 // `permissionsBoundary` is not offered: CDK's own mechanism would override the platform boundary
 // every role must carry, and the service's execution role would then refuse to create the roles.
@@ -87,6 +90,9 @@ export class ServiceStack extends Stack {
     this.platform = new ServicePlatform(this, 'Platform', { scope: nameScope, service: props.service });
     this.applyPermissionsBoundary();
     this.applyTags(props.owner);
+    // `shared-lambda dev` loads the service's app and needs its stacks. A global rather than a
+    // module variable: a second copy of this package in node_modules registers in the same place.
+    (globalThis as { [DEV_STACKS]?: ServiceStack[] })[DEV_STACKS]?.push(this);
   }
 
   private applyPermissionsBoundary(): void {

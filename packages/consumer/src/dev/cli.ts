@@ -1,0 +1,275 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Parameters } from '@shared-lambda-infra/contract';
+import { createAuthorizerHandler } from '@shared-lambda-infra/jwt-authorizer';
+import { type DevService, describeService } from './describe';
+import { DEV_AUDIENCE, DEV_ISSUER, devJwks, loadDevKey, mintDevToken } from './dev-issuer';
+import { loadServiceStack } from './load-app';
+import { startDevServer } from './server';
+import { verifySigV4 } from './sigv4';
+import { DevInputError, type DevIssuer, listValue, loadPlatformValues, type PlatformValues } from './values';
+
+const USAGE = `Usage:
+  shared-lambda dev [options]     serve the service's routes on http://127.0.0.1:3000
+  shared-lambda token [options]   print a development JWT that \`dev --dev-issuer\` accepts
+
+dev options:
+  --env <name>                platform environment to synthesize for (default: dev)
+  --port <n>                  port (default: 3000; 0 picks a free one)
+  --host <address>            interface (default: 127.0.0.1)
+  --app <file>                the CDK app's entry (default: the file in cdk.json "app")
+  --stack <id>                which ServiceStack, when the app has several
+  --params <file.json>        contract values: \`aws ssm get-parameters-by-path\` output, or
+                              {"corsAllowOrigins": [...], "/project/env/api/stage-name": "dev",
+                               "environment": {"TABLE_NAME": "..."}}
+  --platform-config <file>    the platform's config/<env>.yaml: CORS policy, stage, issuers
+  --dev-issuer                trust tokens from \`shared-lambda token\`
+  --jwks <url>                JWKS of --issuer (or of every issuer in --platform-config)
+  --jwks-file <file>          the same, from a file the server publishes
+  --issuer <iss>              a trusted issuer (with --jwks or --jwks-file, and --audience)
+  --audience <aud>            an audience --issuer's tokens may carry (repeatable)
+  --binary-media-types <list> content types whose bodies arrive base64-encoded (default: none)
+  --iam-credentials <mode>    how iam routes check SigV4: "env" verifies signatures made with this
+                              shell's AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default),
+                              "unverified" accepts any signed request
+
+token options:
+  --sub <id>                  the caller (default: dev-user)
+  --scope <scopes>            space-separated scopes
+  --aud <audience>            (default: ${DEV_AUDIENCE})
+  --ttl <seconds>             lifetime (default: 3600)
+`;
+
+/** Runs `shared-lambda <command>`; resolves to the exit code (dev resolves only when stopped). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'dev') return await dev(rest);
+    if (command === 'token') return await token(rest);
+    process.stdout.write(USAGE);
+    return command === undefined || command === '--help' || command === 'help' ? 0 : 1;
+  } catch (error) {
+    if (error instanceof DevInputError || (error instanceof TypeError && 'code' in error)) {
+      process.stderr.write(`shared-lambda ${command}: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof Error && !process.env.SHARED_LAMBDA_DEBUG) {
+      process.stderr.write(
+        `shared-lambda ${command}: ${error.message}\n(SHARED_LAMBDA_DEBUG=1 shows the stack trace)\n`,
+      );
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function token(argv: readonly string[]): Promise<number> {
+  const { values: args } = parseArgs({
+    args: [...argv],
+    options: {
+      sub: { type: 'string', default: 'dev-user' },
+      scope: { type: 'string' },
+      aud: { type: 'string', default: DEV_AUDIENCE },
+      ttl: { type: 'string', default: '3600' },
+    },
+  });
+  const ttlSeconds = Number(args.ttl);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
+    throw new DevInputError(`--ttl ${args.ttl}: expected a whole number of seconds, e.g. 3600`);
+  }
+  const key = await loadDevKey(process.cwd());
+  const jwt = await mintDevToken(key, { sub: args.sub, scope: args.scope, aud: args.aud, ttlSeconds });
+  process.stdout.write(`${jwt}\n`);
+  return 0;
+}
+
+async function dev(argv: readonly string[]): Promise<number> {
+  const { values: args } = parseArgs({
+    args: [...argv],
+    options: {
+      env: { type: 'string', default: 'dev' },
+      port: { type: 'string', default: '3000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      app: { type: 'string' },
+      stack: { type: 'string' },
+      params: { type: 'string' },
+      'platform-config': { type: 'string' },
+      'dev-issuer': { type: 'boolean', default: false },
+      jwks: { type: 'string' },
+      'jwks-file': { type: 'string' },
+      issuer: { type: 'string' },
+      audience: { type: 'string', multiple: true },
+      'binary-media-types': { type: 'string' },
+      'iam-credentials': { type: 'string', default: 'env' },
+    },
+  });
+  const port = Number(args.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new DevInputError(`--port ${args.port}: expected a port number from 0 to 65535`);
+  }
+  if (args['iam-credentials'] !== 'env' && args['iam-credentials'] !== 'unverified') {
+    throw new DevInputError(`--iam-credentials ${args['iam-credentials']}: use "env" or "unverified"`);
+  }
+  const root = process.cwd();
+  const { stack, template } = loadServiceStack({ root, env: args.env, app: args.app, stack: args.stack });
+  const values = loadPlatformValues({
+    scope: stack.nameScope,
+    platformConfigFile: args['platform-config'],
+    paramsFile: args.params,
+  });
+  const service = describeService(stack, template, values);
+  const issuers = issuerPlan(args, values);
+  if (service.routes.some((r) => r.authorization === 'jwt') && issuers.count === 0) {
+    throw new DevInputError(
+      'jwt routes need a trusted issuer: start with --dev-issuer (and call with `shared-lambda token`), --platform-config <config/<env>.yaml>, or --jwks <url> --issuer <iss> --audience <aud>',
+    );
+  }
+  const key = args['dev-issuer'] ? await loadDevKey(root) : undefined;
+  const jwksFile = args['jwks-file'] ? readJwksFile(args['jwks-file']) : undefined;
+  const iamCredentials = args['iam-credentials'] === 'env' ? envCredentials() : undefined;
+  if (
+    args['iam-credentials'] === 'env' &&
+    !iamCredentials &&
+    service.routes.some((r) => r.authorization === 'iam')
+  ) {
+    throw new DevInputError(
+      'iam routes are checked against AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, which are not set: export the credentials you sign with, or pass --iam-credentials unverified',
+    );
+  }
+  const server = await startDevServer({
+    service,
+    values,
+    root,
+    port,
+    host: args.host,
+    binaryMediaTypes: args['binary-media-types']?.split(',').map((t) => t.trim()),
+    // The platform's authorizer code itself; its decisions are in the request lines, not its logger's.
+    authorizer: (url) => createAuthorizerHandler({ issuers: issuers.resolve(url), logger: QUIET }),
+    iam: iamCredentials ? (request) => verifySigV4(request, iamCredentials) : undefined,
+    documents: () =>
+      new Map<string, unknown>([
+        ...(key ? [[DEV_JWKS_PATH, devJwks(key)] as [string, unknown]] : []),
+        ...(jwksFile ? [[JWKS_FILE_PATH, jwksFile] as [string, unknown]] : []),
+      ]),
+  });
+  printSummary(service, values, server.url, {
+    issuers: issuers.resolve(server.url),
+    iam: iamCredentials
+      ? `SigV4 verified against AWS_ACCESS_KEY_ID ${iamCredentials.accessKeyId}`
+      : 'SigV4 NOT verified',
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+const QUIET = { debug: () => {}, info: () => {} };
+
+const DEV_JWKS_PATH = '/.shared-lambda/dev-issuer/jwks.json';
+const JWKS_FILE_PATH = '/.shared-lambda/jwks-file.json';
+
+interface IssuerPlan {
+  /** How many issuers there will be (known before the server's URL is). */
+  readonly count: number;
+  /** The issuers, once the server's URL is known. */
+  resolve(baseUrl: string): DevIssuer[];
+}
+
+function issuerPlan(
+  args: { 'dev-issuer'?: boolean; jwks?: string; 'jwks-file'?: string; issuer?: string; audience?: string[] },
+  values: PlatformValues,
+): IssuerPlan {
+  if (args.jwks && args['jwks-file']) throw new DevInputError('give --jwks or --jwks-file, not both');
+  const keys = args.jwks !== undefined || args['jwks-file'] !== undefined;
+  if (args.issuer && !keys)
+    throw new DevInputError(`--issuer ${args.issuer} needs --jwks <url> or --jwks-file <file>`);
+  if (args.issuer && !args.audience?.length) {
+    throw new DevInputError(
+      `--issuer ${args.issuer} needs at least one --audience (the aud its tokens carry)`,
+    );
+  }
+  if (keys && !args.issuer && values.issuers.length === 0) {
+    throw new DevInputError(
+      '--jwks/--jwks-file need an issuer: add --issuer <iss> --audience <aud>, or --platform-config with api.authorizer.issuers',
+    );
+  }
+  const count = values.issuers.length + (args.issuer ? 1 : 0) + (args['dev-issuer'] ? 1 : 0);
+  return {
+    count,
+    resolve: (baseUrl) => {
+      const jwksUri = args.jwks ?? (args['jwks-file'] ? `${baseUrl}${JWKS_FILE_PATH}` : undefined);
+      const issuers: DevIssuer[] = values.issuers.map((i) =>
+        jwksUri && !args.issuer ? { ...i, jwksUri } : i,
+      );
+      if (args.issuer && jwksUri)
+        issuers.push({ issuer: args.issuer, audiences: args.audience ?? [], jwksUri });
+      if (args['dev-issuer']) {
+        const audiences = new Set([DEV_AUDIENCE, ...values.issuers.flatMap((i) => i.audiences)]);
+        issuers.push({
+          issuer: DEV_ISSUER,
+          audiences: [...audiences],
+          jwksUri: `${baseUrl}${DEV_JWKS_PATH}`,
+        });
+      }
+      return issuers;
+    },
+  };
+}
+
+function readJwksFile(file: string): unknown {
+  let doc: { keys?: unknown };
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new DevInputError(`--jwks-file ${file} cannot be read as JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(doc.keys))
+    throw new DevInputError(`--jwks-file ${file}: expected a JWKS, {"keys": [...]}`);
+  return doc;
+}
+
+function envCredentials():
+  | { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+  | undefined {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  return { accessKeyId, secretAccessKey, sessionToken: process.env.AWS_SESSION_TOKEN };
+}
+
+function printSummary(
+  service: DevService,
+  values: PlatformValues,
+  url: string,
+  auth: { issuers: readonly DevIssuer[]; iam: string },
+): void {
+  const lines = [
+    `shared-lambda dev: service ${service.service} (${service.scope.env}), stack ${service.stackName}`,
+  ];
+  for (const r of service.routes) {
+    const fn = service.functions.get(r.functionPath);
+    lines.push(
+      `  ${r.method.padEnd(6)} ${r.path.padEnd(28)} ${r.authorization.padEnd(4)} ${fn ? path.relative(process.cwd(), fn.entry) : ''}`,
+    );
+  }
+  const origins = listValue(values, Parameters.corsAllowOrigins.path(service.scope));
+  lines.push(
+    `  CORS origins: ${origins === undefined ? 'unknown (pass --platform-config or --params): preflights allow no origin' : origins.join(', ') || 'none'}`,
+  );
+  if (service.routes.some((r) => r.authorization === 'jwt')) {
+    lines.push(
+      `  jwt issuers: ${auth.issuers.map((i) => `${i.issuer} (aud ${i.audiences.join(', ')})`).join('; ')}`,
+    );
+  }
+  if (service.routes.some((r) => r.authorization === 'iam')) lines.push(`  iam routes: ${auth.iam}`);
+  for (const fn of service.functions.values()) {
+    for (const u of fn.unresolved) lines.push(`  ${path.basename(fn.path)}: placeholder for ${u}`);
+  }
+  lines.push('  Changes to the handlers reload; changes to the stack (routes, environment) need a restart.');
+  lines.push(`Listening on ${url}`);
+  console.log(lines.join('\n'));
+}

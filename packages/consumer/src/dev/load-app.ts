@@ -1,0 +1,112 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Stage } from 'aws-cdk-lib';
+import { DEV_STACKS, type ServiceStack } from '../service-stack';
+import type { Template } from './describe';
+import { DevInputError } from './values';
+
+/** Options of {@link loadServiceStack}. */
+export interface LoadAppOptions {
+  /** The service repository (where `cdk.json` is). */
+  readonly root: string;
+  /** The platform environment, passed as the `env` context value (`cdk synth -c env=…`). */
+  readonly env: string;
+  /**
+   * The app's entry file, relative to `root`.
+   * @default - the file in `cdk.json`'s `app` command
+   */
+  readonly app?: string;
+  /**
+   * The construct id or stack name of the stack to serve, when the app has several.
+   * @default - the app's only ServiceStack
+   */
+  readonly stack?: string;
+}
+
+/** The service stack of an app and its synthesized template. */
+export interface LoadedStack {
+  readonly stack: ServiceStack;
+  readonly template: Template;
+}
+
+/**
+ * Runs the service's CDK app in this process, as `cdk synth -c env=…` would but without bundling
+ * (the dev server bundles each function itself), and returns its ServiceStack synthesized.
+ */
+export function loadServiceStack(options: LoadAppOptions): LoadedStack {
+  const cdkJson = readCdkJson(options.root);
+  const entry = path.resolve(options.root, options.app ?? appEntry(cdkJson, options.root));
+  if (!fs.existsSync(entry))
+    throw new DevInputError(`the app entry ${entry} does not exist; pass --app <file>`);
+  process.env.CDK_CONTEXT_JSON = JSON.stringify({
+    ...(cdkJson.context ?? {}),
+    env: options.env,
+    // The dev server bundles with esbuild in watch mode; synthesis need not bundle at all.
+    'aws:cdk:bundling-stacks': [],
+  });
+  const registry = globalThis as { [DEV_STACKS]?: ServiceStack[] };
+  registry[DEV_STACKS] = [];
+  try {
+    // tsx compiles the app's TypeScript on the fly (as `npx tsx bin/app.ts` in cdk.json does).
+    const tsx = require('tsx/cjs/api') as { register(): () => void };
+    const unregister = tsx.register();
+    try {
+      require(entry);
+    } finally {
+      unregister();
+    }
+    const stacks = registry[DEV_STACKS];
+    const stack = chooseStack(stacks, options);
+    const app = stack.node.root;
+    if (!Stage.isStage(app)) throw new Error(`the root of ${stack.node.path} is not a CDK App`);
+    const assembly = app.synth();
+    return { stack, template: assembly.getStackByName(stack.stackName).template as Template };
+  } finally {
+    delete registry[DEV_STACKS];
+  }
+}
+
+function readCdkJson(root: string): { app?: string; context?: Record<string, unknown> } {
+  const file = path.join(root, 'cdk.json');
+  if (!fs.existsSync(file)) {
+    throw new DevInputError(
+      `${root} has no cdk.json: run shared-lambda dev in the service repository, or pass --app <file>`,
+    );
+  }
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new DevInputError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The entry file in an `app` command like `npx tsx bin/app.ts` or `npx ts-node --prefer-ts-exts bin/app.ts`. */
+function appEntry(cdkJson: { app?: string }, root: string): string {
+  const file = cdkJson.app?.split(/\s+/).find((part) => /\.(m|c)?(t|j)s$/.test(part));
+  if (!file) {
+    throw new DevInputError(
+      `${path.join(root, 'cdk.json')} "app" is ${JSON.stringify(cdkJson.app)}: no .ts or .js entry file in it; pass --app <file>`,
+    );
+  }
+  return file;
+}
+
+function chooseStack(stacks: ServiceStack[], options: LoadAppOptions): ServiceStack {
+  if (stacks.length === 0) {
+    throw new DevInputError(
+      'the app creates no ServiceStack: shared-lambda dev serves the routes of a ServiceStack',
+    );
+  }
+  if (options.stack) {
+    const found = stacks.find((s) => s.node.id === options.stack || s.stackName === options.stack);
+    if (found) return found;
+  } else if (stacks.length === 1) {
+    return stacks[0] as ServiceStack;
+  }
+  const names = stacks.map((s) => `${s.node.id} (${s.stackName})`).join(', ');
+  throw new DevInputError(
+    options.stack
+      ? `--stack ${options.stack}: the app has no such ServiceStack; it has ${names}`
+      : `the app has ${stacks.length} ServiceStacks (${names}); choose one with --stack <id>`,
+  );
+}
