@@ -142,8 +142,8 @@ describe('OrdersStack (dev)', () => {
       });
     });
 
-    it('have roles that all carry the platform permissions boundary', () => {
-      const boundary = ssm(template, '/shared-lambda-infra/dev/iam/permissions-boundary-arn');
+    it("have roles that all carry the service's own permissions boundary", () => {
+      const boundary = ssm(template, '/shared-lambda-infra/dev/services/orders/permissions-boundary-arn');
       template.resourceCountIs('AWS::IAM::Role', 3);
       template.allResourcesProperties('AWS::IAM::Role', { PermissionsBoundary: boundary });
     });

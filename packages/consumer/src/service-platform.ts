@@ -99,9 +99,12 @@ export class ServicePlatform extends Construct {
     return this.lambdaSg;
   }
 
-  /** ARN of the permissions boundary every role in the stack carries. */
+  /**
+   * ARN of the permissions boundary every role in the stack carries: the service's own, which
+   * confines the role to this service's resources (the execution role refuses any other).
+   */
   public get permissionsBoundaryArn(): string {
-    return this.value(Parameters.permissionsBoundaryArn);
+    return this.serviceValue(Parameters.servicePermissionsBoundaryArn);
   }
 
   /** ARN of the shared Lambda execution role. */

@@ -101,10 +101,10 @@ describe('ServiceFunction', () => {
     });
   });
 
-  it('gets its own role, named by the convention and bounded by the platform boundary', () => {
+  it("gets its own role, named by the convention and bounded by the service's own boundary", () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'shared-lambda-infra-dev-role-orders-list-orders',
-      PermissionsBoundary: parameterRef(template, `${PREFIX}/iam/permissions-boundary-arn`),
+      PermissionsBoundary: parameterRef(template, `${PREFIX}/services/orders/permissions-boundary-arn`),
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
       }),

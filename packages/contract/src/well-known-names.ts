@@ -1,4 +1,12 @@
-import { bucketName, type NameScope, resourceName, serviceNamePattern, serviceResourceName } from './naming';
+import {
+  assertServiceName,
+  bucketName,
+  type NameScope,
+  resourceName,
+  serviceNamePattern,
+  serviceResourceName,
+  serviceStackName,
+} from './naming';
 
 /**
  * Physical names that cross the boundary between the platform and the service repositories.
@@ -164,4 +172,41 @@ export function serviceAlarmNamePattern(scope: NameScope, service: string): stri
  */
 export function sharedRestApiName(scope: NameScope): string {
   return resourceName('restApi', { ...scope, resourceType: 'api', identifier: 'shared' });
+}
+
+/**
+ * The permissions boundary of one service, e.g. `shared-lambda-infra-dev-policy-orders-boundary`.
+ * Every role a service creates must carry it: it confines the role to that service's own
+ * resources, whatever the role's own policies say.
+ */
+export function serviceBoundaryPolicyName(scope: NameScope, service: string): string {
+  return serviceResourceName('iamManagedPolicy', scope, service, 'policy', 'boundary');
+}
+
+/**
+ * The prefix every stack of a service starts with, `{project}-{env}-{service}-`, and so also every
+ * name CloudFormation generates for a resource of those stacks (`{stack}-{logicalId}-{random}`).
+ * IAM scopes a service to it with `{prefix}*`; `{service}` must not be a prefix of another
+ * registered service followed by `-` (the registry rejects such pairs).
+ */
+export function serviceStackNamePrefix(scope: NameScope, service: string): string {
+  return `${serviceStackName(scope, service, 'x').slice(0, -1)}`;
+}
+
+/**
+ * Path prefix of the SSM parameters a service creates for itself, `/{project}/{env}/service-config/{service}/`.
+ * Kept apart from the contract's `/{project}/{env}/services/{service}/`, which the platform writes
+ * and the service may only read.
+ */
+export function serviceParameterPathPrefix(scope: NameScope, service: string): string {
+  return `${parameterPathPrefix(scope)}service-config/${assertServiceName(service)}/`;
+}
+
+/**
+ * Name prefix of the Secrets Manager secrets a service creates with a name, `{project}/{env}/{service}/`.
+ * Unnamed secrets are confined by their `Service` tag instead (CloudFormation names them after
+ * the logical id alone).
+ */
+export function serviceSecretNamePrefix(scope: NameScope, service: string): string {
+  return `${secretNamePrefix(scope)}${assertServiceName(service)}/`;
 }
