@@ -184,12 +184,17 @@ export class ServiceArns {
     return this.arn('ssm', `parameter${serviceParameterPathPrefix(this.nameScope, this.service)}*`);
   }
 
+  /** Contract values the platform publishes for this service: `/{project}/{env}/services/{service}/`. */
+  public get ownContractParameters(): string {
+    return this.arn('ssm', `parameter${parameterPathPrefix(this.nameScope)}services/${this.service}/*`);
+  }
+
   /** Contract values the platform publishes for everyone, and those it publishes for this service. */
   public get sharedParameters(): string[] {
     const root = parameterPathPrefix(this.nameScope);
     return [
       ...SHARED_PARAMETER_COMPONENTS.map((c) => this.arn('ssm', `parameter${root}${c}/*`)),
-      this.arn('ssm', `parameter${root}services/${this.service}/*`),
+      this.ownContractParameters,
     ];
   }
 
@@ -210,7 +215,9 @@ export class ServiceArns {
   /** KMS only through the services whose resources the role can reach anyway. */
   public get kmsViaServices(): Record<string, Record<string, string[]>> {
     return {
-      StringEquals: { 'kms:ViaService': KMS_VIA_SERVICES.map((s) => `${s}.${this.stack.region}.amazonaws.com`) },
+      StringEquals: {
+        'kms:ViaService': KMS_VIA_SERVICES.map((s) => `${s}.${this.stack.region}.amazonaws.com`),
+      },
     };
   }
 }
@@ -249,7 +256,7 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
       wildcardReason: `${reason} Indexes and streams are below their table in the ARN.`,
     },
     {
-      sid: 'OwnQueues',
+      sid: 'OwnQueuesAndTopics',
       actions: [
         'sqs:ChangeMessageVisibility',
         'sqs:DeleteMessage',
@@ -257,24 +264,24 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
         'sqs:GetQueueUrl',
         'sqs:ReceiveMessage',
         'sqs:SendMessage',
+        'sns:Publish',
       ],
-      resources: arns.queues,
+      resources: [...arns.queues, ...arns.topics],
       wildcardReason: reason,
     },
-    { sid: 'OwnTopics', actions: ['sns:Publish'], resources: arns.topics, wildcardReason: reason },
     {
-      sid: 'OwnBucketObjects',
-      actions: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-      resources: arns.bucketObjects,
+      sid: 'OwnBuckets',
+      actions: [
+        's3:AbortMultipartUpload',
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:ListBucket',
+        's3:PutObject',
+      ],
+      resources: [...arns.buckets, ...arns.bucketObjects],
       conditions: { StringEquals: { 's3:ResourceAccount': arns.account } },
       wildcardReason: `${reason} S3 ARNs carry no account: the s3:ResourceAccount condition keeps it to this account.`,
-    },
-    {
-      sid: 'ListOwnBuckets',
-      actions: ['s3:ListBucket'],
-      resources: arns.buckets,
-      conditions: { StringEquals: { 's3:ResourceAccount': arns.account } },
-      wildcardReason: reason,
     },
     {
       sid: 'InvokeOwnFunctions',
@@ -283,12 +290,17 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
       wildcardReason: `${reason} The * also covers versions and aliases of those functions.`,
     },
     {
-      sid: 'StartOwnStateMachines',
-      actions: ['states:StartExecution', 'states:StartSyncExecution'],
-      resources: [arns.anyStateMachine],
+      sid: 'OwnTaggedStateMachinesAndSecrets',
+      actions: [
+        'states:StartExecution',
+        'states:StartSyncExecution',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ],
+      resources: [arns.anyStateMachine, arns.anySecret],
       conditions: arns.ownTag,
       wildcardReason:
-        "CloudFormation names state machines after their logical id alone; the aws:ResourceTag/Service condition (a tag service roles cannot set to another service or remove) confines the grant to the service's own.",
+        "CloudFormation names state machines and unnamed secrets after their logical id alone; the aws:ResourceTag/Service condition (a tag service roles cannot set to another service or remove) confines the grant to the service's own.",
     },
     {
       sid: 'ReadOwnNamedSecrets',
@@ -297,19 +309,12 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
       wildcardReason: `Secrets named under {project}/{env}/${arns.service}/; Secrets Manager appends a random suffix to the ARN.`,
     },
     {
-      sid: 'ReadOwnTaggedSecrets',
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-      resources: [arns.anySecret],
-      conditions: arns.ownTag,
-      wildcardReason:
-        "CloudFormation names unnamed secrets after their logical id alone; the aws:ResourceTag/Service condition (a tag service roles cannot set to another service or remove) confines the grant to the service's own.",
-    },
-    {
-      sid: 'ReadOwnAndSharedParameters',
+      // Platform-wide contract values reach functions through CloudFormation at deploy time.
+      sid: 'ReadOwnParameters',
       actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
-      resources: [arns.ownParameters, ...arns.sharedParameters],
+      resources: [arns.ownParameters, arns.ownContractParameters],
       wildcardReason:
-        "The service's own parameter path, the platform components' contract values and the contract values published for this service; never another service's.",
+        "The service's own parameter path and the contract values published for this service; never another service's.",
     },
     {
       sid: 'UseKeysThroughServices',
@@ -334,8 +339,8 @@ function functionRuntimeAllows(arns: ServiceArns): AccessStatement[] {
     {
       sid: 'WriteOwnLogs',
       actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: arns.logGroups.flatMap((g) => [g, `${g}:log-stream:*`]),
-      wildcardReason: `${reasonPrefix(arns)} Log streams have generated names.`,
+      resources: arns.logGroups,
+      wildcardReason: `${reasonPrefix(arns)} The trailing * also covers their log streams.`,
     },
     {
       sid: 'ManageVpcEnis',
@@ -345,7 +350,7 @@ function functionRuntimeAllows(arns: ServiceArns): AccessStatement[] {
         'ec2:AssignPrivateIpAddresses',
         'ec2:UnassignPrivateIpAddresses',
       ],
-      resources: ['network-interface', 'subnet', 'security-group'].map((r) => arns.arn('ec2', `${r}/*`)),
+      resources: [arns.arn('ec2', '*/*')],
       wildcardReason:
         'Lambda creates the ENIs with generated ids in the subnets and security groups of each function; DenyEniChangesFromFunctionCode keeps function code itself from using these.',
     },
@@ -360,7 +365,8 @@ function functionRuntimeAllows(arns: ServiceArns): AccessStatement[] {
         'xray:GetSamplingTargets',
       ],
       resources: ['*'],
-      wildcardReason: 'EC2 Describe and X-Ray actions have no resource-level permissions: AWS allows them on "*" only.',
+      wildcardReason:
+        'EC2 Describe and X-Ray actions have no resource-level permissions: AWS allows them on "*" only.',
     },
   ];
 }
@@ -371,9 +377,8 @@ function functionRuntimeAllows(arns: ServiceArns): AccessStatement[] {
  * these doors. Each uses Resource "*" unless it protects one named resource.
  *
  * @param artifactBucket ARN of the artifact bucket
- * @param boundaryArns the boundary policies no service role may change
  */
-export function guardrailDenies(artifactBucket: string, boundaryArns: string[]): AccessStatement[] {
+export function guardrailDenies(artifactBucket: string): AccessStatement[] {
   const deny = (
     sid: string,
     actions: string[],
@@ -381,41 +386,10 @@ export function guardrailDenies(artifactBucket: string, boundaryArns: string[]):
     conditions?: AccessStatement['conditions'],
   ): AccessStatement => ({ sid, effect: 'Deny', actions, resources, conditions });
   return [
-    // A role that can create principals or credentials, attach or write policies, move boundaries
-    // or rewrite trust can grant itself anything: the classic privilege-escalation paths.
-    deny('DenyIamPrivilegeEscalation', [
-      'iam:AddUserToGroup',
-      'iam:AttachGroupPolicy',
-      'iam:AttachRolePolicy',
-      'iam:AttachUserPolicy',
-      'iam:CreateAccessKey',
-      'iam:CreateLoginProfile',
-      'iam:CreatePolicyVersion',
-      'iam:CreateUser',
-      'iam:DeleteRolePermissionsBoundary',
-      'iam:DeleteUserPermissionsBoundary',
-      'iam:PutGroupPolicy',
-      'iam:PutRolePermissionsBoundary',
-      'iam:PutRolePolicy',
-      'iam:PutUserPermissionsBoundary',
-      'iam:PutUserPolicy',
-      'iam:SetDefaultPolicyVersion',
-      'iam:UpdateAssumeRolePolicy',
-      'iam:UpdateLoginProfile',
-    ]),
-    // The boundaries themselves: a new default version or their deletion would lift the cap.
-    deny(
-      'DenyBoundaryChanges',
-      [
-        'iam:CreatePolicyVersion',
-        'iam:DeletePolicy',
-        'iam:DeletePolicyVersion',
-        'iam:SetDefaultPolicyVersion',
-        'iam:TagPolicy',
-        'iam:UntagPolicy',
-      ],
-      boundaryArns,
-    ),
+    // No role a service creates, nor the shared execution role, needs IAM: denying all of it
+    // closes every privilege-escalation path (policies, boundaries, trust, credentials) at once,
+    // and keeps the boundaries themselves (a new default version would lift the cap) unchanged.
+    deny('DenyAllIam', ['iam:*']),
     // Lambda manages a VPC function's ENIs with the function's role, and sets
     // lambda:SourceFunctionArn only on requests the function's code makes: code may not touch ENIs.
     // @see https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
@@ -430,9 +404,48 @@ export function guardrailDenies(artifactBucket: string, boundaryArns: string[]):
       ['*'],
       { Null: { 'lambda:SourceFunctionArn': 'false' } },
     ),
-    // The shared network belongs to the platform: routes, subnets, security group rules,
-    // endpoints, gateways and flow logs affect every service.
-    deny('DenyNetworkChanges', [
+    // The artifact bucket: its policy confines each deploy role to its prefix, and no role a
+    // service creates may write or delete an artifact (CDK skips uploading an existing hash).
+    deny(
+      'DenyArtifactBucketChanges',
+      [
+        's3:DeleteBucket',
+        's3:DeleteBucketPolicy',
+        's3:PutBucketAcl',
+        's3:PutBucketOwnershipControls',
+        's3:PutBucketPolicy',
+        's3:PutBucketPublicAccessBlock',
+      ],
+      [artifactBucket],
+    ),
+    deny(
+      'DenyArtifactWrites',
+      ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl'],
+      [`${artifactBucket}/*`],
+    ),
+    deny('DenyOrganizationsAndAccount', ['organizations:*', 'account:*']),
+    // The audit trail must keep recording whatever a service does.
+    deny('DenyAuditTrailTampering', [
+      'cloudtrail:DeleteTrail',
+      'cloudtrail:PutEventSelectors',
+      'cloudtrail:StopLogging',
+      'cloudtrail:UpdateTrail',
+    ]),
+  ];
+}
+
+/**
+ * Denies every change to the shared network: routes, subnets, security group rules, endpoints,
+ * gateways and flow logs affect every service. Only the platform-wide boundary carries it (a
+ * service boundary, which the service cannot edit, allows no such action and must stay within
+ * IAM's 6,144 characters).
+ */
+export function networkChangeDeny(): AccessStatement {
+  return {
+    sid: 'DenyNetworkChanges',
+    effect: 'Deny',
+    resources: ['*'],
+    actions: [
       'ec2:AcceptVpcPeeringConnection',
       'ec2:AssociateRouteTable',
       'ec2:AssociateSubnetCidrBlock',
@@ -477,33 +490,6 @@ export function guardrailDenies(artifactBucket: string, boundaryArns: string[]):
       // The NAT instance, when `network.nat` is `instance`.
       'ec2:StopInstances',
       'ec2:TerminateInstances',
-    ]),
-    // The artifact bucket: its policy confines each deploy role to its prefix, and no role a
-    // service creates may write or delete an artifact (CDK skips uploading an existing hash).
-    deny(
-      'DenyArtifactBucketChanges',
-      [
-        's3:DeleteBucket',
-        's3:DeleteBucketPolicy',
-        's3:PutBucketAcl',
-        's3:PutBucketOwnershipControls',
-        's3:PutBucketPolicy',
-        's3:PutBucketPublicAccessBlock',
-      ],
-      [artifactBucket],
-    ),
-    deny(
-      'DenyArtifactWrites',
-      ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl'],
-      [`${artifactBucket}/*`],
-    ),
-    deny('DenyOrganizationsAndAccount', ['organizations:*', 'account:*']),
-    // The audit trail must keep recording whatever a service does.
-    deny('DenyAuditTrailTampering', [
-      'cloudtrail:DeleteTrail',
-      'cloudtrail:PutEventSelectors',
-      'cloudtrail:StopLogging',
-      'cloudtrail:UpdateTrail',
-    ]),
-  ];
+    ],
+  };
 }

@@ -13,7 +13,7 @@ import type { Construct } from 'constructs';
 import { acknowledge, wildcardFindingId } from '../compliance';
 import { ContractValue } from '../constructs/contract-parameter';
 import { toPolicyStatement } from '../constructs/github-access-policy';
-import { guardrailDenies } from '../constructs/service-confinement';
+import { guardrailDenies, networkChangeDeny } from '../constructs/service-confinement';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /** Props of {@link IamStack}. */
@@ -144,17 +144,10 @@ export class IamStack extends PlatformStack {
    */
   private createPermissionsBoundary(): iam.ManagedPolicy {
     const name = permissionsBoundaryPolicyName(this.nameScope);
-    // Built from the name, not from `managedPolicyArn`: the document cannot refer to itself.
-    const boundaryArn = this.formatArn({
-      service: 'iam',
-      region: '',
-      resource: 'policy',
-      resourceName: name,
-    });
     const policy = new iam.ManagedPolicy(this, 'PermissionsBoundary', {
       managedPolicyName: name,
       description: 'Permissions boundary every role a service creates must carry',
-      statements: [...this.boundaryAllows(), ...this.boundaryDenies(boundaryArn)],
+      statements: [...this.boundaryAllows(), ...this.boundaryDenies()],
     });
     this.acknowledgeWildcards(
       policy,
@@ -273,9 +266,9 @@ export class IamStack extends PlatformStack {
    * The platform's guardrails (see {@link guardrailDenies}), the same in every service's own
    * boundary: an explicit deny in a boundary beats any allow.
    */
-  private boundaryDenies(boundaryArn: string): iam.PolicyStatement[] {
+  private boundaryDenies(): iam.PolicyStatement[] {
     const bucket = `arn:${this.partition}:s3:::${artifactBucketName(this.nameScope, this.account, this.region)}`;
-    return guardrailDenies(bucket, [boundaryArn]).map(toPolicyStatement);
+    return [...guardrailDenies(bucket), networkChangeDeny()].map(toPolicyStatement);
   }
 
   /**
