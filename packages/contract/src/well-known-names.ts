@@ -61,6 +61,14 @@ export function serviceDeployRoleName(scope: NameScope, service: string): string
   return serviceResourceName('iamRole', scope, service, SERVICE_ACCESS_ROLE_TYPE, 'deploy');
 }
 
+/**
+ * IAM name pattern of the roles the platform creates for services (deploy and CloudFormation
+ * execution roles of every service), `{project}-{env}-access-*`.
+ */
+export function serviceAccessRoleNamePattern(scope: NameScope): string {
+  return `${resourceName('iamRole', { ...scope, resourceType: SERVICE_ACCESS_ROLE_TYPE, identifier: 'x' }).slice(0, -1)}*`;
+}
+
 /** The CloudFormation execution role of a service's stacks. */
 export function serviceExecutionRoleName(scope: NameScope, service: string): string {
   return serviceResourceName('iamRole', scope, service, SERVICE_ACCESS_ROLE_TYPE, 'cfn-exec');
@@ -210,3 +218,31 @@ export function serviceParameterPathPrefix(scope: NameScope, service: string): s
 export function serviceSecretNamePrefix(scope: NameScope, service: string): string {
   return `${secretNamePrefix(scope)}${assertServiceName(service)}/`;
 }
+
+/**
+ * Names a service may not take: the resource-type segments and platform components of the naming
+ * convention. A service called `access` would own the prefix `{project}-{env}-access-`, which is
+ * the platform's deploy roles' (and so on for every segment), and IAM confines by prefix.
+ */
+export const RESERVED_SERVICE_NAMES: readonly string[] = [
+  'access',
+  'alarm',
+  'api',
+  'bucket',
+  'dashboard',
+  'fn',
+  'github',
+  'iam',
+  'key',
+  'network',
+  'observability',
+  'policy',
+  'queue',
+  'role',
+  'routes',
+  'sg',
+  'storage',
+  'table',
+  'topic',
+  'vpc',
+];

@@ -4,6 +4,7 @@ import {
   lambdaExecutionRoleName,
   Parameters,
   parameterPathPrefix,
+  RESERVED_SERVICE_NAMES,
   serviceAccessStackComponent,
   serviceBoundaryPolicyName,
   serviceDeployRoleName,
@@ -13,6 +14,7 @@ import {
   serviceStackName,
   TAG_KEYS,
 } from '@shared-lambda-infra/contract';
+import { Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -71,6 +73,11 @@ export class ServiceAccessStack extends PlatformStack {
     if (!props.config.github) {
       throw new Error(
         `ServiceAccessStack for service "${props.service.name}" needs the github section of config/${props.config.environment}.yaml (the OIDC provider); add github, or create no access stacks`,
+      );
+    }
+    if (RESERVED_SERVICE_NAMES.includes(props.service.name)) {
+      throw new Error(
+        `service "${props.service.name}" in config/${props.config.environment}.yaml is a reserved name (a resource type or platform component of the naming convention, whose name prefix IAM would confuse with the platform's); choose another name`,
       );
     }
     this.service = props.service;
@@ -731,6 +738,9 @@ export class ServiceAccessStack extends PlatformStack {
       roleName: serviceDeployRoleName(this.nameScope, this.serviceName),
       description: `Deploys the ${this.serviceName} service to ${this.config.environment} from ${this.service.repository} (GitHub environment ${this.config.environment})`,
     });
+    // The artifact bucket's policy confines each deploy role to the prefix its Service tag names;
+    // the role has no IAM permission, so it cannot retag itself.
+    Tags.of(role).add(TAG_KEYS.service, this.serviceName);
     const stacks = this.serviceStacksArn;
     const stacksReason = `Stacks of the service are named with the prefix of serviceStackName (${this.nameScope.project}-${this.nameScope.env}-${this.serviceName}-), and CloudFormation appends a random stack id after "/".`;
     const key = this.artifactKeyArn;
