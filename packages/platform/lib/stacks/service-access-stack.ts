@@ -735,6 +735,8 @@ export class ServiceAccessStack extends PlatformStack {
       ownerId: this.service.repositoryOwnerId,
       repositoryId: this.service.repositoryId,
       context: { kind: 'environment', name: this.config.environment },
+      // The access stacks exist only with a github section (checked in the constructor).
+      allowedRefs: this.service.allowedRefs ?? this.config.github?.allowedRefs,
       roleName: serviceDeployRoleName(this.nameScope, this.serviceName),
       description: `Deploys the ${this.serviceName} service to ${this.config.environment} from ${this.service.repository} (GitHub environment ${this.config.environment})`,
     });
