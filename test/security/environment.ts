@@ -99,6 +99,8 @@ export function synthesizeTemplates(): DeployedTemplate[] {
           repositoryOwnerId: ORDERS_REPOSITORY.ownerId,
           repositoryId: ORDERS_REPOSITORY.repositoryId,
           basePath: 'orders',
+          // Stricter than dev's "any branch": orders deploys to dev from main and release tags only.
+          allowedRefs: ['refs/heads/main', 'refs/tags/v*'],
         },
         { name: 'payments', repository: PAYMENTS_REPOSITORY.repository, basePath: 'payments' },
       ],

@@ -631,9 +631,18 @@ export class ServiceAccessStack extends PlatformStack {
     return [
       {
         sid: 'CreateServiceStateMachines',
-        actions: ['states:CreateStateMachine', 'states:TagResource'],
+        actions: ['states:CreateStateMachine'],
         resources: [arns.anyStateMachine],
         conditions: arns.ownRequestTag,
+        wildcardReason: tagReason,
+      },
+      {
+        // Tagging at creation authorises TagResource on a resource that has no Service tag yet;
+        // one that has another service's tag stays out of reach.
+        sid: 'TagNewServiceStateMachinesAndSecrets',
+        actions: ['states:TagResource', 'secretsmanager:TagResource'],
+        resources: [arns.anyStateMachine, arns.anySecret],
+        conditions: { ...arns.ownRequestTag, Null: { [`aws:ResourceTag/${TAG_KEYS.service}`]: 'true' } },
         wildcardReason: tagReason,
       },
       {
@@ -652,7 +661,7 @@ export class ServiceAccessStack extends PlatformStack {
       },
       {
         sid: 'CreateServiceSecrets',
-        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+        actions: ['secretsmanager:CreateSecret'],
         resources: [arns.anySecret],
         conditions: arns.ownRequestTag,
         wildcardReason: tagReason,

@@ -91,7 +91,7 @@ export class IamModel {
   private readonly ssm = new Map<string, string>();
   private readonly attachedManaged: Array<[string, string]> = [];
   /** Physical ids and attributes: `{stack}/{logicalId}` → values. */
-  private readonly physical = new Map<string, { ref: string; attrs: Record<string, string> }>();
+  private readonly physical = new Map<string, { type: string; ref: string; attrs: Record<string, string> }>();
 
   constructor(templates: readonly DeployedTemplate[]) {
     for (const t of templates) this.name(t);
@@ -107,25 +107,28 @@ export class IamModel {
     for (const t of templates) this.collect(t);
   }
 
-  /** ARN of a resource of a stack, by logical id prefix (CDK appends a hash). */
-  arnOf(stackName: string, logicalIdPrefix: string): string {
-    const hit = [...this.physical.entries()].filter(([k]) => k.startsWith(`${stackName}/${logicalIdPrefix}`));
+  /** ARN of the one resource of `type` in a stack whose logical id starts with `logicalIdPrefix`. */
+  arnOf(stackName: string, type: string, logicalIdPrefix: string): string {
+    const hit = [...this.physical.entries()].filter(
+      ([k, v]) => k.startsWith(`${stackName}/${logicalIdPrefix}`) && v.type === type,
+    );
     if (hit.length !== 1) {
       throw new Error(
-        `${hit.length} resources of ${stackName} start with ${logicalIdPrefix}: ${hit.map(([k]) => k).join(', ')}`,
+        `${hit.length} ${type} of ${stackName} start with ${logicalIdPrefix}: ${hit.map(([k]) => k).join(', ')}`,
       );
     }
     const { ref, attrs } = hit[0][1];
     return attrs.Arn ?? ref;
   }
 
-  /** The attribute of a resource, by logical id prefix. */
-  attrOf(stackName: string, logicalIdPrefix: string, attr: string): string {
-    const hit = [...this.physical.entries()].filter(([k]) => k.startsWith(`${stackName}/${logicalIdPrefix}`));
-    if (hit.length !== 1)
-      throw new Error(`${hit.length} resources of ${stackName} start with ${logicalIdPrefix}`);
-    const value = hit[0][1].attrs[attr];
-    if (!value) throw new Error(`${hit[0][0]} has no attribute ${attr} in the model`);
+  /** An attribute of the one resource of `type` in a stack whose logical id starts with `logicalIdPrefix`. */
+  attrOf(stackName: string, type: string, logicalIdPrefix: string, attr: string): string {
+    const hit = [...this.physical.entries()].filter(
+      ([k, v]) => k.startsWith(`${stackName}/${logicalIdPrefix}`) && v.type === type,
+    );
+    const value = hit.length === 1 ? hit[0][1].attrs[attr] : undefined;
+    if (!value)
+      throw new Error(`${hit.length} ${type} of ${stackName} start with ${logicalIdPrefix} and have ${attr}`);
     return value;
   }
 
@@ -277,12 +280,29 @@ export class IamModel {
     for (const [id, r] of Object.entries(t.template.Resources ?? {})) {
       const p = r.Properties ?? {};
       const generated = `${t.stackName}-${id}-${GENERATED_SUFFIX}`;
-      const literal = (key: string) => (typeof p[key] === 'string' ? (p[key] as string) : undefined);
+      // Names from the logical id alone differ between stacks by their random part.
+      const fromLogicalId = `${id}-${t.stackName.length.toString(16)}${t.stackName.slice(-6).replace(/[^a-z0-9]/gi, 'x')}`;
+      // Names built from pseudo parameters (the artifact bucket's) resolve without other resources.
+      const literal = (key: string): string | undefined => {
+        if (p[key] === undefined) return undefined;
+        try {
+          const value = this.resolve(t, p[key]);
+          return typeof value === 'string' ? value : undefined;
+        } catch {
+          return undefined;
+        }
+      };
       let entry: { ref: string; attrs: Record<string, string> } | undefined;
       switch (r.Type) {
         case 'AWS::IAM::Role': {
           const name = literal('RoleName') ?? generated.slice(0, 64);
           entry = { ref: name, attrs: { Arn: `arn:${PARTITION}:iam::${ACCOUNT}:role/${name}` } };
+          break;
+        }
+        case 'AWS::IAM::OIDCProvider': {
+          const host = String(literal('Url')).replace(/^https:\/\//, '');
+          const providerArn = `arn:${PARTITION}:iam::${ACCOUNT}:oidc-provider/${host}`;
+          entry = { ref: providerArn, attrs: { Arn: providerArn } };
           break;
         }
         case 'AWS::IAM::ManagedPolicy': {
@@ -319,7 +339,7 @@ export class IamModel {
         }
         case 'AWS::SecretsManager::Secret': {
           // CloudFormation names an unnamed secret after its logical id; the ARN adds 6 characters.
-          const name = literal('Name') ?? `${id}-${GENERATED_SUFFIX}`;
+          const name = literal('Name') ?? fromLogicalId;
           entry = {
             ref: arn('secretsmanager', `secret:${name}-AbCdEf`),
             attrs: { Id: arn('secretsmanager', `secret:${name}-AbCdEf`) },
@@ -327,7 +347,7 @@ export class IamModel {
           break;
         }
         case 'AWS::StepFunctions::StateMachine': {
-          const name = literal('StateMachineName') ?? `${id}-${GENERATED_SUFFIX}`;
+          const name = literal('StateMachineName') ?? fromLogicalId;
           const smArn = arn('states', `stateMachine:${name}`);
           entry = { ref: smArn, attrs: { Arn: smArn, Name: name } };
           break;
@@ -371,7 +391,7 @@ export class IamModel {
         default:
           entry = { ref: `${id}-physical-id`, attrs: {} };
       }
-      this.physical.set(`${t.stackName}/${id}`, entry);
+      this.physical.set(`${t.stackName}/${id}`, { type: r.Type, ...entry });
     }
   }
 
