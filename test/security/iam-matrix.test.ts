@@ -29,7 +29,7 @@ describe('the actions of every platform role', () => {
       for (const [logicalId, resource] of Object.entries(t.template.Resources ?? {})) {
         if (resource.Type !== 'AWS::IAM::ManagedPolicy') continue;
         const statements = (
-          resource.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> }
+          (resource.Properties ?? {}).PolicyDocument as { Statement: Array<Record<string, unknown>> }
         ).Statement;
         actual[`${component}/${logicalId.replace(/[0-9A-F]{8}$/, '')}`] = Object.fromEntries(
           statements.map((s) => [
