@@ -142,11 +142,11 @@ describe('OrdersStack (dev)', () => {
       });
     });
 
-    it('have roles that all carry the platform permissions boundary', () => {
+    it("have roles that all carry the service's own permissions boundary", () => {
       const boundary = {
         'Fn::Sub':
           // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
-          'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary',
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-orders-boundary',
       };
       template.resourceCountIs('AWS::IAM::Role', 3);
       template.allResourcesProperties('AWS::IAM::Role', { PermissionsBoundary: boundary });

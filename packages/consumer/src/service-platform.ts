@@ -3,8 +3,8 @@ import {
   type ContractParameter,
   type NameScope,
   Parameters,
-  permissionsBoundaryPolicyName,
   type ServiceContractParameter,
+  serviceBoundaryPolicyName,
 } from '@shared-lambda-infra/contract';
 import { CfnRule, Fn, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -101,15 +101,16 @@ export class ServicePlatform extends Construct {
   }
 
   /**
-   * ARN of the permissions boundary every role in the stack carries, built from the contract's
-   * policy name (`Fn::Sub` of partition and account) rather than read from its SSM parameter: a
-   * parameter's value can be overridden by whoever creates the stack, and the platform's
-   * deploy-time guard (a CloudFormation Guard Hook that sees only the template) must be able to
-   * tell from the template alone that each role carries this boundary.
+   * ARN of the service's own permissions boundary, which every role in the stack carries and which
+   * confines the role to this service's resources. Built from the contract's policy name (`Fn::Sub`
+   * of partition and account) rather than read from its SSM parameter: a parameter's value can be
+   * overridden by whoever creates the stack, and the platform's deploy-time guard (a CloudFormation
+   * Guard Hook that sees only the template) must be able to tell from the template alone that each
+   * role carries it.
    */
   public get permissionsBoundaryArn(): string {
     return Fn.sub(
-      `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${permissionsBoundaryPolicyName(this.nameScope)}`,
+      `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${serviceBoundaryPolicyName(this.nameScope, this.service)}`,
     );
   }
 

@@ -101,13 +101,13 @@ describe('ServiceFunction', () => {
     });
   });
 
-  it('gets its own role, named by the convention and bounded by the platform boundary', () => {
+  it("gets its own role, named by the convention and bounded by the service's own boundary", () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'shared-lambda-infra-dev-role-orders-list-orders',
       PermissionsBoundary: {
         'Fn::Sub':
           // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
-          'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary',
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-orders-boundary',
       },
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],

@@ -75,7 +75,7 @@ describe('ServiceSchedule', () => {
       PermissionsBoundary: {
         'Fn::Sub':
           // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
-          'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary',
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-orders-boundary',
       },
     });
   });

@@ -304,6 +304,13 @@ export const Parameters = {
     description: "Role the service's GitHub workflow assumes through OIDC to deploy.",
     producer: 'github',
   }),
+  servicePermissionsBoundaryArn: perService({
+    attribute: 'permissions-boundary-arn',
+    type: 'String',
+    description:
+      "The service's own permissions boundary: every role the service creates must carry it; it confines the role to the service's resources.",
+    producer: 'github',
+  }),
   serviceExecutionRoleArn: perService({
     attribute: 'execution-role-arn',
     type: 'String',

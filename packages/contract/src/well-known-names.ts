@@ -1,4 +1,12 @@
-import { bucketName, type NameScope, resourceName, serviceNamePattern, serviceResourceName } from './naming';
+import {
+  assertServiceName,
+  bucketName,
+  type NameScope,
+  resourceName,
+  serviceNamePattern,
+  serviceResourceName,
+  serviceStackName,
+} from './naming';
 
 /**
  * Physical names that cross the boundary between the platform and the service repositories.
@@ -51,6 +59,14 @@ export function platformReadOnlyRoleName(scope: NameScope): string {
 /** The role a service's GitHub workflow assumes through OIDC to deploy that service. */
 export function serviceDeployRoleName(scope: NameScope, service: string): string {
   return serviceResourceName('iamRole', scope, service, SERVICE_ACCESS_ROLE_TYPE, 'deploy');
+}
+
+/**
+ * IAM name pattern of the roles the platform creates for services (deploy and CloudFormation
+ * execution roles of every service), `{project}-{env}-access-*`.
+ */
+export function serviceAccessRoleNamePattern(scope: NameScope): string {
+  return `${resourceName('iamRole', { ...scope, resourceType: SERVICE_ACCESS_ROLE_TYPE, identifier: 'x' }).slice(0, -1)}*`;
 }
 
 /** The CloudFormation execution role of a service's stacks. */
@@ -165,3 +181,68 @@ export function serviceAlarmNamePattern(scope: NameScope, service: string): stri
 export function sharedRestApiName(scope: NameScope): string {
   return resourceName('restApi', { ...scope, resourceType: 'api', identifier: 'shared' });
 }
+
+/**
+ * The permissions boundary of one service, e.g. `shared-lambda-infra-dev-policy-orders-boundary`.
+ * Every role a service creates must carry it: it confines the role to that service's own
+ * resources, whatever the role's own policies say.
+ */
+export function serviceBoundaryPolicyName(scope: NameScope, service: string): string {
+  return serviceResourceName('iamManagedPolicy', scope, service, 'policy', 'boundary');
+}
+
+/**
+ * The prefix every stack of a service starts with, `{project}-{env}-{service}-`, and so also every
+ * name CloudFormation generates for a resource of those stacks (`{stack}-{logicalId}-{random}`).
+ * IAM scopes a service to it with `{prefix}*`; `{service}` must not be a prefix of another
+ * registered service followed by `-` (the registry rejects such pairs).
+ */
+export function serviceStackNamePrefix(scope: NameScope, service: string): string {
+  return `${serviceStackName(scope, service, 'x').slice(0, -1)}`;
+}
+
+/**
+ * Path prefix of the SSM parameters a service creates for itself, `/{project}/{env}/service-config/{service}/`.
+ * Kept apart from the contract's `/{project}/{env}/services/{service}/`, which the platform writes
+ * and the service may only read.
+ */
+export function serviceParameterPathPrefix(scope: NameScope, service: string): string {
+  return `${parameterPathPrefix(scope)}service-config/${assertServiceName(service)}/`;
+}
+
+/**
+ * Name prefix of the Secrets Manager secrets a service creates with a name, `{project}/{env}/{service}/`.
+ * Unnamed secrets are confined by their `Service` tag instead (CloudFormation names them after
+ * the logical id alone).
+ */
+export function serviceSecretNamePrefix(scope: NameScope, service: string): string {
+  return `${secretNamePrefix(scope)}${assertServiceName(service)}/`;
+}
+
+/**
+ * Names a service may not take: the resource-type segments and platform components of the naming
+ * convention. A service called `access` would own the prefix `{project}-{env}-access-`, which is
+ * the platform's deploy roles' (and so on for every segment), and IAM confines by prefix.
+ */
+export const RESERVED_SERVICE_NAMES: readonly string[] = [
+  'access',
+  'alarm',
+  'api',
+  'bucket',
+  'dashboard',
+  'fn',
+  'github',
+  'iam',
+  'key',
+  'network',
+  'observability',
+  'policy',
+  'queue',
+  'role',
+  'routes',
+  'sg',
+  'storage',
+  'table',
+  'topic',
+  'vpc',
+];

@@ -147,7 +147,7 @@ describe('GithubAccessStack', () => {
   });
 
   describe('platform deploy role', () => {
-    it('trusts only the platform repository jobs of the same GitHub environment, pinning aud and the exact sub', () => {
+    it('trusts only the immutable subject and ids of the platform repository, its environment and the allowed refs', () => {
       dev.hasResourceProperties('AWS::IAM::Role', {
         RoleName: platformDeployRoleName(scope),
         AssumeRolePolicyDocument: {
@@ -159,11 +159,12 @@ describe('GithubAccessStack', () => {
               Condition: {
                 StringEquals: {
                   [`${OIDC}:aud`]: 'sts.amazonaws.com',
-                  [`${OIDC}:sub`]: [
-                    'repo:acme/shared-lambda-infra:environment:dev',
-                    `repo:acme@${OWNER_ID}/shared-lambda-infra@${REPO_ID}:environment:dev`,
-                  ],
+                  [`${OIDC}:sub`]: `repo:acme@${OWNER_ID}/shared-lambda-infra@${REPO_ID}:environment:dev`,
+                  [`${OIDC}:repository_id`]: String(REPO_ID),
+                  [`${OIDC}:repository_owner_id`]: String(OWNER_ID),
                 },
+                // dev.yaml lets any branch deploy, explicitly.
+                StringLike: { [`${OIDC}:ref`]: 'refs/heads/*' },
               },
             },
           ],
@@ -223,10 +224,9 @@ describe('GithubAccessStack', () => {
               Condition: {
                 StringEquals: {
                   [`${OIDC}:aud`]: 'sts.amazonaws.com',
-                  [`${OIDC}:sub`]: [
-                    'repo:acme/shared-lambda-infra:pull_request',
-                    `repo:acme@${OWNER_ID}/shared-lambda-infra@${REPO_ID}:pull_request`,
-                  ],
+                  [`${OIDC}:sub`]: `repo:acme@${OWNER_ID}/shared-lambda-infra@${REPO_ID}:pull_request`,
+                  [`${OIDC}:repository_id`]: String(REPO_ID),
+                  [`${OIDC}:repository_owner_id`]: String(OWNER_ID),
                 },
               },
             }),
@@ -235,16 +235,16 @@ describe('GithubAccessStack', () => {
       });
     });
 
-    it('cannot write: it only assumes the CDK lookup role and reads stack templates and descriptions', () => {
+    it('cannot write nor assume any role: it reads stack templates and the bootstrap version only', () => {
       const statements = policyStatements(dev, roleLogicalId(dev, platformReadOnlyRoleName(scope)));
       const actions = statements.flatMap(actionsOf);
       expect(actions.sort()).toEqual([
         'cloudformation:DescribeStacks',
         'cloudformation:GetTemplate',
-        'sts:AssumeRole',
+        'cloudformation:GetTemplateSummary',
+        'cloudformation:ListStackResources',
+        'ssm:GetParameter',
       ]);
-      const assume = statements.find((s) => actionsOf(s).includes('sts:AssumeRole'));
-      expect(assume?.Resource).toEqual(bootstrapRole('lookup'));
       expect(statements.every((s) => s.Effect === 'Allow' && s.Condition === undefined)).toBe(true);
     });
 
@@ -259,7 +259,7 @@ describe('GithubAccessStack', () => {
     it.each([
       ['dev', () => dev],
       ['staging', () => staging],
-    ])('of %s pins aud and sub with StringEquals and never uses StringLike', (_env, template) => {
+    ])('of %s pins aud and sub with StringEquals, and uses StringLike only for the ref', (_env, template) => {
       const roles = Object.values(template().findResources('AWS::IAM::Role')) as Array<{
         Properties: {
           AssumeRolePolicyDocument: {
@@ -270,7 +270,9 @@ describe('GithubAccessStack', () => {
       expect(roles).toHaveLength(2);
       for (const role of roles) {
         for (const statement of role.Properties.AssumeRolePolicyDocument.Statement) {
-          expect(Object.keys(statement.Condition ?? {})).toEqual(['StringEquals']);
+          const { StringLike: like, ...exact } = statement.Condition ?? {};
+          expect(Object.keys(exact)).toEqual(['StringEquals']);
+          expect(Object.keys(like ?? {}).every((k) => k === `${OIDC}:ref`)).toBe(true);
           expect(statement.Condition?.StringEquals[`${OIDC}:aud`]).toBe('sts.amazonaws.com');
           const subs = [statement.Condition?.StringEquals[`${OIDC}:sub`]].flat() as string[];
           expect(subs.length).toBeGreaterThan(0);
@@ -323,7 +325,7 @@ describe('GithubAccessStack', () => {
   });
 
   describe('GitHub subjects', () => {
-    it('gives the classic subject, and the immutable one when both ids are known', () => {
+    it('gives the classic subject, and only the immutable one when both ids are known', () => {
       expect(
         githubSubjects({ repository: 'octocat/my-repo' }, { kind: 'environment', name: 'prod' }),
       ).toEqual(['repo:octocat/my-repo:environment:prod']);
@@ -332,7 +334,7 @@ describe('GithubAccessStack', () => {
           { repository: 'octocat/my-repo', ownerId: 123456, repositoryId: 456789 },
           { kind: 'pullRequest' },
         ),
-      ).toEqual(['repo:octocat/my-repo:pull_request', 'repo:octocat@123456/my-repo@456789:pull_request']);
+      ).toEqual(['repo:octocat@123456/my-repo@456789:pull_request']);
     });
 
     it('rejects a repository pattern that could match more than one repository', () => {

@@ -4,15 +4,9 @@ import * as path from 'node:path';
 import {
   artifactBucketName,
   Parameters,
-  serviceAlarmNamePattern,
   serviceDeployRoleName,
   serviceExecutionRoleName,
-  serviceFunctionNamePattern,
-  serviceQueueNamePattern,
-  serviceRoleNamePattern,
   serviceStackName,
-  serviceTableNamePattern,
-  serviceTopicNamePattern,
 } from '@shared-lambda-infra/contract';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -21,7 +15,7 @@ import { loadCdkJsonContext } from '../lib/app';
 import { addComplianceChecks } from '../lib/compliance';
 import { parsePlatformConfig } from '../lib/config/load';
 import type { PlatformConfig } from '../lib/config/schema';
-import type { AccessPolicy } from '../lib/constructs/github-access-policy';
+import { type AccessPolicy, flattenForNag } from '../lib/constructs/github-access-policy';
 import { ServiceAccessStack } from '../lib/stacks/service-access-stack';
 import { configFor, merge, rawConfig, validationFindings } from './helpers/synth';
 
@@ -167,21 +161,20 @@ describe('ServiceAccessStack', () => {
       });
     });
 
-    it('also trusts the immutable subject when repositoryOwnerId and repositoryId are configured', () => {
+    it('trusts only the immutable subject and the repository ids when repositoryOwnerId and repositoryId are configured', () => {
       template('dev/billing').hasResourceProperties('AWS::IAM::Role', {
         RoleName: serviceDeployRoleName(dev, 'billing'),
         AssumeRolePolicyDocument: {
           Statement: [
             Match.objectLike({
-              Condition: {
+              Condition: Match.objectLike({
                 StringEquals: {
                   [`${OIDC}:aud`]: 'sts.amazonaws.com',
-                  [`${OIDC}:sub`]: [
-                    'repo:acme/billing:environment:dev',
-                    'repo:acme@77/billing@9001:environment:dev',
-                  ],
+                  [`${OIDC}:sub`]: 'repo:acme@77/billing@9001:environment:dev',
+                  [`${OIDC}:repository_id`]: '9001',
+                  [`${OIDC}:repository_owner_id`]: '77',
                 },
-              },
+              }),
             }),
           ],
         },
@@ -263,15 +256,6 @@ describe('ServiceAccessStack', () => {
       ];
       expect(all.flatMap(actions).filter((a) => a.startsWith('kms:'))).toEqual([]);
     });
-
-    it('reads the contract parameters of its environment only', () => {
-      const statements = statementsOf(template('dev/orders'), serviceDeployRoleName(dev, 'orders'));
-      const ssm = bySid(statements, 'ReadContractParameters');
-      expect(actions(ssm).sort()).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
-      expect(resources(ssm)).toEqual([
-        'arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/shared-lambda-infra/dev/*',
-      ]);
-    });
   });
 
   describe('execution role', () => {
@@ -293,78 +277,6 @@ describe('ServiceAccessStack', () => {
       });
     });
 
-    it('creates only functions and log groups named with the service prefix', () => {
-      const statements = exec('dev/orders', dev, 'orders');
-      expect(resources(bySid(statements, 'ManageServiceFunctions'))).toEqual([
-        `arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${serviceFunctionNamePattern(dev, 'orders')}`,
-      ]);
-      expect(resources(bySid(statements, 'ManageServiceLogGroups'))).toEqual([
-        `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/lambda/${serviceFunctionNamePattern(dev, 'orders')}`,
-      ]);
-      expect(bySid(statements, 'ManageServiceEventSourceMappings').Condition).toEqual({
-        ArnLike: {
-          'lambda:FunctionArn': {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':lambda:',
-                { Ref: 'AWS::Region' },
-                ':',
-                { Ref: 'AWS::AccountId' },
-                `:function:${serviceFunctionNamePattern(dev, 'orders')}`,
-              ],
-            ],
-          },
-        },
-      });
-    });
-
-    it('may create, change or attach policies to a role only when it carries the platform permissions boundary', () => {
-      const statements = exec('dev/orders', dev, 'orders');
-      const boundary =
-        'arn:<AWS::Partition>:iam::<AWS::AccountId>:policy/shared-lambda-infra-dev-policy-permissions-boundary';
-      const roleWriters = [
-        'iam:CreateRole',
-        'iam:PutRolePolicy',
-        'iam:AttachRolePolicy',
-        'iam:PutRolePermissionsBoundary',
-      ];
-      const allows = statements.filter(
-        (s) => s.Effect === 'Allow' && actions(s).some((a) => roleWriters.includes(a)),
-      );
-      expect(allows).toHaveLength(1);
-      const condition = allows[0].Condition as { StringEquals: Record<string, unknown> };
-      expect(flat(condition.StringEquals['iam:PermissionsBoundary'])).toBe(boundary);
-      expect(resources(allows[0])).toEqual([
-        `arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${serviceRoleNamePattern(dev, 'orders')}`,
-      ]);
-      const deny = bySid(statements, 'DenyRolesWithoutBoundary');
-      expect(deny.Effect).toBe('Deny');
-      expect(actions(deny).sort()).toEqual([...roleWriters].sort());
-      const denyCondition = deny.Condition as { StringNotEquals: Record<string, unknown> };
-      expect(flat(denyCondition.StringNotEquals['iam:PermissionsBoundary'])).toBe(boundary);
-    });
-
-    it('can never remove a permissions boundary', () => {
-      const statements = exec('dev/orders', dev, 'orders');
-      const deny = bySid(statements, 'DenyBoundaryRemoval');
-      expect(deny).toMatchObject({ Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary' });
-      expect(resources(deny)).toEqual(['arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*']);
-      const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap(actions);
-      expect(allowed).not.toContain('iam:DeleteRolePermissionsBoundary');
-    });
-
-    it('passes only its own roles and the shared execution role, and only to Lambda', () => {
-      const pass = bySid(exec('dev/orders', dev, 'orders'), 'PassServiceRolesToLambda');
-      expect(resources(pass).sort()).toEqual([
-        'arn:<AWS::Partition>:iam::<AWS::AccountId>:role/shared-lambda-infra-dev-role-lambda-execution',
-        `arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${serviceRoleNamePattern(dev, 'orders')}`,
-      ]);
-      expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } });
-    });
-
     it('has no API Gateway permission at all: routes are declared, the platform applies them', () => {
       for (const key of ['dev/orders', 'dev/billing']) {
         const [env, service] = key.split('/');
@@ -378,24 +290,6 @@ describe('ServiceAccessStack', () => {
       expect(actions(invoke)).toEqual(['lambda:InvokeFunction']);
       expect(resources(invoke)).toEqual([
         'arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:shared-lambda-infra-dev-fn-routes-receiver',
-      ]);
-    });
-
-    it('creates only tables, queues, topics and alarms named with the service prefix', () => {
-      const statements = exec('dev/orders', dev, 'orders');
-      const arn = (service: string, rest: string) =>
-        `arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${rest}`;
-      expect(resources(bySid(statements, 'ManageServiceTables'))).toEqual([
-        arn('dynamodb', `table/${serviceTableNamePattern(dev, 'orders')}`),
-      ]);
-      expect(resources(bySid(statements, 'ManageServiceQueues'))).toEqual([
-        arn('sqs', serviceQueueNamePattern(dev, 'orders')),
-      ]);
-      expect(resources(bySid(statements, 'ManageServiceTopics'))).toEqual([
-        arn('sns', serviceTopicNamePattern(dev, 'orders')),
-      ]);
-      expect(resources(bySid(statements, 'ManageServiceAlarms'))).toEqual([
-        arn('cloudwatch', `alarm:${serviceAlarmNamePattern(dev, 'orders')}`),
       ]);
     });
 
@@ -449,8 +343,12 @@ describe('ServiceAccessStack', () => {
         for (const p of Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as Array<{
           Properties: { PolicyDocument: unknown };
         }>) {
-          // Unresolved Fn::Join objects are longer than the ARNs they become, so this over-counts.
-          expect(JSON.stringify(p.Properties.PolicyDocument).length).toBeLessThan(6144);
+          // IAM counts the resolved document without whitespace; references are flattened to
+          // <AWS::AccountId> (16 characters for 12) and <AWS::Region> (13 for at most 14).
+          const flattened = JSON.stringify(p.Properties.PolicyDocument, (_k, v) =>
+            v && typeof v === 'object' && ('Fn::Join' in v || 'Ref' in v) ? flattenForNag(v) : v,
+          );
+          expect(flattened.length).toBeLessThan(6144);
         }
       }
     });

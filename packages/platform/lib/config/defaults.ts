@@ -72,6 +72,8 @@ export const DEFAULTS = {
   },
   github: {
     oidcProvider: 'create' as const,
+    // Deploys only from the main branch and release tags unless an environment says otherwise.
+    allowedRefs: ['refs/heads/main', 'refs/tags/v*'] as string[],
   },
 } as const;
 

@@ -45,6 +45,16 @@ const repository = z
   })
   .refine((v) => !v.endsWith('/.') && !v.endsWith('/..'), { message: 'must name a real repository' });
 
+// A Git ref pattern the deploy roles trust (IAM StringLike on the OIDC `ref` claim).
+const allowedRefs = z
+  .array(
+    z.string().regex(/^refs\/(heads|tags)\/[A-Za-z0-9._/*-]+$/, {
+      message:
+        'must be a branch or tag ref pattern starting with refs/heads/ or refs/tags/, e.g. refs/heads/main or refs/tags/v*',
+    }),
+  )
+  .min(1, { message: 'must name at least one ref, or no job could deploy' });
+
 const networkSchema = z
   .strictObject({
     cidr: ipv4Cidr.describe('IPv4 CIDR of the VPC, /16 to /24. CAUTION: changing it replaces the VPC.'),
@@ -431,6 +441,11 @@ const serviceSchema = z.strictObject({
     .describe(
       "Let the service declare routes with authorization 'none' (public). Defaults per environment: true in dev, false in staging and prod.",
     ),
+  allowedRefs: allowedRefs
+    .optional()
+    .describe(
+      "Git refs whose jobs may deploy this service; overrides github.allowedRefs for this service's deploy role.",
+    ),
   owners: z
     .array(z.string().min(1))
     .optional()
@@ -444,6 +459,11 @@ const githubSchema = z
       .default(DEFAULTS.github.oidcProvider)
       .describe('Create the GitHub OIDC provider, or import the one that already exists in this account.'),
     platformRepository: repository.describe('This platform repository, owner/name.'),
+    allowedRefs: allowedRefs
+      .default([...DEFAULTS.github.allowedRefs])
+      .describe(
+        'Git refs (OIDC ref claim, IAM StringLike patterns) whose jobs may assume the deploy roles of this environment: e.g. refs/heads/main and refs/tags/v* for prod; refs/heads/* lets any branch deploy (dev).',
+      ),
     platformRepositoryOwnerId: z
       .number()
       .int()

@@ -54,10 +54,11 @@ const ENVIRONMENT = /^[A-Za-z0-9._-]{1,255}$/;
 /**
  * The exact `sub` claims GitHub puts in tokens of `context` jobs of `repo`:
  *
- * - `repo:{owner}/{name}:{context}`, the name-based form every repository sends today;
- * - `repo:{owner}@{ownerId}/{name}@{repositoryId}:{context}`, GitHub's immutable form (the default
- *   for repositories created or renamed from 15 July 2026), when both ids are given. A trust that
- *   includes it keeps working when GitHub switches the repository over.
+ * - without ids: `repo:{owner}/{name}:{context}`, the name-based form;
+ * - with both ids: only `repo:{owner}@{ownerId}/{name}@{repositoryId}:{context}`, GitHub's
+ *   immutable form (the default for repositories created or renamed from 15 July 2026). The
+ *   name-based form is then not trusted: a deleted repository's name can be registered again by
+ *   someone else, and its tokens would carry the same name-based subject.
  *
  * Throws when the repository or context could match more than one repository or job.
  *
@@ -76,11 +77,10 @@ export function githubSubjects(repo: GithubRepository, context: GithubJobContext
   }
   const suffix = subjectSuffix(context);
   const [owner, name] = repo.repository.split('/');
-  const subjects = [`repo:${owner}/${name}:${suffix}`];
   if (repo.ownerId !== undefined && repo.repositoryId !== undefined) {
-    subjects.push(`repo:${owner}@${repo.ownerId}/${name}@${repo.repositoryId}:${suffix}`);
+    return [`repo:${owner}@${repo.ownerId}/${name}@${repo.repositoryId}:${suffix}`];
   }
-  return subjects;
+  return [`repo:${owner}/${name}:${suffix}`];
 }
 
 function subjectSuffix(context: GithubJobContext): string {
@@ -107,6 +107,12 @@ export interface GithubActionsRoleProps extends GithubRepository {
   /** What the role is for, shown in the IAM console. */
   readonly description: string;
   /**
+   * Git refs (`ref` claim) whose jobs may assume the role, as IAM `StringLike` patterns, e.g.
+   * `refs/heads/main`, `refs/tags/v*`. Each must start with `refs/heads/` or `refs/tags/`.
+   * @default - any ref (for roles whose subject already pins the event, e.g. pull requests)
+   */
+  readonly allowedRefs?: readonly string[];
+  /**
    * Longest session a workflow can ask for.
    * @default Duration.hours(1)
    */
@@ -117,10 +123,11 @@ export interface GithubActionsRoleProps extends GithubRepository {
  * An IAM role that GitHub Actions jobs of exactly one repository and one job context (an
  * environment, or pull requests) can assume through OIDC.
  *
- * The trust pins both claims with `StringEquals`: `aud` to `sts.amazonaws.com` and `sub` to the
- * exact subjects of {@link githubSubjects}. A role trusted on `aud` alone can be assumed by any
- * repository on GitHub; one trusted with `StringLike` on `sub` by every repository or branch its
- * pattern happens to match.
+ * The trust pins the claims with `StringEquals`: `aud` to `sts.amazonaws.com` and `sub` to the
+ * exact subject of {@link githubSubjects}, plus, when the numeric ids are known, `repository_id`
+ * and `repository_owner_id`; and the `ref` claim to `allowedRefs` with `StringLike`. A role
+ * trusted on `aud` alone can be assumed by any repository on GitHub; one trusted with
+ * `StringLike` on `sub` by every repository or branch its pattern happens to match.
  */
 export class GithubActionsRole extends iam.Role {
   /** The `sub` claims the role trusts. */
@@ -131,6 +138,14 @@ export class GithubActionsRole extends iam.Role {
     if (!Token.isUnresolved(props.roleName) && props.roleName.length > 64) {
       throw new Error(`role name ${props.roleName} is ${props.roleName.length} characters; IAM allows 64`);
     }
+    const refs = props.allowedRefs ? checkedRefs(props.allowedRefs) : undefined;
+    const ids =
+      props.ownerId !== undefined && props.repositoryId !== undefined
+        ? {
+            [`${GITHUB_OIDC_HOST}:repository_id`]: String(props.repositoryId),
+            [`${GITHUB_OIDC_HOST}:repository_owner_id`]: String(props.ownerId),
+          }
+        : {};
     super(scope, id, {
       roleName: props.roleName,
       description: props.description,
@@ -139,9 +154,27 @@ export class GithubActionsRole extends iam.Role {
         StringEquals: {
           [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
           [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : subjects,
+          ...ids,
         },
+        ...(refs ? { StringLike: { [`${GITHUB_OIDC_HOST}:ref`]: refs.length === 1 ? refs[0] : refs } } : {}),
       }),
     });
     this.subjects = subjects;
   }
+}
+
+/** Git ref patterns a deploy role may trust: branches or tags, never "any ref". */
+export const ALLOWED_REF = /^refs\/(heads|tags)\/[A-Za-z0-9._/*-]+$/;
+
+function checkedRefs(refs: readonly string[]): string[] {
+  if (refs.length === 0)
+    throw new Error('allowedRefs is empty: no job could assume the role; name at least one ref');
+  for (const ref of refs) {
+    if (!ALLOWED_REF.test(ref)) {
+      throw new Error(
+        `Git ref pattern ${JSON.stringify(ref)} is not allowed: start with refs/heads/ or refs/tags/, e.g. refs/heads/main or refs/tags/v*`,
+      );
+    }
+  }
+  return [...refs];
 }

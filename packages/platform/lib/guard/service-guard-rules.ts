@@ -1,8 +1,8 @@
 import {
   type NameScope,
-  permissionsBoundaryPolicyName,
   ROUTES_RESOURCE_TYPE,
   SERVICE_ROLE_TYPE,
+  serviceBoundaryPolicyName,
 } from '@shared-lambda-infra/contract';
 
 /**
@@ -75,7 +75,7 @@ export interface ServiceGuardRulesInput {
   readonly services: readonly string[];
   /**
    * The name of the managed policy a service's roles must carry as their permissions boundary.
-   * @default - the environment's shared boundary, `permissionsBoundaryPolicyName(scope)`
+   * @default - the service's own boundary, `serviceBoundaryPolicyName(scope, service)`
    */
   readonly boundaryPolicyName?: (service: string) => string;
 }
@@ -95,7 +95,7 @@ export function serviceGuardRules(input: ServiceGuardRulesInput): string {
   const { scope, services } = input;
   const R = SERVICE_GUARD_RULES;
   const rolePrefix = `${scope.project}-${scope.env}-${SERVICE_ROLE_TYPE}-`;
-  const boundaryOf = input.boundaryPolicyName ?? (() => permissionsBoundaryPolicyName(scope));
+  const boundaryOf = input.boundaryPolicyName ?? ((service) => serviceBoundaryPolicyName(scope, service));
   // A stack id is `arn:…:stack/{name}/{uuid}`; cfn-guard cannot parse a pattern ending in `\/`.
   const stackIdOf = (service: string): string =>
     `/^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:[0-9]{12}:stack\\/${scope.project}-${scope.env}-${service}-[A-Za-z0-9-]+\\/[0-9a-f-]+$/`;

@@ -26,10 +26,11 @@ export type CdkBootstrapRole = 'deploy' | 'file-publishing' | 'lookup';
  * - the account's GitHub OIDC provider: created (`github.oidcProvider: create`) or, when another
  *   environment in the same account already created it, imported by its ARN (`import`); IAM allows
  *   one provider per URL per account;
- * - a deploy role for `environment:{env}` jobs of `github.platformRepository`, which may only assume
- *   the CDK bootstrap roles that `cdk deploy` uses;
- * - a read-only role for the repository's `pull_request` jobs, which may only assume the CDK lookup
- *   role and read CloudFormation stacks, for `cdk diff`.
+ * - a deploy role for `environment:{env}` jobs of `github.platformRepository` on the Git refs of
+ *   `github.allowedRefs`, which may only assume the CDK bootstrap roles that `cdk deploy` uses;
+ * - a read-only role for the repository's `pull_request` jobs, which may only read the
+ *   environment's CloudFormation stacks and the CDK bootstrap version, for `cdk diff` (not the CDK
+ *   lookup role, whose ReadOnlyAccess reads every service's data).
  *
  * Publishes the provider ARN as the `oidcProviderArn` contract parameter.
  */
@@ -94,6 +95,7 @@ export class GithubAccessStack extends PlatformStack {
       ownerId: github.platformRepositoryOwnerId,
       repositoryId: github.platformRepositoryId,
       context: { kind: 'environment', name: this.config.environment },
+      allowedRefs: github.allowedRefs,
       roleName: platformDeployRoleName(this.nameScope),
       description: `Deploys the ${this.config.environment} platform from ${github.platformRepository} (GitHub environment ${this.config.environment}) through the CDK bootstrap roles`,
     });
@@ -131,26 +133,37 @@ export class GithubAccessStack extends PlatformStack {
       roleName: platformReadOnlyRoleName(this.nameScope),
       description: `Runs cdk diff of the ${this.config.environment} platform for pull requests of ${github.platformRepository}; read only`,
     });
-    // `cdk diff --no-change-set` reads the deployed templates through the lookup role (read-only
-    // by construction of the bootstrap stack) and, when it cannot assume the deploy role, with the
-    // caller's own credentials: hence the direct read of the platform's stacks. Never the deploy
-    // role: a diff with change sets would need it, and it can deploy anything.
+    // `cdk diff --no-change-set` reads each deployed template, and the bootstrap version the
+    // synthesizer requires, with the caller's own credentials when it cannot assume the lookup
+    // role. Exactly those reads: never the lookup role, whose ReadOnlyAccess reads every table,
+    // queue and parameter of the account, nor the deploy role. The platform synthesizes offline
+    // (committed context), so a diff needs no lookups.
+    const qualifier =
+      (this.node.tryGetContext(BOOTSTRAP_QUALIFIER_CONTEXT) as string | undefined) ??
+      DefaultStackSynthesizer.DEFAULT_QUALIFIER;
     new AccessPolicy(this, 'PlatformReadOnlyPolicy', {
-      description: 'Lets pull requests of the platform repository read the deployed platform stacks.',
+      description: 'Lets pull requests of the platform repository diff against the deployed platform stacks.',
       roles: [role],
       statements: [
         {
-          sid: 'AssumeCdkLookupRole',
-          actions: ['sts:AssumeRole'],
-          resources: [this.cdkBootstrapRoleArn('lookup')],
-        },
-        {
           sid: 'ReadPlatformStacks',
-          actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
+          actions: [
+            'cloudformation:DescribeStacks',
+            'cloudformation:GetTemplate',
+            'cloudformation:GetTemplateSummary',
+            'cloudformation:ListStackResources',
+          ],
           resources: [
             `arn:${this.partition}:cloudformation:${this.region}:${this.account}:stack/${this.nameScope.project}-${this.nameScope.env}-*/*`,
           ],
           wildcardReason: `Stack names of this environment all start with ${this.nameScope.project}-${this.nameScope.env}- and CloudFormation appends a random stack id after "/"; the actions only read templates and stack descriptions.`,
+        },
+        {
+          sid: 'ReadBootstrapVersion',
+          actions: ['ssm:GetParameter'],
+          resources: [
+            `arn:${this.partition}:ssm:${this.region}:${this.account}:parameter/cdk-bootstrap/${qualifier}/version`,
+          ],
         },
       ],
     });

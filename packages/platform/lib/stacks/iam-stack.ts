@@ -12,6 +12,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { acknowledge, wildcardFindingId } from '../compliance';
 import { ContractValue } from '../constructs/contract-parameter';
+import { toPolicyStatement } from '../constructs/github-access-policy';
+import { guardrailDenies, networkChangeDeny } from '../constructs/service-confinement';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /** Props of {@link IamStack}. */
@@ -142,17 +144,10 @@ export class IamStack extends PlatformStack {
    */
   private createPermissionsBoundary(): iam.ManagedPolicy {
     const name = permissionsBoundaryPolicyName(this.nameScope);
-    // Built from the name, not from `managedPolicyArn`: the document cannot refer to itself.
-    const boundaryArn = this.formatArn({
-      service: 'iam',
-      region: '',
-      resource: 'policy',
-      resourceName: name,
-    });
     const policy = new iam.ManagedPolicy(this, 'PermissionsBoundary', {
       managedPolicyName: name,
       description: 'Permissions boundary every role a service creates must carry',
-      statements: [...this.boundaryAllows(), ...this.boundaryDenies(boundaryArn)],
+      statements: [...this.boundaryAllows(), ...this.boundaryDenies()],
     });
     this.acknowledgeWildcards(
       policy,
@@ -268,122 +263,12 @@ export class IamStack extends PlatformStack {
   }
 
   /**
-   * Explicit denies. They repeat, as a guarantee, what the allows above already leave out, so a
-   * later edit that widens an allow cannot reopen these doors. Each uses Resource "*" on purpose:
-   * narrowing a deny to this account or region would only weaken it.
+   * The platform's guardrails (see {@link guardrailDenies}), the same in every service's own
+   * boundary: an explicit deny in a boundary beats any allow.
    */
-  private boundaryDenies(boundaryArn: string): iam.PolicyStatement[] {
-    const deny = (sid: string, actions: string[], resources = ['*']) =>
-      new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, actions, resources });
-    return [
-      // A role that can create principals or credentials, attach or write policies, or move
-      // boundaries can grant itself anything: the classic privilege-escalation paths.
-      deny('DenyIamPrivilegeEscalation', [
-        'iam:AddUserToGroup',
-        'iam:AttachGroupPolicy',
-        'iam:AttachRolePolicy',
-        'iam:AttachUserPolicy',
-        'iam:CreateAccessKey',
-        'iam:CreateLoginProfile',
-        'iam:CreatePolicyVersion',
-        'iam:CreateUser',
-        'iam:DeleteRolePermissionsBoundary',
-        'iam:DeleteUserPermissionsBoundary',
-        'iam:PutGroupPolicy',
-        'iam:PutRolePermissionsBoundary',
-        'iam:PutRolePolicy',
-        'iam:PutUserPermissionsBoundary',
-        'iam:PutUserPolicy',
-        'iam:SetDefaultPolicyVersion',
-        'iam:UpdateAssumeRolePolicy',
-        'iam:UpdateLoginProfile',
-      ]),
-      // The boundary itself: a new default version or its deletion would lift the cap for
-      // every service at once.
-      deny(
-        'DenyBoundaryChanges',
-        [
-          'iam:CreatePolicyVersion',
-          'iam:DeletePolicy',
-          'iam:DeletePolicyVersion',
-          'iam:SetDefaultPolicyVersion',
-          'iam:TagPolicy',
-          'iam:UntagPolicy',
-        ],
-        [boundaryArn],
-      ),
-      // The shared network belongs to the platform. A service function only needs the ENI
-      // actions allowed above (which this list leaves out); any change to routes, subnets,
-      // security group rules, endpoints, gateways or flow logs would affect every service.
-      deny('DenyNetworkChanges', [
-        'ec2:AcceptVpcPeeringConnection',
-        'ec2:AssociateRouteTable',
-        'ec2:AssociateSubnetCidrBlock',
-        'ec2:AssociateVpcCidrBlock',
-        'ec2:AttachInternetGateway',
-        'ec2:AttachVpnGateway',
-        'ec2:AuthorizeSecurityGroupEgress',
-        'ec2:AuthorizeSecurityGroupIngress',
-        'ec2:CreateFlowLogs',
-        'ec2:CreateNatGateway',
-        'ec2:CreateNetworkAclEntry',
-        'ec2:CreateRoute',
-        'ec2:CreateSubnet',
-        'ec2:CreateTransitGatewayVpcAttachment',
-        'ec2:CreateVpcEndpoint',
-        'ec2:CreateVpcPeeringConnection',
-        'ec2:DeleteFlowLogs',
-        'ec2:DeleteNatGateway',
-        'ec2:DeleteNetworkAcl',
-        'ec2:DeleteNetworkAclEntry',
-        'ec2:DeleteRoute',
-        'ec2:DeleteRouteTable',
-        'ec2:DeleteSecurityGroup',
-        'ec2:DeleteSubnet',
-        'ec2:DeleteVpc',
-        'ec2:DeleteVpcEndpoints',
-        'ec2:DetachInternetGateway',
-        'ec2:DisassociateAddress',
-        'ec2:DisassociateRouteTable',
-        'ec2:ModifyNetworkInterfaceAttribute',
-        'ec2:ModifySecurityGroupRules',
-        'ec2:ModifySubnetAttribute',
-        'ec2:ModifyVpcAttribute',
-        'ec2:ModifyVpcEndpoint',
-        'ec2:ReleaseAddress',
-        'ec2:ReplaceNetworkAclAssociation',
-        'ec2:ReplaceNetworkAclEntry',
-        'ec2:ReplaceRoute',
-        'ec2:ReplaceRouteTableAssociation',
-        'ec2:RevokeSecurityGroupEgress',
-        'ec2:RevokeSecurityGroupIngress',
-        // The NAT instance, when `network.nat` is `instance`.
-        'ec2:StopInstances',
-        'ec2:TerminateInstances',
-      ]),
-      // The artifact bucket's policy is what confines each service to its own prefix.
-      deny(
-        'DenyArtifactBucketPolicyChanges',
-        [
-          's3:DeleteBucket',
-          's3:DeleteBucketPolicy',
-          's3:PutBucketAcl',
-          's3:PutBucketOwnershipControls',
-          's3:PutBucketPolicy',
-          's3:PutBucketPublicAccessBlock',
-        ],
-        [`arn:${this.partition}:s3:::${artifactBucketName(this.nameScope, this.account, this.region)}`],
-      ),
-      // Organization and account settings are never a service's business.
-      deny('DenyOrganizationsAndAccount', ['organizations:*', 'account:*']),
-      // The audit trail must keep recording whatever a service does.
-      deny('DenyAuditTrailTampering', [
-        'cloudtrail:DeleteTrail',
-        'cloudtrail:PutEventSelectors',
-        'cloudtrail:StopLogging',
-        'cloudtrail:UpdateTrail',
-      ]),
-    ];
+  private boundaryDenies(): iam.PolicyStatement[] {
+    const bucket = `arn:${this.partition}:s3:::${artifactBucketName(this.nameScope, this.account, this.region)}`;
+    return [...guardrailDenies(bucket), networkChangeDeny()].map(toPolicyStatement);
   }
 
   /**

@@ -4,19 +4,18 @@ import {
   lambdaExecutionRoleName,
   Parameters,
   parameterPathPrefix,
-  permissionsBoundaryPolicyName,
+  RESERVED_SERVICE_NAMES,
   routesReceiverFunctionName,
   serviceAccessStackComponent,
-  serviceAlarmNamePattern,
+  serviceBoundaryPolicyName,
   serviceDeployRoleName,
   serviceExecutionRoleName,
-  serviceFunctionNamePattern,
-  serviceQueueNamePattern,
+  serviceParameterPathPrefix,
   serviceRoleNamePattern,
   serviceStackName,
-  serviceTableNamePattern,
-  serviceTopicNamePattern,
+  TAG_KEYS,
 } from '@shared-lambda-infra/contract';
+import { Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -24,6 +23,12 @@ import type { ServiceConfig } from '../config/schema';
 import { ContractValue } from '../constructs/contract-parameter';
 import { AccessPolicy, type AccessStatement } from '../constructs/github-access-policy';
 import { GithubActionsRole, githubOidcProviderArn } from '../constructs/github-oidc';
+import {
+  guardrailDenies,
+  SERVICE_ROLE_PRINCIPALS,
+  ServiceArns,
+  serviceBoundaryAllows,
+} from '../constructs/service-confinement';
 import { serviceRegistration } from '../registry';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
@@ -62,6 +67,10 @@ export class ServiceAccessStack extends PlatformStack {
   public readonly deployRole: iam.IRole;
   /** The role CloudFormation deploys the service's stacks with. */
   public readonly executionRole: iam.IRole;
+  /** The permissions boundary every role of the service must carry: its own resources only. */
+  public readonly permissionsBoundary: iam.IManagedPolicy;
+
+  private readonly arns: ServiceArns;
 
   constructor(scope: Construct, props: ServiceAccessStackProps) {
     super(scope, serviceAccessStackComponent(props.service.name), props);
@@ -70,7 +79,14 @@ export class ServiceAccessStack extends PlatformStack {
         `ServiceAccessStack for service "${props.service.name}" needs the github section of config/${props.config.environment}.yaml (the OIDC provider); add github, or create no access stacks`,
       );
     }
+    if (RESERVED_SERVICE_NAMES.includes(props.service.name)) {
+      throw new Error(
+        `service "${props.service.name}" in config/${props.config.environment}.yaml is a reserved name (a resource type or platform component of the naming convention, whose name prefix IAM would confuse with the platform's); choose another name`,
+      );
+    }
     this.service = props.service;
+    this.arns = new ServiceArns(this, this.nameScope, this.service.name);
+    this.permissionsBoundary = this.createPermissionsBoundary();
     this.executionRole = this.createExecutionRole();
     this.deployRole = this.createDeployRole();
     this.publishRoleArns();
@@ -104,18 +120,6 @@ export class ServiceAccessStack extends PlatformStack {
     return this.arn('cloudformation', `stack/${prefix}*/*`);
   }
 
-  private get contractParametersArn(): string {
-    return this.arn('ssm', `parameter${parameterPathPrefix(this.nameScope)}*`);
-  }
-
-  private get boundaryPolicyArn(): string {
-    return this.arn('iam', `policy/${permissionsBoundaryPolicyName(this.nameScope)}`);
-  }
-
-  private get serviceRolesArn(): string {
-    return this.arn('iam', `role/${serviceRoleNamePattern(this.nameScope, this.serviceName)}`);
-  }
-
   /** ARN of the artifact bucket's KMS key, read at deploy time; undefined when the bucket uses S3-managed keys. */
   private get artifactKeyArn(): string | undefined {
     if (this.config.storage.encryption !== 'kms') return undefined;
@@ -124,6 +128,20 @@ export class ServiceAccessStack extends PlatformStack {
 
   private get s3ViaService(): Record<string, Record<string, unknown>> {
     return { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } };
+  }
+
+  private get ownBoundaryArn(): string {
+    return this.arn('iam', `policy/${serviceBoundaryPolicyName(this.nameScope, this.serviceName)}`);
+  }
+
+  // ----- permissions boundary -----
+
+  private createPermissionsBoundary(): iam.IManagedPolicy {
+    return new AccessPolicy(this, 'PermissionsBoundary', {
+      managedPolicyName: serviceBoundaryPolicyName(this.nameScope, this.serviceName),
+      description: `Permissions boundary of every role the ${this.serviceName} service creates: its own resources only`,
+      statements: [...serviceBoundaryAllows(this.arns), ...guardrailDenies(this.bucketArn)],
+    });
   }
 
   // ----- execution role -----
@@ -151,22 +169,26 @@ export class ServiceAccessStack extends PlatformStack {
       statements: this.apiStatements(),
     });
     new AccessPolicy(this, 'ExecutionDataPolicy', {
-      description: `Tables, queues, topics and alarms of ${this.serviceName}; its artifacts and the contract parameters.`,
+      description: `Tables, queues, topics and buckets of ${this.serviceName}; its artifacts and the contract parameters.`,
       roles,
       statements: [...this.dataStatements(), ...this.artifactReadStatements()],
+    });
+    new AccessPolicy(this, 'ExecutionEventsPolicy', {
+      description: `EventBridge rules, Scheduler schedules, alarms and dashboards of ${this.serviceName}.`,
+      roles,
+      statements: this.eventsStatements(),
+    });
+    new AccessPolicy(this, 'ExecutionWorkflowPolicy', {
+      description: `State machines, secrets and parameters of ${this.serviceName}.`,
+      roles,
+      statements: this.workflowStatements(),
     });
     return role;
   }
 
   private computeStatements(): AccessStatement[] {
-    const functions = this.arn(
-      'lambda',
-      `function:${serviceFunctionNamePattern(this.nameScope, this.serviceName)}`,
-    );
-    const logGroups = this.arn(
-      'logs',
-      `log-group:/aws/lambda/${serviceFunctionNamePattern(this.nameScope, this.serviceName)}`,
-    );
+    const arns = this.arns;
+    const prefixReason = `Names under the service's prefixes (${arns.stackPrefix} for CloudFormation-generated names, {project}-{env}-{type}-${this.serviceName}- for convention names); no other registered service's names start with them.`;
     return [
       {
         sid: 'ManageServiceFunctions',
@@ -176,6 +198,8 @@ export class ServiceAccessStack extends PlatformStack {
           'lambda:GetFunction',
           'lambda:GetFunctionConfiguration',
           'lambda:GetFunctionCodeSigningConfig',
+          'lambda:GetFunctionRecursionConfig',
+          'lambda:PutFunctionRecursionConfig',
           'lambda:GetRuntimeManagementConfig',
           'lambda:PutRuntimeManagementConfig',
           'lambda:UpdateFunctionCode',
@@ -186,11 +210,15 @@ export class ServiceAccessStack extends PlatformStack {
           'lambda:UpdateAlias',
           'lambda:DeleteAlias',
           'lambda:GetAlias',
+          'lambda:ListAliases',
           'lambda:AddPermission',
           'lambda:RemovePermission',
           'lambda:GetPolicy',
           'lambda:PutFunctionConcurrency',
           'lambda:DeleteFunctionConcurrency',
+          'lambda:PutProvisionedConcurrencyConfig',
+          'lambda:GetProvisionedConcurrencyConfig',
+          'lambda:DeleteProvisionedConcurrencyConfig',
           'lambda:PutFunctionEventInvokeConfig',
           'lambda:UpdateFunctionEventInvokeConfig',
           'lambda:DeleteFunctionEventInvokeConfig',
@@ -199,8 +227,14 @@ export class ServiceAccessStack extends PlatformStack {
           'lambda:UntagResource',
           'lambda:ListTags',
         ],
-        resources: [functions],
-        wildcardReason: `Function names are generated per function under the service prefix ${serviceFunctionNamePattern(this.nameScope, this.serviceName)}; the * also covers their versions and aliases, and no other service's function starts with this prefix.`,
+        resources: arns.functions,
+        wildcardReason: `${prefixReason} The * also covers their versions and aliases.`,
+      },
+      {
+        sid: 'ManageServiceLayers',
+        actions: ['lambda:PublishLayerVersion', 'lambda:GetLayerVersion', 'lambda:DeleteLayerVersion'],
+        resources: arns.layers,
+        wildcardReason: `${prefixReason} Layers take no tags, so they must be named with the stack prefix; the * covers their versions.`,
       },
       {
         sid: 'ManageServiceEventSourceMappings',
@@ -210,19 +244,34 @@ export class ServiceAccessStack extends PlatformStack {
           'lambda:UpdateEventSourceMapping',
           'lambda:DeleteEventSourceMapping',
         ],
-        // CreateEventSourceMapping authorises against no resource ARN; the condition confines
-        // every mapping action to mappings that invoke the service's own functions.
+        // CreateEventSourceMapping authorises against no resource ARN and has no condition key for
+        // the source; the lambda:FunctionArn condition confines mappings to the service's
+        // functions, and Lambda requires the function's role (under the service's boundary) to
+        // read the source, so a mapping can only poll the service's own queues, streams and tables.
         resources: ['*'],
-        conditions: { ArnLike: { 'lambda:FunctionArn': functions } },
+        conditions: { ArnLike: { 'lambda:FunctionArn': arns.functions } },
         wildcardReason:
           "CreateEventSourceMapping supports no resource-level permission and mapping ids are random; the lambda:FunctionArn condition limits every mapping action to mappings that invoke this service's functions.",
       },
       {
-        sid: 'DescribeNetworkForVpcFunctions',
-        actions: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'],
+        sid: 'TagEventSourceMappings',
+        actions: ['lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags'],
+        resources: [this.arn('lambda', 'event-source-mapping:*')],
+        wildcardReason:
+          'Mapping ids are random UUIDs; ServiceStack tags every mapping, and DenyForeignServiceTag keeps the Service tag immutable.',
+      },
+      {
+        sid: 'DescribeWithoutResourceLevelPermissions',
+        actions: [
+          'ec2:DescribeSecurityGroups',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeVpcs',
+          'ec2:DescribeNetworkInterfaces',
+          'lambda:ListEventSourceMappings',
+        ],
         resources: ['*'],
         wildcardReason:
-          'EC2 Describe actions support no resource-level permission, and Lambda requires them of whoever creates a function attached to the shared VPC; they only read network metadata.',
+          'These read-only actions support no resource-level permission; Lambda requires the EC2 ones of whoever creates a function in the shared VPC, and CloudFormation waits on ENIs with DescribeNetworkInterfaces.',
       },
       {
         sid: 'ManageServiceLogGroups',
@@ -238,9 +287,8 @@ export class ServiceAccessStack extends PlatformStack {
           'logs:UntagLogGroup',
           'logs:ListTagsLogGroup',
         ],
-        resources: [logGroups],
-        wildcardReason:
-          'Lambda log groups are /aws/lambda/{function name}; the * stands for the function identifier after the service prefix (and the log-stream suffix of the ARN).',
+        resources: arns.logGroups,
+        wildcardReason: `${prefixReason} Lambda log groups are /aws/lambda/{function name}.`,
       },
       {
         sid: 'DescribeLogGroups',
@@ -250,34 +298,56 @@ export class ServiceAccessStack extends PlatformStack {
           'CloudFormation reads a log group with DescribeLogGroups, which is authorised against every log group of the account and region; it returns metadata only.',
       },
       {
-        sid: 'PassServiceRolesToLambda',
+        sid: 'PassServiceRolesToServicePrincipals',
         actions: ['iam:PassRole'],
-        resources: [this.serviceRolesArn, this.arn('iam', `role/${lambdaExecutionRoleName(this.nameScope)}`)],
+        resources: arns.roles,
+        conditions: { StringEquals: { 'iam:PassedToService': [...SERVICE_ROLE_PRINCIPALS] } },
+        wildcardReason: `${prefixReason} Only to Lambda, Step Functions, Scheduler and EventBridge; every such role carries the service's boundary.`,
+      },
+      {
+        sid: 'PassSharedExecutionRoleToLambda',
+        actions: ['iam:PassRole'],
+        resources: [this.arn('iam', `role/${lambdaExecutionRoleName(this.nameScope)}`)],
         conditions: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
-        wildcardReason: `Only roles named ${serviceRoleNamePattern(this.nameScope, this.serviceName)} (the service's own, all under the permissions boundary) or the shared Lambda execution role, and only to Lambda.`,
       },
     ];
   }
 
   private identityStatements(): AccessStatement[] {
-    const boundary = this.boundaryPolicyArn;
+    const boundary = this.ownBoundaryArn;
     const allRoles = this.arn('iam', 'role/*');
-    const boundaryActions = [
-      'iam:CreateRole',
-      'iam:PutRolePolicy',
-      'iam:DeleteRolePolicy',
-      'iam:AttachRolePolicy',
-      'iam:DetachRolePolicy',
-      'iam:PutRolePermissionsBoundary',
-    ];
-    const rolesReason = `Role names are generated per function under the service prefix ${serviceRoleNamePattern(this.nameScope, this.serviceName)}; no other service's role starts with it.`;
+    const roles = this.arns.roles;
+    const rolesReason = `Roles named under the service's prefixes (${this.arns.stackPrefix} for generated names, ${serviceRoleNamePattern(this.nameScope, this.serviceName)} for convention names); no other service's role starts with them.`;
     return [
       {
         sid: 'ChangeServiceRolesUnderBoundary',
-        actions: boundaryActions,
-        resources: [this.serviceRolesArn],
+        actions: [
+          'iam:CreateRole',
+          'iam:PutRolePolicy',
+          'iam:DeleteRolePolicy',
+          'iam:DetachRolePolicy',
+          'iam:PutRolePermissionsBoundary',
+        ],
+        resources: roles,
         conditions: { StringEquals: { 'iam:PermissionsBoundary': boundary } },
-        wildcardReason: `${rolesReason} The iam:PermissionsBoundary condition allows these only for roles that carry the platform boundary.`,
+        wildcardReason: `${rolesReason} The iam:PermissionsBoundary condition allows these only for roles that carry the service's own boundary.`,
+      },
+      {
+        // Only the AWS managed policies CDK's L2 constructs attach to function roles: attaching
+        // AdministratorAccess (capped by the boundary, but still) is refused outright.
+        sid: 'AttachLambdaManagedPolicies',
+        actions: ['iam:AttachRolePolicy'],
+        resources: roles,
+        conditions: {
+          StringEquals: { 'iam:PermissionsBoundary': boundary },
+          ArnEquals: {
+            'iam:PolicyARN': [
+              `arn:${this.partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`,
+              `arn:${this.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`,
+            ],
+          },
+        },
+        wildcardReason: rolesReason,
       },
       {
         sid: 'ReadAndRemoveServiceRoles',
@@ -291,15 +361,14 @@ export class ServiceAccessStack extends PlatformStack {
           'iam:UntagRole',
           'iam:UpdateRole',
           'iam:UpdateRoleDescription',
-          'iam:UpdateAssumeRolePolicy',
           'iam:DeleteRole',
         ],
-        resources: [this.serviceRolesArn],
+        resources: roles,
         wildcardReason: rolesReason,
       },
       {
         // Explicit denies hold even if a broader policy is ever attached to this role.
-        sid: 'DenyRolesWithoutBoundary',
+        sid: 'DenyRolesWithoutServiceBoundary',
         effect: 'Deny',
         actions: [
           'iam:CreateRole',
@@ -311,10 +380,44 @@ export class ServiceAccessStack extends PlatformStack {
         conditions: { StringNotEquals: { 'iam:PermissionsBoundary': boundary } },
       },
       {
-        sid: 'DenyBoundaryRemoval',
+        // A trust policy is set when the role is created (and checked there by the platform's
+        // Guard Hook); rewriting it later could make a role trust another account.
+        sid: 'DenyBoundaryRemovalAndTrustChanges',
         effect: 'Deny',
-        actions: ['iam:DeleteRolePermissionsBoundary'],
+        actions: ['iam:DeleteRolePermissionsBoundary', 'iam:UpdateAssumeRolePolicy'],
         resources: [allRoles],
+      },
+      {
+        // The Service tag confines state machines and secrets: it can only name this service.
+        sid: 'DenyForeignServiceTag',
+        effect: 'Deny',
+        actions: [
+          'states:CreateStateMachine',
+          'states:TagResource',
+          'secretsmanager:CreateSecret',
+          'secretsmanager:TagResource',
+          'lambda:TagResource',
+          'lambda:CreateEventSourceMapping',
+          'iam:CreateRole',
+          'iam:TagRole',
+        ],
+        resources: ['*'],
+        conditions: {
+          StringNotEquals: { [`aws:RequestTag/${TAG_KEYS.service}`]: this.serviceName },
+          Null: { [`aws:RequestTag/${TAG_KEYS.service}`]: 'false' },
+        },
+      },
+      {
+        sid: 'DenyServiceTagRemoval',
+        effect: 'Deny',
+        actions: [
+          'states:UntagResource',
+          'secretsmanager:UntagResource',
+          'lambda:UntagResource',
+          'iam:UntagRole',
+        ],
+        resources: ['*'],
+        conditions: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': [TAG_KEYS.service] } },
       },
     ];
   }
@@ -335,12 +438,9 @@ export class ServiceAccessStack extends PlatformStack {
   }
 
   private dataStatements(): AccessStatement[] {
-    const table = serviceTableNamePattern(this.nameScope, this.serviceName);
-    const queue = serviceQueueNamePattern(this.nameScope, this.serviceName);
-    const topic = serviceTopicNamePattern(this.nameScope, this.serviceName);
-    const alarm = serviceAlarmNamePattern(this.nameScope, this.serviceName);
-    const reason = (kind: string, pattern: string) =>
-      `${kind} names are generated under the service prefix ${pattern}; no other service's ${kind.toLowerCase()} starts with it.`;
+    const arns = this.arns;
+    const reason = `Names under the service's prefixes (${arns.stackPrefix} for CloudFormation-generated names, {project}-{env}-{type}-${this.serviceName}- for convention names); no other registered service's names start with them.`;
+    const inThisAccount = { StringEquals: { 's3:ResourceAccount': this.account } };
     return [
       {
         sid: 'ManageServiceTables',
@@ -354,13 +454,17 @@ export class ServiceAccessStack extends PlatformStack {
           'dynamodb:DescribeContinuousBackups',
           'dynamodb:UpdateContinuousBackups',
           'dynamodb:DescribeContributorInsights',
+          'dynamodb:UpdateContributorInsights',
           'dynamodb:DescribeKinesisStreamingDestination',
+          'dynamodb:GetResourcePolicy',
+          'dynamodb:DescribeStream',
+          'dynamodb:ListStreams',
           'dynamodb:TagResource',
           'dynamodb:UntagResource',
           'dynamodb:ListTagsOfResource',
         ],
-        resources: [this.arn('dynamodb', `table/${table}`)],
-        wildcardReason: reason('Table', table),
+        resources: arns.tables,
+        wildcardReason: `${reason} Streams and indexes are below their table.`,
       },
       {
         sid: 'ManageServiceQueues',
@@ -374,8 +478,8 @@ export class ServiceAccessStack extends PlatformStack {
           'sqs:UntagQueue',
           'sqs:ListQueueTags',
         ],
-        resources: [this.arn('sqs', queue)],
-        wildcardReason: reason('Queue', queue),
+        resources: arns.queues,
+        wildcardReason: reason,
       },
       {
         sid: 'ManageServiceTopics',
@@ -386,13 +490,99 @@ export class ServiceAccessStack extends PlatformStack {
           'sns:SetTopicAttributes',
           'sns:Subscribe',
           'sns:Unsubscribe',
+          'sns:GetSubscriptionAttributes',
+          'sns:SetSubscriptionAttributes',
           'sns:ListSubscriptionsByTopic',
+          'sns:GetDataProtectionPolicy',
+          'sns:PutDataProtectionPolicy',
           'sns:TagResource',
           'sns:UntagResource',
           'sns:ListTagsForResource',
         ],
-        resources: [this.arn('sns', topic)],
-        wildcardReason: `${reason('Topic', topic)} Subscription ARNs are the topic ARN followed by an id.`,
+        resources: arns.topics,
+        wildcardReason: `${reason} Subscription ARNs are the topic ARN followed by an id.`,
+      },
+      {
+        sid: 'ManageServiceBuckets',
+        actions: [
+          's3:CreateBucket',
+          's3:DeleteBucket',
+          's3:ListBucket',
+          's3:GetBucketLocation',
+          's3:GetBucketTagging',
+          's3:PutBucketTagging',
+          's3:GetEncryptionConfiguration',
+          's3:PutEncryptionConfiguration',
+          's3:GetBucketVersioning',
+          's3:PutBucketVersioning',
+          's3:GetBucketPublicAccessBlock',
+          's3:PutBucketPublicAccessBlock',
+          's3:GetBucketOwnershipControls',
+          's3:PutBucketOwnershipControls',
+          's3:GetLifecycleConfiguration',
+          's3:PutLifecycleConfiguration',
+          's3:GetBucketPolicy',
+          's3:PutBucketPolicy',
+          's3:DeleteBucketPolicy',
+          's3:GetBucketNotification',
+          's3:PutBucketNotification',
+          's3:GetBucketLogging',
+          's3:PutBucketLogging',
+          's3:GetBucketCORS',
+          's3:PutBucketCORS',
+        ],
+        resources: arns.buckets,
+        conditions: inThisAccount,
+        wildcardReason: `${reason} CloudFormation lower-cases generated bucket names; s3:ResourceAccount keeps the grant to this account.`,
+      },
+    ];
+  }
+
+  private eventsStatements(): AccessStatement[] {
+    const arns = this.arns;
+    const reason = `Names under the service's prefixes (${arns.stackPrefix} for CloudFormation-generated names, {project}-{env}-{type}-${this.serviceName}- for convention names); no other registered service's names start with them.`;
+    return [
+      {
+        sid: 'ManageServiceRules',
+        actions: [
+          'events:PutRule',
+          'events:DescribeRule',
+          'events:DeleteRule',
+          'events:EnableRule',
+          'events:DisableRule',
+          'events:PutTargets',
+          'events:RemoveTargets',
+          'events:ListTargetsByRule',
+          'events:TagResource',
+          'events:UntagResource',
+          'events:ListTagsForResource',
+        ],
+        resources: arns.rules,
+        wildcardReason: `${reason} Targets are authorised by their own resource policies.`,
+      },
+      {
+        sid: 'ManageServiceSchedules',
+        actions: [
+          'scheduler:CreateSchedule',
+          'scheduler:GetSchedule',
+          'scheduler:UpdateSchedule',
+          'scheduler:DeleteSchedule',
+        ],
+        resources: arns.schedules,
+        wildcardReason: `${reason} Schedules take no tags: in the default group they carry the stack prefix, or live in a group named with it.`,
+      },
+      {
+        sid: 'ManageServiceScheduleGroups',
+        actions: [
+          'scheduler:CreateScheduleGroup',
+          'scheduler:GetScheduleGroup',
+          'scheduler:DeleteScheduleGroup',
+          'scheduler:TagResource',
+          'scheduler:UntagResource',
+          'scheduler:ListTagsForResource',
+        ],
+        resources: arns.scheduleGroups,
+        wildcardReason: reason,
       },
       {
         sid: 'ManageServiceAlarms',
@@ -404,8 +594,92 @@ export class ServiceAccessStack extends PlatformStack {
           'cloudwatch:UntagResource',
           'cloudwatch:ListTagsForResource',
         ],
-        resources: [this.arn('cloudwatch', `alarm:${alarm}`)],
-        wildcardReason: reason('Alarm', alarm),
+        resources: arns.alarms,
+        wildcardReason: reason,
+      },
+      {
+        sid: 'ManageServiceDashboards',
+        actions: ['cloudwatch:PutDashboard', 'cloudwatch:GetDashboard', 'cloudwatch:DeleteDashboards'],
+        resources: arns.dashboards,
+        wildcardReason: `${reason} Dashboards must be named with the stack prefix.`,
+      },
+    ];
+  }
+
+  private workflowStatements(): AccessStatement[] {
+    const arns = this.arns;
+    const tagReason =
+      "CloudFormation names state machines and unnamed secrets after their logical id alone; the Service tag condition (a tag this role can set only to its own service and never remove) confines the grant to the service's own.";
+    return [
+      {
+        sid: 'CreateServiceStateMachines',
+        actions: ['states:CreateStateMachine'],
+        resources: [arns.anyStateMachine],
+        conditions: arns.ownRequestTag,
+        wildcardReason: tagReason,
+      },
+      {
+        // Tagging at creation authorises TagResource on a resource that has no Service tag yet;
+        // one that has another service's tag stays out of reach.
+        sid: 'TagNewServiceStateMachinesAndSecrets',
+        actions: ['states:TagResource', 'secretsmanager:TagResource'],
+        resources: [arns.anyStateMachine, arns.anySecret],
+        conditions: { ...arns.ownRequestTag, Null: { [`aws:ResourceTag/${TAG_KEYS.service}`]: 'true' } },
+        wildcardReason: tagReason,
+      },
+      {
+        sid: 'ManageServiceStateMachines',
+        actions: [
+          'states:DescribeStateMachine',
+          'states:UpdateStateMachine',
+          'states:DeleteStateMachine',
+          'states:ListTagsForResource',
+          'states:TagResource',
+          'states:UntagResource',
+        ],
+        resources: [arns.anyStateMachine],
+        conditions: arns.ownTag,
+        wildcardReason: tagReason,
+      },
+      {
+        sid: 'CreateServiceSecrets',
+        actions: ['secretsmanager:CreateSecret'],
+        resources: [arns.anySecret],
+        conditions: arns.ownRequestTag,
+        wildcardReason: tagReason,
+      },
+      {
+        sid: 'ManageServiceSecrets',
+        actions: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:UpdateSecret',
+          'secretsmanager:DeleteSecret',
+          'secretsmanager:TagResource',
+          'secretsmanager:UntagResource',
+        ],
+        resources: [arns.anySecret],
+        conditions: arns.ownTag,
+        wildcardReason: tagReason,
+      },
+      {
+        sid: 'GenerateSecretValues',
+        actions: ['secretsmanager:GetRandomPassword'],
+        resources: ['*'],
+        wildcardReason: 'GetRandomPassword touches no resource and supports no resource-level permission.',
+      },
+      {
+        sid: 'ManageServiceParameters',
+        actions: [
+          'ssm:PutParameter',
+          'ssm:DeleteParameter',
+          'ssm:GetParameter',
+          'ssm:GetParameters',
+          'ssm:AddTagsToResource',
+          'ssm:RemoveTagsFromResource',
+          'ssm:ListTagsForResource',
+        ],
+        resources: [arns.ownParameters],
+        wildcardReason: `Parameters under the service's own path ${serviceParameterPathPrefix(this.nameScope, this.serviceName)}.`,
       },
     ];
   }
@@ -438,8 +712,8 @@ export class ServiceAccessStack extends PlatformStack {
     return {
       sid: 'ReadContractParameters',
       actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-      resources: [this.contractParametersArn],
-      wildcardReason: `Contract parameters of this environment all live under ${parameterPathPrefix(this.nameScope)}; read only.`,
+      resources: this.arns.sharedParameters,
+      wildcardReason: `The platform components' contract values under ${parameterPathPrefix(this.nameScope)}{component}/ and those published for this service; read only, never another service's.`,
     };
   }
 
@@ -452,9 +726,14 @@ export class ServiceAccessStack extends PlatformStack {
       ownerId: this.service.repositoryOwnerId,
       repositoryId: this.service.repositoryId,
       context: { kind: 'environment', name: this.config.environment },
+      // The access stacks exist only with a github section (checked in the constructor).
+      allowedRefs: this.service.allowedRefs ?? this.config.github?.allowedRefs,
       roleName: serviceDeployRoleName(this.nameScope, this.serviceName),
       description: `Deploys the ${this.serviceName} service to ${this.config.environment} from ${this.service.repository} (GitHub environment ${this.config.environment})`,
     });
+    // The artifact bucket's policy confines each deploy role to the prefix its Service tag names;
+    // the role has no IAM permission, so it cannot retag itself.
+    Tags.of(role).add(TAG_KEYS.service, this.serviceName);
     const stacks = this.serviceStacksArn;
     const stacksReason = `Stacks of the service are named with the prefix of serviceStackName (${this.nameScope.project}-${this.nameScope.env}-${this.serviceName}-), and CloudFormation appends a random stack id after "/".`;
     const key = this.artifactKeyArn;
@@ -560,6 +839,12 @@ export class ServiceAccessStack extends PlatformStack {
       parameter: Parameters.serviceDeployRoleArn,
       service: this.serviceName,
       value: this.deployRole.roleArn,
+    });
+    new ContractValue(this, 'PermissionsBoundaryArnParameter', {
+      scope: this.nameScope,
+      parameter: Parameters.servicePermissionsBoundaryArn,
+      service: this.serviceName,
+      value: this.permissionsBoundary.managedPolicyArn,
     });
     new ContractValue(this, 'ExecutionRoleArnParameter', {
       scope: this.nameScope,

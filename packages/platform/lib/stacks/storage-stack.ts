@@ -1,5 +1,11 @@
-import { artifactBucketName, Parameters } from '@shared-lambda-infra/contract';
+import {
+  artifactBucketName,
+  Parameters,
+  serviceAccessRoleNamePattern,
+  TAG_KEYS,
+} from '@shared-lambda-infra/contract';
 import { Aws, Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -42,8 +48,8 @@ export class StorageStack extends PlatformStack {
    * The deployment-artifact bucket, named by `artifactBucketName()` of the contract.
    *
    * Objects are organised by service: each service writes only under its own prefix,
-   * `artifactPrefix(service)` (`{service}/...`). The bucket policy does not enforce the prefixes;
-   * each service's deploy role (github access stacks) is confined to its own prefix.
+   * `artifactPrefix(service)` (`{service}/...`). The bucket policy enforces it (see
+   * {@link confineArtifactWrites}), whatever any identity policy says.
    */
   public readonly artifactBucket: s3.IBucket;
   /** The customer-managed key of the artifact bucket; absent when `storage.encryption` is `s3`. */
@@ -56,6 +62,7 @@ export class StorageStack extends PlatformStack {
     this.accessLogBucket = this.createAccessLogBucket();
     this.artifactKey = this.config.storage.encryption === 'kms' ? this.createArtifactKey() : undefined;
     this.artifactBucket = this.createArtifactBucket(this.accessLogBucket, this.artifactKey);
+    this.confineArtifactWrites(this.artifactBucket);
     this.publishContract();
   }
 
@@ -168,6 +175,54 @@ export class StorageStack extends PlatformStack {
       acknowledge(bucket, 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason);
     }
     return bucket;
+  }
+
+  /**
+   * Only a service's deploy role writes artifacts, and only under its own prefix: CDK skips
+   * uploading an asset whose hash already exists, so anyone who could write under a service's
+   * prefix could plant the code of its next deployment. Enforced here, in the bucket policy, so no
+   * identity policy (a function role's, a widened deploy role's) can grant it.
+   *
+   * The deploy roles are recognised by name (`{project}-{env}-access-*`, names only the platform
+   * creates) and confined by the `Service` tag the platform puts on them: one statement for any
+   * number of services, so registering a service never changes this stack.
+   */
+  private confineArtifactWrites(bucket: s3.IBucket): void {
+    const writes = [
+      's3:PutObject',
+      's3:PutObjectAcl',
+      's3:PutObjectTagging',
+      's3:DeleteObject',
+      's3:DeleteObjectVersion',
+      's3:DeleteObjectTagging',
+    ];
+    const objects = bucket.arnForObjects('*');
+    const deployRoles = `arn:${this.partition}:iam::${this.account}:role/${serviceAccessRoleNamePattern(this.nameScope)}`;
+    const serviceTag = `aws:PrincipalTag/${TAG_KEYS.service}`;
+    const deny = (sid: string, props: Partial<iam.PolicyStatementProps>) =>
+      bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: writes,
+          ...props,
+        }),
+      );
+    deny('DenyArtifactWritesExceptServiceDeployRoles', {
+      resources: [objects],
+      conditions: { ArnNotLike: { 'aws:PrincipalArn': deployRoles } },
+    });
+    deny('DenyArtifactWritesOutsideOwnPrefix', {
+      notResources: [bucket.arnForObjects(`\${${serviceTag}}/*`)],
+      conditions: { ArnLike: { 'aws:PrincipalArn': deployRoles } },
+    });
+    // An unresolvable policy variable makes the statement above match nothing: a deploy role
+    // without the tag must not write at all.
+    deny('DenyArtifactWritesWithoutServiceTag', {
+      resources: [objects],
+      conditions: { Null: { [serviceTag]: 'true' } },
+    });
   }
 
   private publishContract(): void {

@@ -1,0 +1,44 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DeployedTemplate, IamModel } from '../../packages/platform/test/helpers/iam-model';
+import { buildSecurityEnvironment } from './environment';
+import { MATRIX } from './matrix';
+import { PINNED_ACTIONS } from './pinned-actions';
+
+// One synthesis of the platform (compliance packs on, pinned account and region) and of both
+// services' kitchen-sink stacks; every question below is asked of the real IAM evaluator.
+let model: IamModel;
+let templates: readonly DeployedTemplate[];
+beforeAll(() => {
+  ({ model, templates } = buildSecurityEnvironment());
+});
+
+describe('who can do what to whom (docs/security.md)', () => {
+  for (const row of MATRIX) {
+    it(`${row.who}: ${row.request} is ${row.expected}`, async () => {
+      expect(await row.ask(model)).toBe(row.expected === 'allowed');
+    });
+  }
+});
+
+describe('the actions of every platform role', () => {
+  it('are exactly the reviewed lists, statement by statement', () => {
+    const actual: Record<string, Record<string, string[]>> = {};
+    for (const t of templates) {
+      const component = t.stackName.replace('shared-lambda-infra-dev-', '');
+      if (!['access-orders', 'github', 'iam'].includes(component)) continue;
+      for (const [logicalId, resource] of Object.entries(t.template.Resources ?? {})) {
+        if (resource.Type !== 'AWS::IAM::ManagedPolicy') continue;
+        const statements = (
+          (resource.Properties ?? {}).PolicyDocument as { Statement: Array<Record<string, unknown>> }
+        ).Statement;
+        actual[`${component}/${logicalId.replace(/[0-9A-F]{8}$/, '')}`] = Object.fromEntries(
+          statements.map((s) => [
+            `${s.Effect} ${s.Sid ?? '(no sid)'}`,
+            [s.Action as string | string[]].flat().sort(),
+          ]),
+        );
+      }
+    }
+    expect(actual).toEqual(PINNED_ACTIONS);
+  });
+});

@@ -1,0 +1,660 @@
+/**
+ * Who can do what to whom, in a dev environment with two registered services (orders, payments):
+ * each row a question asked of a real IAM evaluator over the deployed templates, with its answer
+ * written out. test/security/iam-matrix.test.ts asserts every row; `npm run docs` renders the
+ * rows into docs/security.md.
+ */
+import type { IamModel } from '../../packages/platform/test/helpers/iam-model';
+import { ORDERS_REPOSITORY, PAYMENTS_REPOSITORY, PLATFORM_REPOSITORY } from './environment';
+
+const P = 'shared-lambda-infra-dev';
+const A = '111111111111';
+const R = 'eu-west-1';
+
+/** Role names, as the platform and the consumer name them. */
+export const ROLES = {
+  ordersFn: `${P}-role-orders-api`,
+  ordersWorker: `${P}-role-orders-worker`,
+  ordersStream: `${P}-role-orders-stream-consumer`,
+  paymentsFn: `${P}-role-payments-api`,
+  paymentsWorker: `${P}-role-payments-worker`,
+  ordersExec: `${P}-access-orders-cfn-exec`,
+  paymentsExec: `${P}-access-payments-cfn-exec`,
+  ordersDeploy: `${P}-access-orders-deploy`,
+  paymentsDeploy: `${P}-access-payments-deploy`,
+  platformDeploy: `${P}-role-github-platform-deploy`,
+  platformReadOnly: `${P}-role-github-platform-readonly`,
+  sharedExecution: `${P}-role-lambda-execution`,
+} as const;
+
+const STACK = { orders: `${P}-orders-api`, payments: `${P}-payments-api` };
+// The contract shortens the bucket name with a hash so any account and region fit in 63 characters.
+const ARTIFACTS = `arn:aws:s3:::${P}-b-c8cb3dba-${A}-${R}`;
+const boundary = (service: string) => `arn:aws:iam::${A}:policy/${P}-policy-${service}-boundary`;
+const roleArn = (name: string) => `arn:aws:iam::${A}:role/${name}`;
+const fnArn = (name: string) => `arn:aws:lambda:${R}:${A}:function:${name}`;
+const stackArn = (name: string) =>
+  `arn:aws:cloudformation:${R}:${A}:stack/${name}/0a1b2c3d-1111-2222-3333-444455556666`;
+const bootstrapRole = (role: string) => `arn:aws:iam::${A}:role/cdk-hnb659fds-${role}-role-${A}-${R}`;
+
+/** The resources of a service's kitchen-sink stack, from the deployed templates. */
+function of(m: IamModel, service: 'orders' | 'payments') {
+  const stack = STACK[service];
+  return {
+    table: m.arnOf(stack, 'AWS::DynamoDB::Table', 'Table'),
+    stream: m.attrOf(stack, 'AWS::DynamoDB::Table', 'Table', 'StreamArn'),
+    queue: m.arnOf(stack, 'AWS::SQS::Queue', 'Queue'),
+    secret: m.arnOf(stack, 'AWS::SecretsManager::Secret', 'Secret'),
+    stateMachine: m.arnOf(stack, 'AWS::StepFunctions::StateMachine', 'Workflow'),
+    bucket: m.arnOf(stack, 'AWS::S3::Bucket', 'Bucket'),
+    fn: fnArn(`${P}-fn-${service}-api`),
+    worker: fnArn(`${P}-fn-${service}-worker`),
+  };
+}
+
+/** GitHub claims of a job of `repo` in `context` on `ref`, with the repository's ids when it has them. */
+function token(
+  repo: { repository: string; ownerId?: number; repositoryId?: number },
+  context: string,
+  ref: string,
+  subject: 'immutable' | 'name' = repo.repositoryId ? 'immutable' : 'name',
+) {
+  const [owner, name] = repo.repository.split('/');
+  const sub =
+    subject === 'immutable'
+      ? `repo:${owner}@${repo.ownerId}/${name}@${repo.repositoryId}:${context}`
+      : `repo:${owner}/${name}:${context}`;
+  return {
+    sub,
+    ref,
+    ...(repo.repositoryId
+      ? { repository_id: String(repo.repositoryId), repository_owner_id: String(repo.ownerId) }
+      : {}),
+  };
+}
+
+/** One question and its answer. */
+export interface MatrixRow {
+  /** Section of the table. */
+  readonly group: string;
+  /** Who asks. */
+  readonly who: string;
+  /** What they ask to do, to what. */
+  readonly request: string;
+  /** The answer the platform must give. */
+  readonly expected: 'allowed' | 'denied';
+  /** Why, in a few words. */
+  readonly why: string;
+  /** Asks the evaluator. */
+  readonly ask: (m: IamModel) => Promise<boolean> | boolean;
+}
+
+const ESM_CONTEXT = (fn: string) => ({ 'lambda:FunctionArn': fn });
+
+/** The matrix. */
+export const MATRIX: readonly MatrixRow[] = [
+  // ----- function roles: tenant isolation -----
+  {
+    group: 'Function roles',
+    who: 'payments function role',
+    request: "dynamodb:Scan on orders' table",
+    expected: 'denied',
+    why: "payments' boundary names only payments' tables",
+    ask: (m) => m.can(ROLES.paymentsFn, 'dynamodb:Scan', of(m, 'orders').table),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function role with an inline `*:*` policy',
+    request: "dynamodb:Scan on orders' table",
+    expected: 'denied',
+    why: 'the boundary caps whatever the role grants itself',
+    ask: (m) =>
+      m.can(ROLES.paymentsFn, 'dynamodb:Scan', of(m, 'orders').table, {
+        extraPolicies: [
+          { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+        ],
+      }),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments worker role',
+    request: "sqs:ReceiveMessage on orders' queue",
+    expected: 'denied',
+    why: "payments' boundary names only payments' queues",
+    ask: (m) => m.can(ROLES.paymentsWorker, 'sqs:ReceiveMessage', of(m, 'orders').queue),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function role',
+    request: "secretsmanager:GetSecretValue on orders' secret",
+    expected: 'denied',
+    why: 'secrets are confined by their Service tag',
+    ask: (m) => m.can(ROLES.paymentsFn, 'secretsmanager:GetSecretValue', of(m, 'orders').secret),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function role',
+    request: "states:StartExecution on orders' state machine",
+    expected: 'denied',
+    why: 'state machines are confined by their Service tag',
+    ask: (m) => m.can(ROLES.paymentsFn, 'states:StartExecution', of(m, 'orders').stateMachine),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function role with an inline `*:*` policy',
+    request: 's3:PutObject under orders/ of the artifact bucket',
+    expected: 'denied',
+    why: 'boundary denies artifact writes; the bucket policy admits only deploy roles',
+    ask: (m) =>
+      m.can(ROLES.paymentsFn, 's3:PutObject', `${ARTIFACTS}/orders/asset.zip`, {
+        extraPolicies: [
+          { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+        ],
+      }),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function role with an inline `*:*` policy',
+    request: 'sns:Publish to the platform alarm topic',
+    expected: 'denied',
+    why: "payments' boundary names only payments' topics",
+    ask: (m) =>
+      m.can(ROLES.paymentsFn, 'sns:Publish', m.arnOf(`${P}-observability`, 'AWS::SNS::Topic', 'AlarmTopic'), {
+        extraPolicies: [
+          { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+        ],
+      }),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function code (lambda:SourceFunctionArn set)',
+    request: 'ec2:DeleteNetworkInterface on an ENI',
+    expected: 'denied',
+    why: 'ENI actions are for the Lambda service, never for function code',
+    ask: (m) =>
+      m.can(
+        ROLES.paymentsFn,
+        'ec2:DeleteNetworkInterface',
+        `arn:aws:ec2:${R}:${A}:network-interface/eni-0123456789abcdef0`,
+        {
+          context: { 'lambda:SourceFunctionArn': of(m, 'payments').fn },
+        },
+      ),
+  },
+  {
+    group: 'Function roles',
+    who: 'Lambda, with the payments function role',
+    request: 'ec2:CreateNetworkInterface to attach the function to the VPC',
+    expected: 'allowed',
+    why: 'Lambda itself manages the ENIs of a VPC function',
+    ask: (m) =>
+      m.can(ROLES.paymentsFn, 'ec2:CreateNetworkInterface', `arn:aws:ec2:${R}:${A}:network-interface/*`),
+  },
+  {
+    group: 'Function roles',
+    who: 'orders function role',
+    request: "dynamodb:Scan on orders' own table",
+    expected: 'allowed',
+    why: 'granted with table.grantReadWriteData, inside the boundary',
+    ask: (m) => m.can(ROLES.ordersFn, 'dynamodb:Scan', of(m, 'orders').table),
+  },
+  {
+    group: 'Function roles',
+    who: 'orders worker role',
+    request: "sqs:ReceiveMessage on orders' own queue",
+    expected: 'allowed',
+    why: 'the SQS event source mapping polls with it',
+    ask: (m) => m.can(ROLES.ordersWorker, 'sqs:ReceiveMessage', of(m, 'orders').queue),
+  },
+  {
+    group: 'Function roles',
+    who: 'orders stream consumer role',
+    request: "dynamodb:GetRecords on orders' own table stream",
+    expected: 'allowed',
+    why: 'the stream event source mapping polls with it',
+    ask: (m) => m.can(ROLES.ordersStream, 'dynamodb:GetRecords', of(m, 'orders').stream),
+  },
+  {
+    group: 'Function roles',
+    who: 'orders function role',
+    request: "secretsmanager:GetSecretValue on orders' own secret",
+    expected: 'allowed',
+    why: 'granted with secret.grantRead; tagged Service=orders',
+    ask: (m) => m.can(ROLES.ordersFn, 'secretsmanager:GetSecretValue', of(m, 'orders').secret),
+  },
+  {
+    group: 'Function roles',
+    who: 'orders function role',
+    request: "states:StartExecution on orders' own state machine",
+    expected: 'allowed',
+    why: 'granted with grantStartExecution; tagged Service=orders',
+    ask: (m) => m.can(ROLES.ordersFn, 'states:StartExecution', of(m, 'orders').stateMachine),
+  },
+  // ----- CloudFormation execution roles -----
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'iam:UpdateAssumeRolePolicy on its own function role',
+    expected: 'denied',
+    why: 'trust is set at creation (checked by the Guard Hook), never rewritten',
+    ask: (m) => m.can(ROLES.paymentsExec, 'iam:UpdateAssumeRolePolicy', roleArn(ROLES.paymentsFn)),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'iam:AttachRolePolicy AdministratorAccess to its own function role',
+    expected: 'denied',
+    why: 'only the Lambda basic and VPC managed policies may be attached',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'iam:AttachRolePolicy', roleArn(ROLES.paymentsFn), {
+        context: {
+          'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess',
+          'iam:PermissionsBoundary': boundary('payments'),
+        },
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'iam:DeleteRolePermissionsBoundary on its own function role',
+    expected: 'denied',
+    why: 'boundary removal is denied explicitly',
+    ask: (m) => m.can(ROLES.paymentsExec, 'iam:DeleteRolePermissionsBoundary', roleArn(ROLES.paymentsFn)),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "iam:CreateRole carrying orders' boundary",
+    expected: 'denied',
+    why: "roles it creates must carry payments' own boundary",
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'iam:CreateRole', roleArn(`${P}-role-payments-x`), {
+        context: { 'iam:PermissionsBoundary': boundary('orders') },
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "iam:CreatePolicyVersion of payments' boundary",
+    expected: 'denied',
+    why: 'no policy-version action is granted',
+    ask: (m) => m.can(ROLES.paymentsExec, 'iam:CreatePolicyVersion', boundary('payments')),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'iam:PassRole of the platform deploy role to Lambda',
+    expected: 'denied',
+    why: 'only its own roles (and the shared execution role to Lambda) may be passed',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'iam:PassRole', roleArn(ROLES.platformDeploy), {
+        context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "iam:PassRole of orders' function role to Lambda",
+    expected: 'denied',
+    why: "orders' roles are outside payments' prefixes",
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'iam:PassRole', roleArn(ROLES.ordersFn), {
+        context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'iam:PassRole of the shared Lambda execution role to Step Functions',
+    expected: 'denied',
+    why: 'the shared role may be passed to Lambda only',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'iam:PassRole', roleArn(ROLES.sharedExecution), {
+        context: { 'iam:PassedToService': 'states.amazonaws.com' },
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "lambda:CreateEventSourceMapping for orders' function",
+    expected: 'denied',
+    why: 'lambda:FunctionArn must be one of its own functions',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'lambda:CreateEventSourceMapping', '*', {
+        context: ESM_CONTEXT(of(m, 'orders').worker),
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "an event source mapping from orders' queue to its own worker",
+    expected: 'denied',
+    why: "Lambda polls with the worker's role, whose boundary excludes orders' queue",
+    ask: async (m) =>
+      (await m.can(ROLES.paymentsExec, 'lambda:CreateEventSourceMapping', '*', {
+        context: ESM_CONTEXT(of(m, 'payments').worker),
+      })) && (await m.can(ROLES.paymentsWorker, 'sqs:ReceiveMessage', of(m, 'orders').queue)),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "lambda:UpdateFunctionCode of orders' function",
+    expected: 'denied',
+    why: 'cross-service function change',
+    ask: (m) => m.can(ROLES.paymentsExec, 'lambda:UpdateFunctionCode', of(m, 'orders').fn),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "dynamodb:DeleteTable of orders' table",
+    expected: 'denied',
+    why: "orders' generated table name is outside payments' prefix",
+    ask: (m) => m.can(ROLES.paymentsExec, 'dynamodb:DeleteTable', of(m, 'orders').table),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "secretsmanager:TagResource Service=payments on orders' secret",
+    expected: 'denied',
+    why: 'the Service tag cannot be moved to another service',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'secretsmanager:TagResource', of(m, 'orders').secret, {
+        context: { 'aws:RequestTag/Service': 'payments', 'aws:TagKeys': ['Service'] },
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'states:CreateStateMachine tagged Service=orders',
+    expected: 'denied',
+    why: 'it may only tag what it creates as payments',
+    ask: (m) =>
+      m.can(
+        ROLES.paymentsExec,
+        'states:CreateStateMachine',
+        `arn:aws:states:${R}:${A}:stateMachine:Workflow-X`,
+        {
+          context: { 'aws:RequestTag/Service': 'orders', 'aws:TagKeys': ['Service'] },
+        },
+      ),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'lambda:CreateEventSourceMapping for its own worker, tagged Service=payments',
+    expected: 'allowed',
+    why: 'ServiceStack tags every mapping',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'lambda:CreateEventSourceMapping', '*', {
+        context: {
+          ...ESM_CONTEXT(of(m, 'payments').worker),
+          'aws:RequestTag/Service': 'payments',
+          'aws:TagKeys': ['Service'],
+        },
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'events:PutRule for a rule CloudFormation names from its stack',
+    expected: 'allowed',
+    why: 'EventBridge rules and schedules are in the catalogue',
+    ask: (m) =>
+      m.can(
+        ROLES.paymentsExec,
+        'events:PutRule',
+        m.arnOf(STACK.payments, 'AWS::Events::Rule', 'NightlySchedule'),
+      ),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'iam:PassRole of its own function role to Lambda',
+    expected: 'allowed',
+    why: 'its own role, carrying its boundary',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'iam:PassRole', roleArn(ROLES.paymentsFn), {
+        context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+      }),
+  },
+  // ----- deploy roles -----
+  {
+    group: 'Deploy roles',
+    who: 'payments deploy role',
+    request: "cloudformation:UpdateStack of orders' stack with orders' execution role",
+    expected: 'denied',
+    why: 'cross-service stack change',
+    ask: (m) =>
+      m.can(ROLES.paymentsDeploy, 'cloudformation:UpdateStack', stackArn(STACK.orders), {
+        context: { 'cloudformation:RoleArn': roleArn(ROLES.ordersExec) },
+      }),
+  },
+  {
+    group: 'Deploy roles',
+    who: 'payments deploy role',
+    request: 'cloudformation:CreateChangeSet of its own stack with its execution role',
+    expected: 'allowed',
+    why: 'a service deploying itself',
+    ask: (m) =>
+      m.can(ROLES.paymentsDeploy, 'cloudformation:CreateChangeSet', stackArn(STACK.payments), {
+        context: { 'cloudformation:RoleArn': roleArn(ROLES.paymentsExec) },
+      }),
+  },
+  {
+    group: 'Deploy roles',
+    who: 'payments deploy role',
+    request: "iam:PassRole of orders' execution role to CloudFormation",
+    expected: 'denied',
+    why: 'it passes only its own execution role',
+    ask: (m) =>
+      m.can(ROLES.paymentsDeploy, 'iam:PassRole', roleArn(ROLES.ordersExec), {
+        context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' },
+      }),
+  },
+  {
+    group: 'Deploy roles',
+    who: 'payments deploy role with an inline `*:*` policy',
+    request: 's3:PutObject under orders/ of the artifact bucket',
+    expected: 'denied',
+    why: "the bucket policy confines each deploy role to its Service tag's prefix",
+    ask: (m) =>
+      m.can(ROLES.paymentsDeploy, 's3:PutObject', `${ARTIFACTS}/orders/asset.zip`, {
+        extraPolicies: [
+          { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+        ],
+      }),
+  },
+  {
+    group: 'Deploy roles',
+    who: 'payments deploy role',
+    request: 's3:PutObject under payments/ of the artifact bucket',
+    expected: 'allowed',
+    why: 'publishing its own assets',
+    ask: (m) => m.can(ROLES.paymentsDeploy, 's3:PutObject', `${ARTIFACTS}/payments/asset.zip`),
+  },
+  // ----- platform roles -----
+  {
+    group: 'Platform roles',
+    who: 'platform deploy role',
+    request: 'sts:AssumeRole of the CDK deploy role',
+    expected: 'allowed',
+    why: 'the platform deploying the platform',
+    ask: (m) => m.can(ROLES.platformDeploy, 'sts:AssumeRole', bootstrapRole('deploy')),
+  },
+  {
+    group: 'Platform roles',
+    who: 'platform pull-request role',
+    request: 'sts:AssumeRole of the CDK lookup role (ReadOnlyAccess)',
+    expected: 'denied',
+    why: 'it reads the platform stacks directly instead',
+    ask: (m) => m.can(ROLES.platformReadOnly, 'sts:AssumeRole', bootstrapRole('lookup')),
+  },
+  {
+    group: 'Platform roles',
+    who: 'platform pull-request role',
+    request: "dynamodb:Scan on orders' table",
+    expected: 'denied',
+    why: 'read-only means stack templates, not service data',
+    ask: (m) => m.can(ROLES.platformReadOnly, 'dynamodb:Scan', of(m, 'orders').table),
+  },
+  {
+    group: 'Platform roles',
+    who: 'platform pull-request role',
+    request: 'cloudformation:GetTemplate of the dev api stack',
+    expected: 'allowed',
+    why: 'what cdk diff reads',
+    ask: (m) => m.can(ROLES.platformReadOnly, 'cloudformation:GetTemplate', stackArn(`${P}-api`)),
+  },
+  // ----- trust -----
+  {
+    group: 'Trust',
+    who: 'lambda.amazonaws.com',
+    request: "sts:AssumeRole of orders' function role",
+    expected: 'allowed',
+    why: 'the function runs with it',
+    ask: (m) => m.canServiceAssume(ROLES.ordersFn, 'lambda.amazonaws.com'),
+  },
+  {
+    group: 'GitHub OIDC',
+    who: 'acme/orders-service, environment dev, refs/heads/main (immutable subject, ids)',
+    request: 'assume the orders dev deploy role',
+    expected: 'allowed',
+    why: 'right repository, environment and ref',
+    ask: (m) =>
+      m.canAssumeWithGithub(
+        ROLES.ordersDeploy,
+        token(ORDERS_REPOSITORY, 'environment:dev', 'refs/heads/main'),
+      ),
+  },
+  {
+    group: 'GitHub OIDC',
+    who: 'acme/orders-service, environment dev, refs/heads/feature-x',
+    request: 'assume the orders dev deploy role',
+    expected: 'denied',
+    why: 'orders allows only main and v* tags (services[].allowedRefs)',
+    ask: (m) =>
+      m.canAssumeWithGithub(
+        ROLES.ordersDeploy,
+        token(ORDERS_REPOSITORY, 'environment:dev', 'refs/heads/feature-x'),
+      ),
+  },
+  {
+    group: 'GitHub OIDC',
+    who: 'acme/orders-service, pull request job with environment dev (refs/pull/7/merge)',
+    request: 'assume the orders dev deploy role',
+    expected: 'denied',
+    why: 'a pull request ref is never an allowed ref',
+    ask: (m) =>
+      m.canAssumeWithGithub(
+        ROLES.ordersDeploy,
+        token(ORDERS_REPOSITORY, 'environment:dev', 'refs/pull/7/merge'),
+      ),
+  },
+  {
+    group: 'GitHub OIDC',
+    who: 'a fork, evil/orders-service, environment dev, refs/heads/main',
+    request: 'assume the orders dev deploy role',
+    expected: 'denied',
+    why: 'other repository (subject and ids differ)',
+    ask: (m) =>
+      m.canAssumeWithGithub(
+        ROLES.ordersDeploy,
+        token(
+          { repository: 'evil/orders-service', ownerId: 666, repositoryId: 999 },
+          'environment:dev',
+          'refs/heads/main',
+        ),
+      ),
+  },
+  {
+    group: 'GitHub OIDC',
+    who: 'acme/orders-service, environment prod, refs/heads/main',
+    request: 'assume the orders dev deploy role',
+    expected: 'denied',
+    why: 'other environment',
+    ask: (m) =>
+      m.canAssumeWithGithub(
+        ROLES.ordersDeploy,
+        token(ORDERS_REPOSITORY, 'environment:prod', 'refs/heads/main'),
+      ),
+  },
+  {
+    group: 'GitHub OIDC',
+    who: 'a recreated acme/orders-service (same name, new ids), name-based subject',
+    request: 'assume the orders dev deploy role',
+    expected: 'denied',
+    why: 'with ids configured only the immutable subject and ids are trusted',
+    ask: (m) =>
+      m.canAssumeWithGithub(ROLES.ordersDeploy, {
+        ...token(
+          { ...ORDERS_REPOSITORY, repositoryId: 888002 },
+          'environment:dev',
+          'refs/heads/main',
+          'name',
+        ),
+      }),
+  },
+  {
+    group: 'GitHub OIDC',
+    who: 'acme/payments-service, environment dev, refs/heads/feature-y (no ids configured)',
+    request: 'assume the payments dev deploy role',
+    expected: 'allowed',
+    why: 'dev explicitly allows every branch (github.allowedRefs)',
+    ask: (m) =>
+      m.canAssumeWithGithub(
+        ROLES.paymentsDeploy,
+        token(PAYMENTS_REPOSITORY, 'environment:dev', 'refs/heads/feature-y'),
+      ),
+  },
+  {
+    group: 'GitHub OIDC',
+    who: 'acme/payments-service, environment dev, refs/heads/main',
+    request: 'assume the orders dev deploy role',
+    expected: 'denied',
+    why: 'other repository',
+    ask: (m) =>
+      m.canAssumeWithGithub(
+        ROLES.ordersDeploy,
+        token(PAYMENTS_REPOSITORY, 'environment:dev', 'refs/heads/main'),
+      ),
+  },
+  {
+    group: 'GitHub OIDC',
+    who: `${PLATFORM_REPOSITORY}, pull request`,
+    request: 'assume the platform pull-request role',
+    expected: 'allowed',
+    why: 'cdk diff on pull requests',
+    ask: (m) =>
+      m.canAssumeWithGithub(
+        ROLES.platformReadOnly,
+        token({ repository: PLATFORM_REPOSITORY }, 'pull_request', 'refs/pull/3/merge'),
+      ),
+  },
+  {
+    group: 'GitHub OIDC',
+    who: `${PLATFORM_REPOSITORY}, pull request`,
+    request: 'assume the platform dev deploy role',
+    expected: 'denied',
+    why: 'deploys need the environment subject and an allowed ref',
+    ask: (m) =>
+      m.canAssumeWithGithub(
+        ROLES.platformDeploy,
+        token({ repository: PLATFORM_REPOSITORY }, 'pull_request', 'refs/pull/3/merge'),
+      ),
+  },
+];
+
+/** The matrix as a Markdown table, for docs/security.md. */
+export function renderMatrix(): string {
+  const lines: string[] = [];
+  let group = '';
+  for (const row of MATRIX) {
+    if (row.group !== group) {
+      group = row.group;
+      lines.push('', `### ${group}`, '', '| Who | Request | Answer | Why |', '|---|---|---|---|');
+    }
+    const answer = row.expected === 'allowed' ? 'allowed' : '**denied**';
+    lines.push(`| ${row.who} | ${row.request} | ${answer} | ${row.why} |`);
+  }
+  return lines.join('\n');
+}
