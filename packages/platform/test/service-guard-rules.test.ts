@@ -18,7 +18,7 @@ const RULES = serviceGuardRules({
 });
 const BOUNDARY =
   // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
-  'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-permissions-boundary';
+  'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-orders-boundary';
 
 /** The findings on a good template: none expected. */
 function checkGood(template: Template, stackName?: string): GuardFinding[] {
@@ -187,7 +187,7 @@ describe('service guard rules', () => {
           rule: 'role_carries_permissions_boundary',
           resource: 'Unbounded',
           message:
-            "a role must carry the permissions boundary shared-lambda-infra-dev-policy-permissions-boundary written in the template, as Fn::Sub or a literal ARN (a parameter's value can be overridden at deploy)",
+            "a role must carry the permissions boundary shared-lambda-infra-dev-policy-orders-boundary written in the template, as Fn::Sub or a literal ARN (a parameter's value can be overridden at deploy)",
         },
       ]);
     });
