@@ -1,6 +1,13 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+// Workspace packages load from their TypeScript sources (see .npmrc), also when vitest is started
+// without npm (an editor, node_modules/.bin/vitest).
+const conditions = ['@shared-lambda-infra/source', ...defaultServerConditions];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     // CDK synthesis with cdk-nag and cfn-guard takes seconds per app; the defaults (5 s) are for unit code.
