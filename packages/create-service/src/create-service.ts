@@ -122,11 +122,14 @@ export function createService(options: CreateServiceOptions, cwd: string = proce
 }
 
 /**
- * The version ranges this release of the template installs: the devDependencies of this package,
+ * The version ranges this release of the template installs: the dependencies of this package,
  * which Changesets and Dependabot keep current (see its package.json).
  */
 function templateVersions(): Record<string, string> {
   // Two levels up from src/ and from dist/ alike.
-  const pkg = require('../package.json') as { devDependencies: Record<string, string> };
-  return pkg.devDependencies;
+  const pkg = require('../package.json') as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  return { ...pkg.dependencies, ...pkg.devDependencies };
 }
