@@ -126,7 +126,7 @@ describe('[slow] a service repository outside the workspace, from the packed pac
     expect(lock.packages['node_modules/@shared-lambda-infra/consumer'].link).toBeUndefined();
   });
 
-  it("passes the new repository's own npm test (strict tsc over the libraries' declarations, vitest)", () => {
+  it("passes the new repository's own npm test (strict tsc, then vitest)", () => {
     expect(test.output).toMatch(/Tests\s+\d+ passed/);
     expect(test.status).toBe(0);
   });

@@ -151,8 +151,9 @@ function vitestConfig(): string {
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // A CDK synthesis takes seconds; the default timeout (5 s) is for unit code.
+    // A CDK synthesis takes seconds; the defaults (5 s, hooks 10 s) are for unit code.
     testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });
 `;
