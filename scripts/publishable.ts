@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** A workspace package that is published to the registry (not `private`). */
@@ -41,4 +41,33 @@ export function publishablePackages(root: string): PublishablePackage[] {
     if (pkg.private) return [];
     return [{ name: pkg.name, version: pkg.version, dir, bins: Object.keys(pkg.bin ?? {}) }];
   });
+}
+
+/** The scope the packages are developed under and imported by. */
+export const PLATFORM_SCOPE = '@shared-lambda-infra';
+
+/**
+ * Renames the publishable packages to `scope` (GitHub Packages only accepts the scope of the
+ * repository's owner) and turns their dependencies on each other into npm aliases
+ * (`"@shared-lambda-infra/contract": "npm:@acme/contract@^1.0.0"`), so the published code keeps
+ * importing `@shared-lambda-infra/...`. Rewrites the package.json files in place: run it only in a
+ * release job's checkout.
+ */
+export function rescope(packages: readonly PublishablePackage[], scope: string): void {
+  if (!/^@[a-z0-9][a-z0-9._-]*$/.test(scope))
+    throw new Error(`scope "${scope}" is not an npm scope (e.g. @acme)`);
+  const ours = new Set(packages.map((p) => p.name));
+  const renamed = (name: string) => `${scope}/${name.slice(PLATFORM_SCOPE.length + 1)}`;
+  for (const p of packages) {
+    const file = path.join(p.dir, 'package.json');
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    pkg.name = renamed(p.name);
+    for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
+      const deps = pkg[field] as Record<string, string> | undefined;
+      for (const [name, range] of Object.entries(deps ?? {})) {
+        if (ours.has(name) && deps) deps[name] = `npm:${renamed(name)}@${range}`;
+      }
+    }
+    writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
+  }
 }
