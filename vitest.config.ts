@@ -1,9 +1,9 @@
-import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages load from their TypeScript sources (see .npmrc), also when vitest is started
 // without npm (an editor, node_modules/.bin/vitest).
-const conditions = ['@shared-lambda-infra/source', ...defaultServerConditions];
+// Not vite's `module` condition: some AWS SDK packages map it to ES modules Node cannot load.
+const conditions = ['@shared-lambda-infra/source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
