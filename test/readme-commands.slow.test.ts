@@ -28,7 +28,9 @@ function freshMachineCommands(): string[] {
 const COMMANDS = freshMachineCommands();
 // A shell as a person would open it: nothing of the npm process running this test.
 const ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^npm_/i.test(k) && k !== 'INIT_CWD'),
+  Object.entries(process.env).filter(
+    ([k]) => !['NODE_OPTIONS', 'INIT_CWD', 'BASH_ENV'].includes(k) && !/^npm_/i.test(k),
+  ),
 );
 
 const copy = mkdtempSync(path.join(tmpdir(), 'readme-commands-'));

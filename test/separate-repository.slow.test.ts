@@ -16,7 +16,9 @@ const TEMPLATE = '@shared-lambda-infra/create-service';
 // Nothing of the workspace may leak in: NODE_OPTIONS carries the source condition (.npmrc), and
 // npm_config_* would point npm at the workspace's settings.
 const ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^npm_/i.test(k) && k !== 'INIT_CWD'),
+  Object.entries(process.env).filter(
+    ([k]) => !['NODE_OPTIONS', 'INIT_CWD', 'BASH_ENV'].includes(k) && !/^npm_/i.test(k),
+  ),
 );
 
 interface Run {
@@ -24,9 +26,14 @@ interface Run {
   readonly output: string;
 }
 
-function run(command: string, args: readonly string[], cwd: string): Promise<Run> {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: ENV });
+    const child = spawn(command, args, { cwd, env: { ...ENV, ...env } });
     let output = '';
     child.stdout.on('data', (d) => {
       output += d;
@@ -56,6 +63,7 @@ const tarballOf = new Map<string, string>();
 let test: Run;
 let synth: Run;
 let strictLibCheck: Run;
+let tsNode: Run;
 let template: { Parameters: Record<string, { Default?: string }>; Resources: Record<string, Resource> };
 
 beforeAll(async () => {
@@ -93,7 +101,18 @@ beforeAll(async () => {
   if (synth.status === 0) {
     template = JSON.parse(readFileSync(path.join(repo, 'cdk.out', 'Payments.template.json'), 'utf8'));
   }
-}, 900_000);
+
+  // ... or, as `cdk init app --language typescript` sets up, runs the app with ts-node (TypeScript 5:
+  // ts-node needs the TypeScript JavaScript API, which TypeScript 7 does not have)
+  await mustRun(
+    'npm',
+    ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', 'ts-node@10', 'typescript@5'],
+    repo,
+  );
+  tsNode = await run('npx', ['ts-node', '--prefer-ts-exts', '--transpile-only', 'bin/app.ts'], repo, {
+    CDK_OUTDIR: path.join(work, 'ts-node.out'),
+  });
+}, 1_200_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -178,6 +197,11 @@ describe('[slow] a service repository outside the workspace, from the packed pac
   it('bundles the handler with esbuild from the installed dependencies', () => {
     const assets = readdirSync(path.join(repo, 'cdk.out')).filter((f) => f.startsWith('asset.'));
     expect(assets.length).toBeGreaterThan(0);
+  });
+
+  it('runs the app with ts-node, the loader of a default `cdk init` project', () => {
+    expect(tsNode.status, tsNode.output).toBe(0);
+    expect(readdirSync(path.join(work, 'ts-node.out'))).toContain('Payments.template.json');
   });
 
   it('loads the consumer in plain Node, from its JavaScript build', async () => {
