@@ -77,7 +77,8 @@ function packageJson(options: TemplateOptions): string {
     version: '0.1.0',
     private: true,
     description: `The ${options.service} service on the shared-lambda-infra platform.`,
-    engines: { node: '>=20.19' },
+    // vitest 4 (its bundler) needs one of these.
+    engines: { node: '^20.19.0 || >=22.12.0' },
     scripts: {
       test: 'tsc --noEmit && vitest run',
       synth: 'cdk synth -q',
