@@ -325,6 +325,14 @@ describe('lambda-service.yml', () => {
     expect(call.secrets).toBeUndefined();
   });
 
+  it('installs with a token that can read the platform packages from GitHub Packages', () => {
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      const install = stepsOf(job).find((s) => s.run === 'npm ci');
+      expect(install?.env?.NODE_AUTH_TOKEN, name).toBe(ghExpression('github.token'));
+      expect(job.permissions?.packages, name).toBe('read');
+    }
+  });
+
   it('tests and synthesizes before it deploys', () => {
     expect(Object.keys(workflow.jobs)).toEqual(['test', 'synth', 'deploy']);
     expect(list(workflow.jobs.deploy.needs).sort()).toEqual(['synth', 'test']);
