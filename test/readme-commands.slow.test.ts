@@ -29,9 +29,10 @@ const COMMANDS = freshMachineCommands();
 // A shell as a person would open it: nothing of the npm process running this test.
 const ENV = Object.fromEntries(
   Object.entries(process.env).filter(
-    ([k]) => !['NODE_OPTIONS', 'INIT_CWD', 'BASH_ENV'].includes(k) && !/^npm_/i.test(k),
+    ([k]) => !['NODE_OPTIONS', 'INIT_CWD', 'BASH_ENV', 'FORCE_COLOR'].includes(k) && !/^npm_/i.test(k),
   ),
 );
+ENV.NO_COLOR = '1'; // plain output to match on
 
 const copy = mkdtempSync(path.join(tmpdir(), 'readme-commands-'));
 const results = new Map<string, { status: number | null; output: string; cdkOut: string[] }>();
@@ -71,7 +72,9 @@ beforeAll(() => {
     } catch {
       // no assembly
     }
-    results.set(command, { status: result.status, output: `${result.stdout}${result.stderr}`, cdkOut });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes, whatever NO_COLOR says
+    const output = `${result.stdout}${result.stderr}`.replace(/\u001b\[[0-9;]*m/g, '');
+    results.set(command, { status: result.status, output, cdkOut });
   }
 }, 1_800_000);
 

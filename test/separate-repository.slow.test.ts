@@ -17,9 +17,10 @@ const TEMPLATE = '@shared-lambda-infra/create-service';
 // npm_config_* would point npm at the workspace's settings.
 const ENV = Object.fromEntries(
   Object.entries(process.env).filter(
-    ([k]) => !['NODE_OPTIONS', 'INIT_CWD', 'BASH_ENV'].includes(k) && !/^npm_/i.test(k),
+    ([k]) => !['NODE_OPTIONS', 'INIT_CWD', 'BASH_ENV', 'FORCE_COLOR'].includes(k) && !/^npm_/i.test(k),
   ),
 );
+ENV.NO_COLOR = '1'; // plain output to match on
 
 interface Run {
   readonly status: number | null;
@@ -42,7 +43,8 @@ function run(
       output += d;
     });
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, output }));
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes, whatever NO_COLOR says
+    child.on('close', (status) => resolve({ status, output: output.replace(/\u001b\[[0-9;]*m/g, '') }));
   });
 }
 

@@ -44,7 +44,8 @@ export function serviceFiles(options: TemplateOptions): Record<string, string> {
     '.gitignore': 'node_modules/\ncdk.out/\ncdk.context.json\n',
     'cdk.json': cdkJson(),
     'tsconfig.json': tsconfig(),
-    'vitest.config.ts': vitestConfig(),
+    // .mts: an ES module in this CommonJS package, as vite loads its config.
+    'vitest.config.mts': vitestConfig(),
     'bin/app.ts': app(options, className),
     [`lib/${options.service}-stack.ts`]: stack(options, className),
     'src/handlers/hello.ts': handler(options),
@@ -141,7 +142,7 @@ function tsconfig(): string {
     "forceConsistentCasingInFileNames": true,
     "noEmit": true
   },
-  "include": ["bin", "lib", "src", "test", "vitest.config.ts"]
+  "include": ["bin", "lib", "src", "test", "vitest.config.mts"]
 }
 `;
 }

@@ -43,7 +43,7 @@ describe('createService', () => {
       'test/handlers/hello.test.ts',
       'test/payments-stack.test.ts',
       'tsconfig.json',
-      'vitest.config.ts',
+      'vitest.config.mts',
     ]);
     expect(readdirSync(dir).sort()).toEqual([
       '.github',
@@ -57,7 +57,7 @@ describe('createService', () => {
       'src',
       'test',
       'tsconfig.json',
-      'vitest.config.ts',
+      'vitest.config.mts',
     ]);
   });
 
