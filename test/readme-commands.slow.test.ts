@@ -76,7 +76,7 @@ beforeAll(() => {
     const output = `${result.stdout}${result.stderr}`.replace(/\u001b\[[0-9;]*m/g, '');
     results.set(command, { status: result.status, output, cdkOut });
   }
-}, 1_800_000);
+}, 3_600_000); // six synths with every compliance pack: minutes each on a busy machine
 
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
