@@ -102,14 +102,14 @@ describe('[slow] the README commands on a fresh copy', () => {
 
   it('`npm run synth` synthesizes dev', () => {
     expect(results.get('npm ci && npm run synth')?.output).toContain(
-      `Synthesized dev from ${path.join(copy, 'packages/platform/config/dev.yaml')}`,
+      'Synthesized dev from packages/platform/config/dev.yaml',
     );
   });
 
   it('`npm run synth -- -c env=prod` synthesizes the prod stacks', () => {
     const command = 'npm run synth -- -c env=prod';
     expect(results.get(command)?.output).toContain(
-      `Synthesized prod from ${path.join(copy, 'packages/platform/config/prod.yaml')}`,
+      'Synthesized prod from packages/platform/config/prod.yaml',
     );
     expect(templatesOf(command).length).toBeGreaterThan(0);
     expect(templatesOf(command).every((t) => t.includes('prod'))).toBe(true);
@@ -117,13 +117,13 @@ describe('[slow] the README commands on a fresh copy', () => {
 
   it('`-c config=./my-env.yaml` reads the file relative to where the command runs', () => {
     expect(results.get('npm run synth -- -c config=./my-env.yaml')?.output).toContain(
-      `Synthesized staging from ${path.join(copy, 'my-env.yaml')}`,
+      'Synthesized staging from my-env.yaml',
     );
   });
 
   it('`PLATFORM_ENV=staging` synthesizes staging', () => {
     expect(results.get('PLATFORM_ENV=staging npm run synth')?.output).toContain(
-      `Synthesized staging from ${path.join(copy, 'packages/platform/config/staging.yaml')}`,
+      'Synthesized staging from packages/platform/config/staging.yaml',
     );
   });
 
