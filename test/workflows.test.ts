@@ -65,6 +65,8 @@ const stepsOf = (job: Job) => job.steps ?? [];
 const assumesRole = (job: Job) =>
   stepsOf(job).some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
 const deploys = (job: Job) => stepsOf(job).some((s) => /\bcdk deploy\b/.test(s.run ?? ''));
+/** A job that versions or publishes packages with Changesets (a pull request, provenance). */
+const releases = (job: Job) => stepsOf(job).some((s) => s.uses?.startsWith('changesets/action@'));
 /** A job calling this repository's reusable workflow, which assumes a role in its deploy job. */
 const callsServiceWorkflow = (job: Job) => /\/\.github\/workflows\/lambda-service\.yml@/.test(job.uses ?? '');
 
@@ -121,19 +123,26 @@ describe('workflow security', () => {
     expect(load(file).permissions).toEqual({ contents: 'read' });
   });
 
-  it.each(FILES)('%s grants id-token: write only to jobs that assume an AWS role', (file) => {
-    for (const [name, job] of jobsOf(file)) {
-      const wantsToken = job.permissions?.['id-token'] === 'write';
-      expect(wantsToken, `${file} job ${name}`).toBe(assumesRole(job) || callsServiceWorkflow(job));
-    }
-  });
+  it.each(FILES)(
+    '%s grants id-token: write only to jobs that assume an AWS role or sign package provenance',
+    (file) => {
+      for (const [name, job] of jobsOf(file)) {
+        const wantsToken = job.permissions?.['id-token'] === 'write';
+        expect(wantsToken, `${file} job ${name}`).toBe(
+          assumesRole(job) || callsServiceWorkflow(job) || releases(job),
+        );
+      }
+    },
+  );
 
   it.each(FILES)(
-    '%s grants pull-requests: write only to the job that comments on the pull request',
+    '%s grants pull-requests: write only to the jobs that comment on or open a pull request',
     (file) => {
       for (const [name, job] of jobsOf(file)) {
         const comments = stepsOf(job).some((s) => s.uses?.startsWith('actions/github-script@'));
-        expect(job.permissions?.['pull-requests'] === 'write', `${file} job ${name}`).toBe(comments);
+        expect(job.permissions?.['pull-requests'] === 'write', `${file} job ${name}`).toBe(
+          comments || releases(job),
+        );
       }
     },
   );
@@ -183,6 +192,51 @@ describe('workflow security', () => {
       }
     },
   );
+});
+
+describe('workflow versions', () => {
+  it.each(FILES.filter((f) => f.startsWith('.github/')))('%s sets up Node.js 26, the current LTS', (file) => {
+    const versions = jobsOf(file).flatMap(([, job]) =>
+      stepsOf(job)
+        .filter((s) => s.uses?.startsWith('actions/setup-node@'))
+        .map((s) => s.with?.['node-version']),
+    );
+    expect(versions.length).toBeGreaterThan(0);
+    for (const v of versions) expect(['26', ghExpression('inputs.node-version')]).toContain(v);
+  });
+
+  it.each(FILES)('%s uses the current major of each action', (file) => {
+    const current: Record<string, string> = {
+      'actions/checkout': 'v7.0.1',
+      'actions/setup-node': 'v7.0.0',
+      'aws-actions/configure-aws-credentials': 'v6.2.3',
+      'actions/github-script': 'v8.0.0',
+      'changesets/action': 'v2.1.1',
+    };
+    for (const line of text(file).split('\n')) {
+      const m = /uses:\s*([\w.-]+\/[\w.-]+)@[0-9a-f]{40}\s+#\s*(v\S+)/.exec(line);
+      if (m) expect(`${m[1]} ${m[2]}`).toBe(`${m[1]} ${current[m[1] ?? '']}`);
+    }
+  });
+});
+
+describe('release.yml', () => {
+  const file = '.github/workflows/release.yml';
+  const workflow = load(file);
+  const dispatch = workflow.on.workflow_dispatch as { inputs: Record<string, { default?: string }> };
+
+  it('publishes to GitHub Packages by default; registry and scope are inputs', () => {
+    expect(workflow.on.push).toEqual({ branches: ['main'] });
+    expect(dispatch.inputs['registry-url']?.default).toBe('https://npm.pkg.github.com');
+    expect(dispatch.inputs.scope?.default).toBe('@shared-lambda-infra');
+  });
+
+  it('installs, builds and tests before Changesets versions or publishes', () => {
+    const steps = stepsOf(workflow.jobs.release as Job);
+    const runs = steps.map((s) => s.run ?? s.uses?.split('@')[0]);
+    expect(runs.slice(2)).toEqual(['npm ci', 'npm run build', 'npm test', 'changesets/action']);
+    expect(steps.at(-1)?.with?.['publish-script']).toBe('npm run release:publish');
+  });
 });
 
 describe('platform-ci.yml', () => {
@@ -271,6 +325,14 @@ describe('lambda-service.yml', () => {
     expect(call.secrets).toBeUndefined();
   });
 
+  it('installs with a token that can read the platform packages from GitHub Packages', () => {
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      const install = stepsOf(job).find((s) => s.run === 'npm ci');
+      expect(install?.env?.NODE_AUTH_TOKEN, name).toBe(ghExpression('github.token'));
+      expect(job.permissions?.packages, name).toBe('read');
+    }
+  });
+
   it('tests and synthesizes before it deploys', () => {
     expect(Object.keys(workflow.jobs)).toEqual(['test', 'synth', 'deploy']);
     expect(list(workflow.jobs.deploy.needs).sort()).toEqual(['synth', 'test']);
@@ -309,5 +371,22 @@ describe('examples/orders-service deploy.yml', () => {
     expect(jobs.map(([, j]) => j.with?.environment)).toEqual([...ENVIRONMENTS]);
     expect(list(workflow.jobs.staging.needs)).toEqual(['dev']);
     expect(list(workflow.jobs.prod.needs)).toEqual(['staging']);
+  });
+});
+
+describe('dependabot.yml', () => {
+  const config = parse(readFileSync(path.join(ROOT, '.github', 'dependabot.yml'), 'utf8')) as {
+    updates: Array<{ 'package-ecosystem': string; groups?: Record<string, { patterns: string[] }> }>;
+  };
+
+  it('updates the GitHub Actions and the npm dependencies', () => {
+    expect(config.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['github-actions', 'npm']);
+  });
+
+  it('brings the CDK library, CLI and constructs in one pull request', () => {
+    const npm = config.updates.find((u) => u['package-ecosystem'] === 'npm');
+    expect(npm?.groups?.cdk?.patterns).toEqual(
+      expect.arrayContaining(['aws-cdk', 'aws-cdk-lib', 'constructs']),
+    );
   });
 });

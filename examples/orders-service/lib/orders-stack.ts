@@ -66,7 +66,8 @@ export class OrdersStack extends ServiceStack {
     });
   }
 
-  private createFunction(id: string, handler: string, table: dynamodb.ITableV2): ServiceFunction {
+  // TableV2, not ITableV2: under exactOptionalPropertyTypes aws-cdk-lib's TableV2 does not satisfy its own interface.
+  private createFunction(id: string, handler: string, table: dynamodb.TableV2): ServiceFunction {
     return new ServiceFunction(this, id, {
       entry: path.join(__dirname, '..', 'src', 'handlers', `${handler}.ts`),
       environment: {

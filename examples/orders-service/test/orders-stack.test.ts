@@ -39,7 +39,7 @@ function logicalId(template: Template, type: string, props: Json): string {
   const ids = Object.keys(template.findResources(type, { Properties: props }));
   if (ids.length !== 1)
     throw new Error(`expected one ${type} with ${JSON.stringify(props)}, found ${ids.length}`);
-  return ids[0];
+  return ids[0] as string;
 }
 
 /** Every IAM statement attached to the execution role of the function named `functionName`. */

@@ -76,7 +76,7 @@ export function newOrder(input: CreateOrderInput, owner: string, id: string, now
     currency: input.currency,
     items: input.items,
     totalCents,
-    note: input.note,
+    ...(input.note !== undefined && { note: input.note }),
     createdAt: now.toISOString(),
   };
 }

@@ -72,7 +72,7 @@ describe('POST /orders', () => {
 
     const puts = dynamo.commandCalls(PutCommand);
     expect(puts).toHaveLength(1);
-    expect(puts[0].args[0].input).toEqual({
+    expect(puts[0]?.args[0].input).toEqual({
       TableName: 'orders-table-dev',
       Item: order,
       ConditionExpression: 'attribute_not_exists(id)',

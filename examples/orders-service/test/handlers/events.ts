@@ -16,11 +16,11 @@ export interface EventOptions {
   /** Concrete path, e.g. `/orders/6f1c…`. @default resource */
   readonly path?: string;
   readonly pathParameters?: Record<string, string>;
-  readonly query?: Record<string, string>;
+  readonly query?: Record<string, string> | undefined;
   readonly body?: string | null;
-  readonly isBase64Encoded?: boolean;
+  readonly isBase64Encoded?: boolean | undefined;
   /** `sub` in the authorizer context; `null` for an event without authorizer context. @default CALLER */
-  readonly sub?: string | null;
+  readonly sub?: string | null | undefined;
   readonly headers?: Record<string, string>;
   readonly requestId?: string;
 }

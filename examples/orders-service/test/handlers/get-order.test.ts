@@ -53,7 +53,7 @@ describe('GET /orders/{id}', () => {
     expect(JSON.parse(response.body)).toEqual(stored);
     const gets = dynamo.commandCalls(GetCommand);
     expect(gets).toHaveLength(1);
-    expect(gets[0].args[0].input).toEqual({ TableName: 'orders-table-dev', Key: { id: ID } });
+    expect(gets[0]?.args[0].input).toEqual({ TableName: 'orders-table-dev', Key: { id: ID } });
   });
 
   it('answers 404 for an unknown order', async () => {

@@ -46,7 +46,7 @@ describe('GET /orders', () => {
     expect(JSON.parse(response.body)).toEqual({ items: [order(2), order(1)] });
     const queries = dynamo.commandCalls(QueryCommand);
     expect(queries).toHaveLength(1);
-    expect(queries[0].args[0].input).toEqual({
+    expect(queries[0]?.args[0].input).toEqual({
       TableName: 'orders-table-dev',
       IndexName: 'byOwner',
       KeyConditionExpression: '#owner = :owner',
@@ -79,7 +79,7 @@ describe('GET /orders', () => {
     expect(first.nextToken).toEqual(expect.any(String));
 
     await list({ limit: '2', nextToken: first.nextToken });
-    expect(dynamo.commandCalls(QueryCommand)[1].args[0].input.ExclusiveStartKey).toEqual(lastKey);
+    expect(dynamo.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(lastKey);
   });
 
   it.each([
