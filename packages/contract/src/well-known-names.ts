@@ -220,8 +220,8 @@ export function serviceSecretNamePrefix(scope: NameScope, service: string): stri
 }
 
 /**
- * Names a service may not take: the resource-type segments and platform components of the naming
- * convention. A service called `access` would own the prefix `{project}-{env}-access-`, which is
+ * Names a service may not take: the resource-type segments and platform components (stacks such as
+ * `network` or `guard`) of the naming convention. A service called `access` would own the prefix `{project}-{env}-access-`, which is
  * the platform's deploy roles' (and so on for every segment), and IAM confines by prefix.
  */
 export const RESERVED_SERVICE_NAMES: readonly string[] = [
@@ -229,17 +229,21 @@ export const RESERVED_SERVICE_NAMES: readonly string[] = [
   'alarm',
   'api',
   'bucket',
+  'contract',
   'dashboard',
   'fn',
   'github',
+  'guard',
   'iam',
   'key',
   'network',
   'observability',
+  'platform',
   'policy',
   'queue',
   'role',
   'routes',
+  'services',
   'sg',
   'storage',
   'table',

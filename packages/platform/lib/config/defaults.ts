@@ -109,20 +109,3 @@ export const CACHE_CLUSTER_SIZES = ['0.5', '1.6', '6.1', '13.5', '28.4', '58.2',
  * Paths no service may take: they belong to the platform or would shadow API Gateway behaviour.
  */
 export const RESERVED_BASE_PATHS = ['health', 'platform', 'admin', 'internal', 'docs', 'well-known'] as const;
-
-/**
- * Names no service may take: platform stack components, whose stacks and roles would collide.
- */
-export const RESERVED_SERVICE_NAMES = [
-  'network',
-  'storage',
-  'iam',
-  'api',
-  'observability',
-  'github',
-  'access',
-  'platform',
-  'contract',
-  'services',
-  'guard',
-] as const;

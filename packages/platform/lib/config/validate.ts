@@ -3,10 +3,11 @@ import {
   type EnvironmentName,
   type NameScope,
   NamingError,
+  RESERVED_SERVICE_NAMES,
   serviceFunctionNamePattern,
 } from '@shared-lambda-infra/contract';
 import { blockSize, parseCidr } from './cidr';
-import { PLATFORM_API_RESOURCES, RESERVED_BASE_PATHS, RESERVED_SERVICE_NAMES } from './defaults';
+import { PLATFORM_API_RESOURCES, RESERVED_BASE_PATHS } from './defaults';
 import { type ConfigProblem, show } from './errors';
 import type { PlatformConfig, ServiceConfig } from './schema';
 
@@ -231,10 +232,10 @@ function checkServices(services: readonly IndexedService[], scope: NameScope | u
   const byPath = new Map<string, ServiceConfig>();
   for (const { index, service } of services) {
     const at = `services[${index}]`;
-    if ((RESERVED_SERVICE_NAMES as readonly string[]).includes(service.name)) {
+    if (RESERVED_SERVICE_NAMES.includes(service.name)) {
       problems.push({
         path: `${at}.name`,
-        message: `${show(service.name)} is reserved for a platform component, whose stacks and roles would collide with the service's (reserved: ${RESERVED_SERVICE_NAMES.join(', ')}); choose another name`,
+        message: `${show(service.name)} is reserved for a platform component or a resource-type segment of the naming convention, whose stacks, roles and IAM name prefixes would collide with the service's (reserved: ${RESERVED_SERVICE_NAMES.join(', ')}); choose another name`,
       });
     }
     const sameName = byName.get(service.name);

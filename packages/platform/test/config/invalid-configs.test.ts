@@ -346,14 +346,19 @@ const CATALOGUE: readonly InvalidConfig[] = [
     ],
   },
   {
-    name: 'a service takes a reserved name',
+    name: 'a service takes a reserved name (a platform component or a naming-convention segment)',
     override: { services: [{ ...orders, name: 'api' }] },
     problems: [
       {
         path: 'services[0].name',
-        says: ['"api" is reserved', 'reserved: network, storage', 'choose another name'],
+        says: ['"api" is reserved', 'reserved: access, alarm, api, bucket', 'choose another name'],
       },
     ],
+  },
+  {
+    name: 'a service is named like a resource-type segment (role), whose IAM prefix the platform uses',
+    override: { services: [{ ...orders, name: 'role' }] },
+    problems: [{ path: 'services[0].name', says: ['"role" is reserved', 'choose another name'] }],
   },
   {
     name: 'a service takes a reserved base path',
