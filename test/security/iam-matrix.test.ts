@@ -28,9 +28,10 @@ describe('the actions of every platform role', () => {
       if (!['access-orders', 'github', 'iam'].includes(component)) continue;
       for (const [logicalId, resource] of Object.entries(t.template.Resources ?? {})) {
         if (resource.Type !== 'AWS::IAM::ManagedPolicy') continue;
-        const statements = (
-          (resource.Properties ?? {}).PolicyDocument as { Statement: Array<Record<string, unknown>> }
-        ).Statement;
+        const document = resource.Properties?.PolicyDocument as
+          | { Statement: Array<Record<string, unknown>> }
+          | undefined;
+        const statements = document?.Statement ?? [];
         actual[`${component}/${logicalId.replace(/[0-9A-F]{8}$/, '')}`] = Object.fromEntries(
           statements.map((s) => [
             `${s.Effect} ${s.Sid ?? '(no sid)'}`,

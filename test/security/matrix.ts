@@ -33,6 +33,8 @@ const ARTIFACTS = `arn:aws:s3:::${P}-b-c8cb3dba-${A}-${R}`;
 const boundary = (service: string) => `arn:aws:iam::${A}:policy/${P}-policy-${service}-boundary`;
 const roleArn = (name: string) => `arn:aws:iam::${A}:role/${name}`;
 const fnArn = (name: string) => `arn:aws:lambda:${R}:${A}:function:${name}`;
+/** The platform's routes receiver (shared API v2): the service token of every routes declaration. */
+const RECEIVER = fnArn(`${P}-fn-routes-receiver`);
 const stackArn = (name: string) =>
   `arn:aws:cloudformation:${R}:${A}:stack/${name}/0a1b2c3d-1111-2222-3333-444455556666`;
 const bootstrapRole = (role: string) => `arn:aws:iam::${A}:role/cdk-hnb659fds-${role}-role-${A}-${R}`;
@@ -342,6 +344,30 @@ export const MATRIX: readonly MatrixRow[] = [
     expected: 'denied',
     why: 'cross-service function change',
     ask: (m) => m.can(ROLES.paymentsExec, 'lambda:UpdateFunctionCode', of(m, 'orders').fn),
+  },
+  {
+    group: 'Shared API routes',
+    who: 'payments execution role',
+    request: 'lambda:InvokeFunction of the routes receiver',
+    expected: 'allowed',
+    why: "CloudFormation invokes it with the stack's role to deliver the service's routes declaration",
+    ask: (m) => m.can(ROLES.paymentsExec, 'lambda:InvokeFunction', RECEIVER),
+  },
+  {
+    group: 'Shared API routes',
+    who: 'payments function code',
+    request: 'lambda:InvokeFunction of the routes receiver (a forged declaration event)',
+    expected: 'denied',
+    why: 'the service boundary allows no platform function: only CloudFormation, which sets the real StackId, reaches the receiver',
+    ask: (m) => m.can(ROLES.paymentsFn, 'lambda:InvokeFunction', RECEIVER),
+  },
+  {
+    group: 'Shared API routes',
+    who: 'payments deploy role',
+    request: 'lambda:InvokeFunction of the routes receiver (a forged declaration event)',
+    expected: 'denied',
+    why: 'the deploy role changes stacks through CloudFormation only',
+    ask: (m) => m.can(ROLES.paymentsDeploy, 'lambda:InvokeFunction', RECEIVER),
   },
   {
     group: 'Execution roles',

@@ -389,15 +389,8 @@ export const PINNED_ACTIONS: Record<string, Record<string, string[]>> = {
     ],
   },
   'access-orders/ExecutionApiPolicy': {
-    'Allow ManageMethodsOnSharedApi': [
-      'apigateway:DELETE',
-      'apigateway:GET',
-      'apigateway:PATCH',
-      'apigateway:POST',
-      'apigateway:PUT',
-    ],
-    'Allow ReadSharedApi': ['apigateway:GET'],
-    'Allow InvokeStageRedeploy': ['lambda:InvokeFunction'],
+    // Shared API v2: no API Gateway action at all; routes are declared to the receiver.
+    'Allow InvokeRoutesReceiver': ['lambda:InvokeFunction'],
   },
   'access-orders/ExecutionDataPolicy': {
     'Allow ManageServiceTables': [
