@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The `shared-lambda` command. Runs the built CLI when this package has been built (dist/), else
-// its TypeScript sources through tsx, as in this repository's workspace.
+// its TypeScript sources through tsx, as in this repository's workspace. Inside the workspace the
+// source export condition is active (the root .npmrc puts it in NODE_OPTIONS), and then the built
+// CLI cannot run even when dist/ exists: its imports of the other workspace packages would resolve
+// to their TypeScript sources, which plain Node cannot load. So the condition decides first.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -22,11 +25,15 @@ function run(cli) {
   );
 }
 
-if (fs.existsSync(built)) {
-  run(require(built));
-} else if (process.execArgv.includes(SOURCE_CONDITION)) {
+const fromSources =
+  process.execArgv.includes(SOURCE_CONDITION) ||
+  (process.env.NODE_OPTIONS ?? '').includes(SOURCE_CONDITION.slice('--conditions='.length));
+
+if (fromSources) {
   require('tsx/cjs/api').register();
   run(require('../src/dev/cli.ts'));
+} else if (fs.existsSync(built)) {
+  run(require(built));
 } else {
   const child = spawn(
     process.execPath,
