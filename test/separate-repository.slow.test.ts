@@ -181,19 +181,26 @@ describe('[slow] a service repository outside the workspace, from the packed pac
     });
   });
 
-  it("gives every role the platform's permissions boundary", () => {
+  it("gives every role the service's own permissions boundary, written in the template", () => {
     const roles = resourcesOf('AWS::IAM::Role');
     expect(roles.length).toBeGreaterThan(0);
     for (const role of roles) {
-      expect(role.Properties.PermissionsBoundary).toEqual(
-        parameterRef('/shared-lambda-infra/dev/iam/permissions-boundary-arn'),
-      );
+      expect(role.Properties.PermissionsBoundary).toEqual({
+        'Fn::Sub':
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-payments-boundary',
+      });
     }
   });
 
-  it('routes GET /payments/hello', () => {
-    expect(resourcesOf('AWS::ApiGateway::Resource').map((r) => r.Properties.PathPart)).toContain('hello');
-    expect(resourcesOf('AWS::ApiGateway::Method').map((m) => m.Properties.HttpMethod)).toContain('GET');
+  it('declares GET /payments/hello to the platform and builds no API Gateway resource', () => {
+    const declarations = resourcesOf('Custom::SharedApiRoutes');
+    expect(declarations).toHaveLength(1);
+    const declaration = JSON.stringify(declarations[0]?.Properties.Declaration);
+    expect(declaration).toContain('/payments/hello');
+    expect(declaration).toContain('GET');
+    expect(resourcesOf('AWS::ApiGateway::Method')).toEqual([]);
+    expect(resourcesOf('AWS::ApiGateway::Resource')).toEqual([]);
   });
 
   it('bundles the handler with esbuild from the installed dependencies', () => {

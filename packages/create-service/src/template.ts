@@ -267,12 +267,13 @@ describe('${className}', () => {
     });
   });
 
-  it('routes GET /${options.service}/hello to the function', () => {
-    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'hello' });
-    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
-      (m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod,
-    );
-    expect(methods).toContain('GET');
+  it('declares GET /${options.service}/hello to the platform, with no API Gateway resource of its own', () => {
+    const declarations = Object.values(template.findResources('Custom::SharedApiRoutes'));
+    expect(declarations).toHaveLength(1);
+    const declaration = JSON.stringify(declarations[0]?.Properties?.Declaration);
+    expect(declaration).toContain('/${options.service}/hello');
+    expect(declaration).toContain('GET');
+    expect(Object.keys(template.findResources('AWS::ApiGateway::Method'))).toEqual([]);
   });
 });
 `;

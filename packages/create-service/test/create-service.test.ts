@@ -67,7 +67,7 @@ describe('createService', () => {
     expect(pkg.scripts).toEqual({ test: 'tsc --noEmit && vitest run', synth: 'cdk synth -q', cdk: 'cdk' });
     expect(pkg.dependencies).toEqual({
       '@shared-lambda-infra/consumer': '^0.1.0',
-      '@shared-lambda-infra/contract': '^1.0.0',
+      '@shared-lambda-infra/contract': '^2.0.0',
       'aws-cdk-lib': '2.276',
       constructs: '^10.8.1',
     });

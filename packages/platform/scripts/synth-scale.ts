@@ -25,6 +25,8 @@ export interface ScaleResult {
   readonly largestBytes: { readonly stack: string; readonly bytes: number };
   /** The api stack's template, to compare across registry sizes. */
   readonly apiTemplate: string;
+  /** Guard Hooks in the guard stack (one per 50 services: a hook's `StackRoles` filter takes 50). */
+  readonly guardHooks: number;
 }
 
 /** The "Resources per API" quota the scale runs assume (raised from 300 through Service Quotas). */
@@ -59,9 +61,14 @@ export function synthScale(count: number): ScaleResult {
     const assembly = app.synth();
     let mostResources = { stack: '', resources: 0 };
     let largestBytes = { stack: '', bytes: 0 };
+    let guardHooks = 0;
     for (const artifact of assembly.stacks) {
       const json = readFileSync(path.join(assembly.directory, artifact.templateFile), 'utf8');
-      const resources = Object.keys((JSON.parse(json) as { Resources: object }).Resources).length;
+      const template = JSON.parse(json) as { Resources: Record<string, { Type: string }> };
+      const resources = Object.keys(template.Resources).length;
+      guardHooks += Object.values(template.Resources).filter(
+        (r) => r.Type === 'AWS::CloudFormation::GuardHook',
+      ).length;
       if (resources > mostResources.resources) mostResources = { stack: artifact.stackName, resources };
       const bytes = Buffer.byteLength(json);
       if (bytes > largestBytes.bytes) largestBytes = { stack: artifact.stackName, bytes };
@@ -73,6 +80,7 @@ export function synthScale(count: number): ScaleResult {
       mostResources,
       largestBytes,
       apiTemplate: readFileSync(path.join(assembly.directory, api.templateFile), 'utf8'),
+      guardHooks,
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -12,10 +12,16 @@ describe('the platform with 1,000 registered services', () => {
   it('synthesizes every template within 500 resources and 1 MB', () => {
     large = synthScale(1000);
     small = synthScale(1);
-    expect(large.stacks).toBe(1006); // network, storage, iam, observability, api, github + 1,000 access
+    // network, storage, iam, observability, api, github, guard + 1,000 access
+    expect(large.stacks).toBe(1007);
     expect(large.mostResources.resources).toBeLessThanOrEqual(500);
     expect(large.largestBytes.bytes).toBeLessThanOrEqual(1_048_576);
   }, 1_800_000);
+
+  it('guards every service: one Guard Hook per 50 services', () => {
+    expect(large.guardHooks).toBe(20);
+    expect(small.guardHooks).toBe(1);
+  });
 
   it('adds nothing to the api stack: its template is the same with 1 or 1,000 services', () => {
     expect(large.apiTemplate).toBe(small.apiTemplate);

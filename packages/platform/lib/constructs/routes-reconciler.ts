@@ -270,6 +270,10 @@ export class RoutesReconciler extends Construct {
         sourceMap: true,
         // Bundle the SDK too: the function runs the exact client version the tests ran.
         externalModules: [],
+        // The contract is a workspace package whose `exports` point at dist/, which only a release
+        // build writes; this export condition selects its TypeScript sources, as the root .npmrc does
+        // for Node (esbuild does not read NODE_OPTIONS).
+        esbuildArgs: { '--conditions': '@shared-lambda-infra/source' },
       },
     });
   }

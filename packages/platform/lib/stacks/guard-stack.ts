@@ -42,42 +42,55 @@ const REPORT_EXPIRATION = Duration.days(90);
 export class GuardStack extends PlatformStack {
   /** The rules, as deployed. */
   public readonly rules: string;
-  /** The hook; absent when no service is registered. */
+  /** The first hook; absent when no service is registered. */
   public readonly hook?: cloudformation.CfnGuardHook;
+  /** Every hook: one per 50 registered services (the most one hook's `StackRoles` filter takes). */
+  public readonly hooks: readonly cloudformation.CfnGuardHook[] = [];
 
   constructor(scope: Construct, props: GuardStackProps) {
     super(scope, 'guard', props);
     const services = this.config.services.map((s) => s.name);
     this.rules = serviceGuardRules({ scope: this.nameScope, services });
     if (services.length === 0) return;
-    if (services.length > MAX_STACK_ROLES) {
-      throw new Error(
-        `the guard hook filters service stacks by their execution roles, and CloudFormation accepts at most ${MAX_STACK_ROLES} in one hook; ${services.length} services are registered: split the environment or add a second hook`,
-      );
-    }
     const rules = this.createRulesAsset();
     const reports = this.createReportBucket();
     const { role, policy } = this.createHookRole(rules, reports);
-    this.hook = new cloudformation.CfnGuardHook(this, 'ServiceGuardHook', {
-      alias: hookAlias(this.nameScope.project, this.nameScope.env),
-      executionRole: role.roleArn,
-      failureMode: 'FAIL',
-      hookStatus: 'ENABLED',
-      targetOperations: ['STACK'],
-      ruleLocation: { uri: rules.s3ObjectUrl },
-      logBucket: reports.bucketName,
-      stackFilters: {
-        filteringCriteria: 'ALL',
-        stackRoles: {
-          include: services.map(
-            (service) =>
-              `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${serviceExecutionRoleName(this.nameScope, service)}`,
-          ),
+    // StackRoles takes at most 50 role ARNs, so every 50 registered services get a hook of their
+    // own, all running the same rules. The first keeps its construct id and alias (renaming either
+    // would replace the deployed hook).
+    const hooks: cloudformation.CfnGuardHook[] = [];
+    for (let start = 0; start < services.length; start += MAX_STACK_ROLES) {
+      const n = hooks.length + 1;
+      const hook = new cloudformation.CfnGuardHook(
+        this,
+        n === 1 ? 'ServiceGuardHook' : `ServiceGuardHook${n}`,
+        {
+          alias: hookAlias(this.nameScope.project, this.nameScope.env, n),
+          executionRole: role.roleArn,
+          failureMode: 'FAIL',
+          hookStatus: 'ENABLED',
+          targetOperations: ['STACK'],
+          ruleLocation: { uri: rules.s3ObjectUrl },
+          logBucket: reports.bucketName,
+          stackFilters: {
+            filteringCriteria: 'ALL',
+            stackRoles: {
+              include: services
+                .slice(start, start + MAX_STACK_ROLES)
+                .map(
+                  (service) =>
+                    `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${serviceExecutionRoleName(this.nameScope, service)}`,
+                ),
+            },
+          },
         },
-      },
-    });
-    // CloudFormation reads the rules as soon as the hook is activated: attach its rights first.
-    this.hook.node.addDependency(policy);
+      );
+      // CloudFormation reads the rules as soon as the hook is activated: attach its rights first.
+      hook.node.addDependency(policy);
+      hooks.push(hook);
+    }
+    this.hook = hooks[0];
+    this.hooks = hooks;
   }
 
   private createRulesAsset(): s3assets.Asset {
@@ -173,12 +186,15 @@ export class GuardStack extends PlatformStack {
   }
 }
 
-/** `Private::{Project}::{Env}ServiceGuard`: a hook alias is three alphanumeric names, not starting with AWS. */
-export function hookAlias(project: string, env: string): string {
+/**
+ * `Private::{Project}::{Env}ServiceGuard`, with `n` appended from the second hook on: a hook alias is
+ * three alphanumeric names, not starting with AWS.
+ */
+export function hookAlias(project: string, env: string, n = 1): string {
   const pascal = (s: string): string =>
     s
       .split('-')
       .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
       .join('');
-  return `Private::${pascal(project)}::${pascal(env)}ServiceGuard`;
+  return `Private::${pascal(project)}::${pascal(env)}ServiceGuard${n === 1 ? '' : n}`;
 }
