@@ -1,7 +1,17 @@
+import * as path from 'node:path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Fn, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { acknowledge, addComplianceChecks } from '../lib/compliance';
+import {
+  acknowledge,
+  addComplianceChecks,
+  ControlTowerRules,
+  controlTowerRuleFiles,
+  controlTowerRulesFor,
+} from '../lib/compliance';
 
 // The compliance packs must fail synthesis on every unacknowledged finding, whatever the plugin
 // concluded. cfn-guard reports its Control Tower findings without a severity; once CDK has removed
@@ -50,5 +60,36 @@ describe('compliance checks', () => {
   it('let the permission through when it names its source account', () => {
     const { app } = appWithPermissions('111122223333');
     expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('Control Tower rule selection', () => {
+  it('keeps the rule files that name a present resource type and drops the others', () => {
+    const selected = controlTowerRulesFor(new Set(['AWS::Lambda::Permission'])).map((f) => path.basename(f));
+    expect(selected).toContain('ct-lambda-pr-2.guard');
+    expect(selected.some((f) => f.startsWith('ct-s3-'))).toBe(false);
+    expect(selected.length).toBeLessThan(controlTowerRuleFiles().length);
+  });
+
+  it('reports the same findings as the whole Control Tower rule set', () => {
+    // A stack that breaks rules of several services: a bucket without versioning or logging, a
+    // queue without a DLQ, a public-looking Lambda permission.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Mixed', { env: { account: '111122223333', region: 'eu-west-1' } });
+    new s3.CfnBucket(stack, 'Bucket');
+    new sqs.CfnQueue(stack, 'Queue');
+    new lambda.CfnPermission(stack, 'Invoke', {
+      action: 'lambda:InvokeFunction',
+      functionName: 'some-function',
+      principal: 'apigateway.amazonaws.com',
+    });
+    const assembly = app.synth();
+    const context = { templatePaths: [path.join(assembly.directory, 'Mixed.template.json')] };
+    const ruleNames = (report: { violations: Array<{ ruleName: string }> }): string[] =>
+      report.violations.map((v) => v.ruleName).sort();
+    const selected = ruleNames(new ControlTowerRules().validate(context));
+    expect(selected).toContain('lambda_function_public_access_prohibited_check');
+    expect(selected).toContain('sqs_dlq_check');
+    expect(selected).toEqual(ruleNames(new CfnGuardValidator().validate(context)));
   });
 });
