@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiMonitoring } from '../lib/constructs/api-monitoring';
 import { JwtAuthorizer } from '../lib/constructs/jwt-authorizer';
-import { type SynthResult, synthPlatform } from './helpers/synth';
+import { type SynthResult, sharedPlatform, synthPlatform } from './helpers/synth';
 
 // Each synth builds the whole platform with the compliance packs on (an unacknowledged finding
 // fails it), so each describe synthesizes once. On a loaded machine one synth takes minutes.
@@ -44,7 +44,7 @@ describe('ApiStack in dev (config/dev.yaml)', () => {
   let api: Template;
 
   beforeAll(() => {
-    result = synthPlatform({ env: 'dev' });
+    result = sharedPlatform('dev');
     api = result.template(result.stacks.api);
   }, SYNTH_TIMEOUT);
 
@@ -432,7 +432,7 @@ describe('ApiStack in prod (config/prod.yaml)', () => {
   let api: Template;
 
   beforeAll(() => {
-    const result = synthPlatform({ env: 'prod' });
+    const result = sharedPlatform('prod');
     api = result.template(result.stacks.api);
   }, SYNTH_TIMEOUT);
 

@@ -13,7 +13,7 @@ import type { PlatformConfig } from '../lib/config/schema';
 import { AccessPolicy } from '../lib/constructs/github-access-policy';
 import { githubSubjects } from '../lib/constructs/github-oidc';
 import { GithubAccessStack } from '../lib/stacks/github-access-stack';
-import { configFor, merge, rawConfig, validationFindings } from './helpers/synth';
+import { configFor, merge, rawConfig, TEST_CONTEXT, validationFindings } from './helpers/synth';
 
 const OWNER_ID = 1342004;
 const REPO_ID = 771234567;
@@ -25,7 +25,11 @@ const OIDC = 'token.actions.githubusercontent.com';
  */
 function synthGithub(configs: PlatformConfig[], context: Record<string, unknown> = {}, compliance = true) {
   const outdir = mkdtempSync(path.join(tmpdir(), 'github-access-'));
-  const app = new App({ context: { ...loadCdkJsonContext(), ...context }, outdir });
+  const app = new App({
+    context: { ...loadCdkJsonContext(), ...TEST_CONTEXT, ...context },
+    outdir,
+    builtinCloudFormationValidation: false,
+  });
   const stacks = configs.map((config) => new GithubAccessStack(app, { config }));
   if (compliance) addComplianceChecks(app);
   try {

@@ -8,7 +8,7 @@ import {
 } from '@shared-lambda-infra/contract';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type SynthResult, synthPlatform } from './helpers/synth';
+import { type SynthResult, sharedPlatform } from './helpers/synth';
 
 interface Statement {
   Sid?: string;
@@ -53,7 +53,7 @@ describe('iam stack', () => {
 
   beforeAll(() => {
     // GIVEN dev.yaml
-    result = synthPlatform({ env: 'dev' });
+    result = sharedPlatform('dev');
     template = result.template(result.stacks.iam);
     scope = result.stacks.iam.nameScope;
     roleStatements = policyStatements(template, 'LambdaExecutionPolicy');

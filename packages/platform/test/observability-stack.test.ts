@@ -7,9 +7,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPlatformApp } from '../lib/app';
-import { acknowledge } from '../lib/compliance';
 import { applyLogRetention, LogRetention } from '../lib/constructs/log-retention';
-import { configFor, synthPlatform } from './helpers/synth';
+import { configFor, sharedPlatform, synthPlatform, TEST_CONTEXT } from './helpers/synth';
 
 /** The logical id of the only resource of `type` whose id starts with `prefix`. */
 function logicalId(template: Template, type: string, prefix: string): string {
@@ -192,7 +191,7 @@ describe('observability stack in prod (a NAT gateway per AZ, two alarm emails)',
 
   beforeAll(() => {
     // GIVEN prod.yaml: nat perAz over three AZs, two alarm emails, logRetentionDays 365, retain
-    const result = synthPlatform({ env: 'prod' });
+    const result = sharedPlatform('prod');
     template = result.template(result.stacks.observability);
     scope = result.stacks.observability.nameScope;
     key = logicalId(template, 'AWS::KMS::Key', 'AlarmTopicKey');
@@ -246,27 +245,17 @@ describe('platform app in dev with a NAT instance and two extra log groups', () 
 
   beforeAll(() => {
     // GIVEN the dev platform with a NAT instance, and two log groups added to one of its stacks
+    // (compliance-variants.test.ts runs the packs over the NAT instance variant)
     const platform = createPlatformApp({
       config: configFor('dev', { network: { nat: 'instance' } }),
       outdir: mkdtempSync(path.join(tmpdir(), 'observability-test-')),
       builtinCloudFormationValidation: false,
-      context: { 'aws:cdk:bundling-stacks': [] },
+      context: { ...TEST_CONTEXT, 'aws:cdk:bundling-stacks': [] },
+      compliance: false,
     });
     const stack = platform.stacks.observability;
-    const withoutRetention = new logs.CfnLogGroup(stack, 'TestLogGroupWithoutRetention', {});
-    const withRetention = new logs.CfnLogGroup(stack, 'TestLogGroupWithRetention', { retentionInDays: 3653 });
-    for (const group of [withoutRetention, withRetention]) {
-      acknowledge(
-        group,
-        'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check',
-        'Test fixture: a log group that exists only in this test.',
-      );
-      acknowledge(
-        group,
-        'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
-        'Test fixture: a log group that exists only in this test.',
-      );
-    }
+    new logs.CfnLogGroup(stack, 'TestLogGroupWithoutRetention', {});
+    new logs.CfnLogGroup(stack, 'TestLogGroupWithRetention', { retentionInDays: 3653 });
     // WHEN
     const assembly = platform.app.synth();
     observability = Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template);

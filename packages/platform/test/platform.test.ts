@@ -1,12 +1,14 @@
 import { ENVIRONMENTS } from '@shared-lambda-infra/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type SynthResult, synthPlatform } from './helpers/synth';
+import { type SynthResult, sharedPlatform, synthPlatform } from './helpers/synth';
 
 describe('platform app', () => {
   it.each(ENVIRONMENTS)('synthesizes every stack of %s with no unacknowledged compliance finding', (env) => {
     // CDK's built-in CloudFormation validation (~2 s a process) runs here for dev, as in `npm run synth`;
     // the other test files leave it off.
-    const { assembly, config } = synthPlatform({ env, builtinValidation: env === 'dev' });
+    // The compliance packs run here, once per environment as configured; compliance-variants.test.ts
+    // runs them over the config variants the other test files synthesize.
+    const { assembly, config } = synthPlatform({ env, builtinValidation: env === 'dev', compliance: true });
     const names = assembly.stacks.map((s) => s.stackName);
     for (const component of [
       'network',
@@ -55,7 +57,7 @@ describe('top-level config keys', () => {
     // Offline: no context lookup left for the CLI to answer with AWS credentials (CDK would have
     // used dummy values here and the CLI would stop on them).
     expect(result.assembly.manifest.missing ?? []).toEqual([]);
-    const agnostic = synthPlatform({ env: 'dev' });
+    const agnostic = sharedPlatform('dev');
     for (const stack of agnostic.assembly.stacks) {
       expect(stack.environment.name).toBe('aws://unknown-account/unknown-region');
     }

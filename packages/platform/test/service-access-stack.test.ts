@@ -17,7 +17,7 @@ import { parsePlatformConfig } from '../lib/config/load';
 import type { PlatformConfig } from '../lib/config/schema';
 import { type AccessPolicy, flattenForNag } from '../lib/constructs/github-access-policy';
 import { ServiceAccessStack } from '../lib/stacks/service-access-stack';
-import { configFor, merge, rawConfig, validationFindings } from './helpers/synth';
+import { configFor, merge, rawConfig, TEST_CONTEXT, validationFindings } from './helpers/synth';
 
 const OIDC = 'token.actions.githubusercontent.com';
 type Statement = Record<string, unknown> & { Effect: string; Action: string | string[]; Resource: unknown };
@@ -28,7 +28,11 @@ type Statement = Record<string, unknown> & { Effect: string; Action: string | st
  */
 function synthAccess(configs: PlatformConfig[], compliance: boolean) {
   const outdir = mkdtempSync(path.join(tmpdir(), 'service-access-'));
-  const app = new App({ context: loadCdkJsonContext(), outdir });
+  const app = new App({
+    context: { ...loadCdkJsonContext(), ...TEST_CONTEXT },
+    outdir,
+    builtinCloudFormationValidation: false,
+  });
   const stacks = configs.flatMap((config) =>
     config.services.map((service) => new ServiceAccessStack(app, { config, service })),
   );

@@ -1,7 +1,7 @@
 import { artifactBucketName, kmsAliasName, type NameScope, Parameters } from '@shared-lambda-infra/contract';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type SynthResult, synthPlatform } from './helpers/synth';
+import { type SynthResult, sharedPlatform, synthPlatform } from './helpers/synth';
 
 /** The logical id of the only resource of `type` whose id starts with `prefix`. */
 function logicalId(template: Template, type: string, prefix: string): string {
@@ -196,7 +196,7 @@ describe('storage stack in prod (customer-managed key, retain)', () => {
 
   beforeAll(() => {
     // GIVEN prod.yaml: encryption kms, removalPolicy retain, noncurrentVersionExpirationDays 365
-    const result = synthPlatform({ env: 'prod' });
+    const result = sharedPlatform('prod');
     template = result.template(result.stacks.storage);
     scope = result.stacks.storage.nameScope;
     key = logicalId(template, 'AWS::KMS::Key', 'ArtifactKey');
