@@ -369,3 +369,59 @@ describe('reload', () => {
     expect(output.join('\n')).toContain('reloaded src/handlers/get-order.ts');
   });
 });
+
+describe('stack reload', () => {
+  const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+
+  /** The first complete output line containing `text`, once there is one. */
+  async function waitForLine(text: string): Promise<string> {
+    for (let i = 0; i < 150; i++) {
+      const all = output.join('\n');
+      const at = all.indexOf(text);
+      const end = at < 0 ? -1 : all.indexOf('\n', at);
+      if (end >= 0) return all.slice(all.lastIndexOf('\n', at) + 1, end);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no line with ${text} in:\n${output.join('\n')}`);
+  }
+
+  it('serves a route added to the stack file without a restart, and says so in one line', async () => {
+    const before = await fetch(`${url}/orders/by-id/${MISSING_ID}`, { headers: bearer(token) });
+    expect(before.status).toBe(403);
+    const file = path.join(dir, 'lib', 'orders-stack.ts');
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(file, 'utf8')
+        .replace(
+          "api.addRoute('POST /orders', create);",
+          "api.addRoute('POST /orders', create);\n    api.addRoute('GET /orders/by-id/{id}', get);",
+        ),
+    );
+    const line = await waitForLine('orders-stack.ts changed');
+    expect(line).toBe('lib/orders-stack.ts changed: stack reloaded, routes added: GET /orders/by-id/{id}');
+    const after = await fetch(`${url}/orders/by-id/${MISSING_ID}`, { headers: bearer(token) });
+    expect(after.status).toBe(404);
+    // The request line is written after the response.
+    expect(await waitForLine(`GET /orders/by-id/${MISSING_ID} GET /orders/by-id/{id} `)).toMatch(
+      /^GET \/orders\/by-id\/\S+ GET \/orders\/by-id\/\{id\} 404 \d+ms$/,
+    );
+    // The routes that were there keep answering.
+    expect((await fetch(`${url}/orders`, { headers: bearer(token) })).status).toBe(200);
+  });
+
+  it('keeps the previous routes when the changed stack file does not load', async () => {
+    const file = path.join(dir, 'lib', 'orders-stack.ts');
+    const good = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(
+      file,
+      good.replace("api.addRoute('GET /orders', list);", "api.addRoute('GET /orders', list"),
+    );
+    const line = await waitForLine('does not load');
+    expect(line).toMatch(
+      /^lib\/orders-stack\.ts changed: the stack does not load, the previous routes stay: /,
+    );
+    expect((await fetch(`${url}/orders/by-id/${MISSING_ID}`, { headers: bearer(token) })).status).toBe(404);
+    fs.writeFileSync(file, good);
+  });
+});
