@@ -294,6 +294,9 @@ describe('[slow] shared-lambda dev in the new repository, run as its README says
       headers: { Authorization: `Bearer ${header}.${forged}.${signature}` },
     });
     expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({
+      message: 'User is not authorized to access this resource with an explicit deny',
+    });
   });
 
   it("answers 200 to a minted token, the handler greeting the token's subject from the event's claims", async () => {
