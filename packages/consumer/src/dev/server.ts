@@ -136,6 +136,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const { values } = options;
   let service = options.service;
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  // The server listens before any bundle is built. Bundles are then built one at a time in the
+  // background, and a request to a function not built yet starts its build at once (invoke calls
+  // start), so a first request waits for its own bundle and at most one other, not for every
+  // function's competing for the same cores.
+  const prebuild: FunctionRuntime[] = [];
+  let prebuilding = false;
+  const prebuildNext = async () => {
+    if (prebuilding) return;
+    prebuilding = true;
+    for (let next = prebuild.shift(); next; next = prebuild.shift()) await next.start();
+    prebuilding = false;
+  };
   const newRuntime = (fn: DevFunction) => {
     const runtime = new FunctionRuntime(fn, {
       buildDir: path.join(stateDir(options.root), 'build'),
@@ -143,8 +155,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       region,
       log,
     });
-    // Built in the background: the server listens at once, and a request waits for its own bundle.
-    void runtime.start();
+    prebuild.push(runtime);
+    void prebuildNext();
     return runtime;
   };
   let runtimes = new Map<string, FunctionRuntime>();
@@ -351,6 +363,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      prebuild.length = 0;
       await Promise.all([...runtimes.values(), ...draining].map((r) => r.stop()));
     },
   };
