@@ -410,6 +410,24 @@ describe('stack reload', () => {
     expect((await fetch(`${url}/orders`, { headers: bearer(token) })).status).toBe(200);
   });
 
+  it("restarts a function whose environment changed in the app, with the new value in the handler's environment", async () => {
+    const file = path.join(dir, 'bin', 'dev-test-app.ts');
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(file, 'utf8')
+        .replace(
+          "fixture('Echo', 'echo.ts')",
+          "new ServiceFunction(stack, 'Echo', { entry: path.join(__dirname, '..', 'dev-fixtures', 'echo.ts'), environment: { POWERTOOLS_SERVICE_NAME: 'orders-reloaded' } })",
+        ),
+    );
+    const line = await waitForLine('dev-test-app.ts changed');
+    expect(line).toBe('bin/dev-test-app.ts changed: stack reloaded, functions restarted: Echo');
+    const response = await fetch(`${url}/orders/echo/again`, { method: 'POST', headers: bearer(token) });
+    expect(response.status).toBe(200);
+    expect((await body(response)).env.POWERTOOLS_SERVICE_NAME).toBe('orders-reloaded');
+  });
+
   it('keeps the previous routes when the changed stack file does not load', async () => {
     const file = path.join(dir, 'lib', 'orders-stack.ts');
     const good = fs.readFileSync(file, 'utf8');
