@@ -1,17 +1,18 @@
 // `npx tsx packages/consumer/scripts/bench-dev.ts`: how fast `shared-lambda dev` is for a service team.
 //
 // In a temporary copy of examples/orders-service, prints the median of
-//   1. start-up: from running `shared-lambda dev` to "Listening on" (app synthesis without bundling,
-//      the first esbuild build of each function), over --starts runs (default 3);
-//   2. the first request to a function (its worker starting and loading the bundle) and warm requests
+//   1. start-up: from running `shared-lambda dev` to "Listening on" (loading the app, synthesis
+//      without bundling or CDK's built-in validation), and to the first response of GET /orders
+//      (which waits for that function's bundle), over --starts runs (default 3);
+//   2. the first request to a function in a started server (its bundle, worker and module load), and warm requests
 //      (GET /orders?limit=0 with a dev token: the platform authorizer, then the handler's 400), over
 //      --requests (default 100);
 //   3. reload: from writing a handler source file to the first response from the new code, over
 //      --reloads (default 5);
 //   4. stack reload: from adding a route to the stack file to the first answer of the new route
 //      (the app loaded and synthesized again, the route table swapped), over --reloads.
-// Bundles are built in the background once the server listens, so the first request can wait for
-// its bundle: "start-up to first response" is the figure a developer waits for.
+// Bundles are built in the background, one at a time, once the server listens, so the first request
+// can wait for its bundle: "start-up to first response" is the figure a developer waits for.
 // Options: --starts N, --requests N, --reloads N.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
