@@ -385,18 +385,22 @@ describe('stack reload', () => {
     throw new Error(`no line with ${text} in:\n${output.join('\n')}`);
   }
 
+  /** Replaces `from` (which must be there) by `to` in the copy's file; returns the content before. */
+  function edit(file: string, from: string, to: string): string {
+    const absolute = path.join(dir, file);
+    const content = fs.readFileSync(absolute, 'utf8');
+    if (!content.includes(from)) throw new Error(`${file} has no ${from}`);
+    fs.writeFileSync(absolute, content.replace(from, to));
+    return content;
+  }
+
   it('serves a route added to the stack file without a restart, and says so in one line', async () => {
     const before = await fetch(`${url}/orders/by-id/${MISSING_ID}`, { headers: bearer(token) });
     expect(before.status).toBe(403);
-    const file = path.join(dir, 'lib', 'orders-stack.ts');
-    fs.writeFileSync(
-      file,
-      fs
-        .readFileSync(file, 'utf8')
-        .replace(
-          "api.addRoute('POST /orders', create);",
-          "api.addRoute('POST /orders', create);\n    api.addRoute('GET /orders/by-id/{id}', get);",
-        ),
+    edit(
+      'lib/orders-stack.ts',
+      "api.addRoute('POST /orders', create);",
+      "api.addRoute('POST /orders', create);\n    api.addRoute('GET /orders/by-id/{id}', get);",
     );
     const line = await waitForLine('orders-stack.ts changed');
     expect(line).toBe('lib/orders-stack.ts changed: stack reloaded, routes added: GET /orders/by-id/{id}');
@@ -411,15 +415,10 @@ describe('stack reload', () => {
   });
 
   it("restarts a function whose environment changed in the app, with the new value in the handler's environment", async () => {
-    const file = path.join(dir, 'bin', 'dev-test-app.ts');
-    fs.writeFileSync(
-      file,
-      fs
-        .readFileSync(file, 'utf8')
-        .replace(
-          "fixture('Echo', 'echo.ts')",
-          "new ServiceFunction(stack, 'Echo', { entry: path.join(__dirname, '..', 'dev-fixtures', 'echo.ts'), environment: { POWERTOOLS_SERVICE_NAME: 'orders-reloaded' } })",
-        ),
+    edit(
+      'bin/dev-test-app.ts',
+      "fixture('Echo', 'echo.ts')",
+      "new ServiceFunction(stack, 'Echo', { entry: path.join(__dirname, '..', 'dev-fixtures', 'echo.ts'), environment: { POWERTOOLS_SERVICE_NAME: 'orders-reloaded' } })",
     );
     const line = await waitForLine('dev-test-app.ts changed');
     expect(line).toBe('bin/dev-test-app.ts changed: stack reloaded, functions restarted: Echo');
@@ -429,17 +428,16 @@ describe('stack reload', () => {
   });
 
   it('keeps the previous routes when the changed stack file does not load', async () => {
-    const file = path.join(dir, 'lib', 'orders-stack.ts');
-    const good = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(
-      file,
-      good.replace("api.addRoute('GET /orders', list);", "api.addRoute('GET /orders', list"),
+    const good = edit(
+      'lib/orders-stack.ts',
+      "api.addRoute('GET /orders', list);",
+      "api.addRoute('GET /orders', list",
     );
     const line = await waitForLine('does not load');
     expect(line).toMatch(
       /^lib\/orders-stack\.ts changed: the stack does not load, the previous routes stay: /,
     );
     expect((await fetch(`${url}/orders/by-id/${MISSING_ID}`, { headers: bearer(token) })).status).toBe(404);
-    fs.writeFileSync(file, good);
+    fs.writeFileSync(path.join(dir, 'lib', 'orders-stack.ts'), good);
   });
 });
