@@ -57,6 +57,10 @@ export function loadServiceStack(options: LoadAppOptions): LoadedStack {
   const registry = globalThis as { [DEV_STACKS]?: ServiceStack[] };
   registry[DEV_STACKS] = [];
   const validation = process.env.CDK_VALIDATION;
+  // The built-in validation (a WebAssembly rule engine) took 8 of the 10 s of a start; the dev
+  // server reads routes and environments, which it does not check. Set before the app runs, for
+  // an app that calls app.synth() itself.
+  process.env.CDK_VALIDATION = 'false';
   try {
     // tsx compiles the app's TypeScript on the fly (as `npx tsx bin/app.ts` in cdk.json does).
     const tsx = require('tsx/cjs/api') as { register(): () => void };
@@ -70,9 +74,6 @@ export function loadServiceStack(options: LoadAppOptions): LoadedStack {
     const stack = chooseStack(stacks, options);
     const app = stack.node.root;
     if (!Stage.isStage(app)) throw new Error(`the root of ${stack.node.path} is not a CDK App`);
-    // The built-in validation (a WebAssembly rule engine) took 8 of the 10 s of a start; the dev
-    // server reads routes and environments, which it does not check.
-    process.env.CDK_VALIDATION = 'false';
     const assembly = app.synth();
     return {
       stack,
