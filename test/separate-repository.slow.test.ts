@@ -2,7 +2,7 @@
 // workspace and runs that repository's own commands against the installed tarballs. It proves what a
 // service team gets from the registry, with no monorepo around: no workspace links, no source
 // condition, no TypeScript loader for the libraries. Skip it locally with `npm run test:fast`.
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -225,5 +225,99 @@ describe('[slow] a service repository outside the workspace, from the packed pac
     expect(out).toBe(
       `${path.join(repo, 'node_modules', '@shared-lambda-infra', 'consumer', 'dist', 'index.js')} function\n`,
     );
+  });
+});
+
+describe('[slow] shared-lambda dev in the new repository, run as its README says', () => {
+  // The README's commands, read from the README: what it tells a team is what is run.
+  let readme: string;
+  let dev: ChildProcess | undefined;
+  let url: string;
+  let token: string;
+  let origin: string;
+  const devOutput: string[] = [];
+
+  beforeAll(async () => {
+    readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
+    const command = /^npx (shared-lambda dev [^#\n]*?)\s*#/m.exec(readme)?.[1];
+    if (!command) throw new Error(`the README gives no \`npx shared-lambda dev\` command:\n${readme}`);
+    // A free port instead of the default 3000, so the run cannot collide with anything listening.
+    // Detached: npx starts the command in a child of its own, and the whole group is stopped after.
+    dev = spawn('npx', [...command.split(/\s+/), '--port', '0'], { cwd: repo, env: ENV, detached: true });
+    url = await new Promise<string>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        devOutput.push(chunk.toString());
+        const found = /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(devOutput.join(''));
+        if (found) resolve(found[1] as string);
+      };
+      dev?.stdout?.on('data', onData);
+      dev?.stderr?.on('data', onData);
+      dev?.on('exit', (code) => reject(new Error(`${command} exited with ${code}:\n${devOutput.join('')}`)));
+    });
+    // `$(npx shared-lambda token)`, as the README's curl line mints it.
+    expect(readme).toContain('Authorization: Bearer $(npx shared-lambda token)');
+    token = (await mustRun('npx', ['shared-lambda', 'token'], repo)).trim();
+    origin = (
+      JSON.parse(readFileSync(path.join(repo, 'dev-params.json'), 'utf8')) as { corsAllowOrigins: string[] }
+    ).corsAllowOrigins[0] as string;
+  }, 120_000);
+
+  afterAll(async () => {
+    if (!dev?.pid || dev.exitCode !== null) return;
+    const exited = new Promise((resolve) => dev?.once('exit', resolve));
+    process.kill(-dev.pid, 'SIGTERM');
+    await exited;
+  });
+
+  /** The README's route URL, on the port the server listens on. */
+  const hello = () => {
+    const readmeUrl = /http:\/\/127\.0\.0\.1:3000(\/payments\/hello)\b/.exec(readme)?.[1];
+    if (!readmeUrl) throw new Error('the README names no http://127.0.0.1:3000/payments/hello');
+    return `${url}${readmeUrl}`;
+  };
+
+  it('lists the template route and listens', () => {
+    expect(devOutput.join('')).toMatch(/GET\s+\/payments\/hello\s+jwt\s+src\/handlers\/hello\.ts/);
+  });
+
+  it('answers 401 Unauthorized to a request without a token', async () => {
+    const response = await fetch(hello());
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ message: 'Unauthorized' });
+  });
+
+  it('answers 403 to a minted token whose claims were changed after signing', async () => {
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url');
+    const response = await fetch(hello(), {
+      headers: { Authorization: `Bearer ${header}.${forged}.${signature}` },
+    });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({
+      message: 'User is not authorized to access this resource with an explicit deny',
+    });
+  });
+
+  it("answers 200 to a minted token, the handler greeting the token's subject from the event's claims", async () => {
+    const response = await fetch(hello(), { headers: { Authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    // `shared-lambda token` mints for sub "dev-user" unless told otherwise.
+    expect(await response.json()).toEqual({ service: 'payments', hello: 'dev-user' });
+  });
+
+  it('allows the preflight of the origin in dev-params.json, and not of another', async () => {
+    const preflight = (from: string) =>
+      fetch(hello(), {
+        method: 'OPTIONS',
+        headers: { Origin: from, 'Access-Control-Request-Method': 'GET' },
+      });
+    expect(origin).toBe('http://localhost:5173');
+    const allowed = await preflight(origin);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    const other = await preflight('https://elsewhere.example.com');
+    expect(other.status).toBe(204);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -1,13 +1,18 @@
 // `npx tsx packages/consumer/scripts/bench-dev.ts`: how fast `shared-lambda dev` is for a service team.
 //
 // In a temporary copy of examples/orders-service, prints the median of
-//   1. start-up: from running `shared-lambda dev` to "Listening on" (app synthesis without bundling,
-//      the first esbuild build of each function), over --starts runs (default 3);
-//   2. the first request to a function (its worker starting and loading the bundle) and warm requests
+//   1. start-up: from running `shared-lambda dev` to "Listening on" (loading the app, synthesis
+//      without bundling or CDK's built-in validation), and to the first response of GET /orders
+//      (which waits for that function's bundle), over --starts runs (default 3);
+//   2. the first request to a function in a started server (its bundle, worker and module load), and warm requests
 //      (GET /orders?limit=0 with a dev token: the platform authorizer, then the handler's 400), over
 //      --requests (default 100);
 //   3. reload: from writing a handler source file to the first response from the new code, over
-//      --reloads (default 5).
+//      --reloads (default 5);
+//   4. stack reload: from adding a route to the stack file to the first answer of the new route
+//      (the app loaded and synthesized again, the route table swapped), over --reloads.
+// Bundles are built in the background, one at a time, once the server listens, so the first request
+// can wait for its bundle: "start-up to first response" is the figure a developer waits for.
 // Options: --starts N, --requests N, --reloads N.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -69,9 +74,13 @@ async function main(): Promise<void> {
     }).stdout.trim();
     const headers = { Authorization: `Bearer ${token}` };
     const starts: number[] = [];
+    const firstResponses: number[] = [];
     for (let i = 0; i < option('starts', 3); i++) {
       const server = await start(dir, dynamo.url);
       starts.push(server.ms);
+      const t = process.hrtime.bigint();
+      await (await fetch(`${server.url}/orders?limit=0`, { headers })).text();
+      firstResponses.push(server.ms + ms(t));
       await stop(server.child);
     }
     const server = await start(dir, dynamo.url);
@@ -99,14 +108,36 @@ async function main(): Promise<void> {
       }
       reloads.push(ms(t));
     }
+    const stackReloads: number[] = [];
+    const stackFile = path.join(dir, 'lib', 'orders-stack.ts');
+    const stackSource = fs.readFileSync(stackFile, 'utf8');
+    for (let i = 0; i < option('reloads', 5); i++) {
+      t = process.hrtime.bigint();
+      const added = `api.addRoute('POST /orders', create);\n    api.addRoute('GET /orders/bench${i}/{id}', get);`;
+      fs.writeFileSync(stackFile, stackSource.replace("api.addRoute('POST /orders', create);", added));
+      for (let polls = 0; ; polls++) {
+        const response = await fetch(`${server.url}/orders/bench${i}/x`, { headers });
+        await response.text();
+        if (response.status !== 403) break;
+        if (polls > 1000) throw new Error(`no stack reload after ${ms(t)} ms`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      stackReloads.push(ms(t));
+    }
     await stop(server.child);
     console.log(`start-up (to "Listening on"), median of ${starts.length}: ${median(starts).toFixed(0)} ms`);
+    console.log(
+      `start-up to first response (GET /orders), median of ${firstResponses.length}: ${median(firstResponses).toFixed(0)} ms`,
+    );
     console.log(`first request to a function: ${first.toFixed(0)} ms`);
     console.log(
       `warm request (jwt authorizer + handler), median of ${warm.length}: ${median(warm).toFixed(1)} ms`,
     );
     console.log(
       `reload (source write to new response), median of ${reloads.length}: ${median(reloads).toFixed(0)} ms`,
+    );
+    console.log(
+      `stack reload (route added to the stack file to its first answer), median of ${stackReloads.length}: ${median(stackReloads).toFixed(0)} ms`,
     );
   } finally {
     await dynamo.close();

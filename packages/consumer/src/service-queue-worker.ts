@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { serviceQueue } from './private/queues';
+import { DEAD_LETTER_RETENTION, serviceDeadLetterQueue, serviceQueue } from './private/queues';
 import { ServicePlatform } from './service-platform';
 
 /** Defaults of {@link ServiceQueueWorkerProps}, in one place. */
@@ -11,8 +11,7 @@ export const SERVICE_QUEUE_WORKER_DEFAULTS = {
   batchSize: 10,
   // Three receives: a transient failure gets two more chances before the message parks in the DLQ.
   maxReceiveCount: 3,
-  // The longest SQS keeps a message, so a parked message outlives a long weekend.
-  deadLetterRetention: Duration.days(14),
+  deadLetterRetention: DEAD_LETTER_RETENTION,
   // AWS recommends at least six times the function timeout, so a batch retried by Lambda's
   // poller after throttling does not become visible to another poller meanwhile.
   visibilityTimeoutFactor: 6,
@@ -84,9 +83,7 @@ export class ServiceQueueWorker extends Construct {
     // Only to fail early, with the fix, outside a ServiceStack.
     ServicePlatform.of(this);
     checkProps(this.node.path, props);
-    this.deadLetterQueue = serviceQueue(this, 'DeadLetterQueue', {
-      retentionPeriod: props.deadLetterRetention ?? SERVICE_QUEUE_WORKER_DEFAULTS.deadLetterRetention,
-    });
+    this.deadLetterQueue = serviceDeadLetterQueue(this, props.deadLetterRetention);
     this.queue = serviceQueue(this, 'Queue', {
       visibilityTimeout: props.visibilityTimeout ?? defaultVisibilityTimeout(props.handler),
       deadLetterQueue: {

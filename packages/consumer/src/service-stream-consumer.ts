@@ -1,10 +1,10 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { type Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { serviceQueue } from './private/queues';
+import { DEAD_LETTER_RETENTION, serviceDeadLetterQueue } from './private/queues';
 import { ServicePlatform } from './service-platform';
 
 /** Defaults of {@link ServiceStreamConsumerProps}, in one place. */
@@ -13,7 +13,7 @@ export const SERVICE_STREAM_CONSUMER_DEFAULTS = {
   // Stream records otherwise retry until they expire (24 hours), blocking their shard meanwhile.
   retryAttempts: 3,
   startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-  deadLetterRetention: Duration.days(14),
+  deadLetterRetention: DEAD_LETTER_RETENTION,
 } as const;
 
 /** Props of {@link ServiceStreamConsumer}. */
@@ -85,9 +85,7 @@ export class ServiceStreamConsumer extends Construct {
         `ServiceStreamConsumer ${this.node.path}: table ${props.table.node.path} has no stream; set \`dynamoStream\` (TableV2) or \`stream\` (Table), e.g. StreamViewType.NEW_AND_OLD_IMAGES`,
       );
     }
-    this.deadLetterQueue = serviceQueue(this, 'DeadLetterQueue', {
-      retentionPeriod: props.deadLetterRetention ?? SERVICE_STREAM_CONSUMER_DEFAULTS.deadLetterRetention,
-    });
+    this.deadLetterQueue = serviceDeadLetterQueue(this, props.deadLetterRetention);
     this.eventSource = new sources.DynamoEventSource(props.table, {
       startingPosition: props.startingPosition ?? SERVICE_STREAM_CONSUMER_DEFAULTS.startingPosition,
       batchSize: props.batchSize ?? SERVICE_STREAM_CONSUMER_DEFAULTS.batchSize,

@@ -43,7 +43,7 @@ function main(argv: readonly string[]): number {
     });
     const where = path.relative(process.cwd(), created.directory) || '.';
     console.log(
-      `Created ${created.files.length} files in ${where}. Next:\n\n  cd ${where}\n  npm install\n  npm test\n  npx cdk synth\n`,
+      `Created ${created.files.length} files in ${where}. Next:\n\n  cd ${where}\n  npm install\n  npm test\n  npx cdk synth\n  npx shared-lambda dev --dev-issuer --params dev-params.json\n`,
     );
     return 0;
   } catch (error) {

@@ -52,6 +52,7 @@ export function serviceFiles(options: TemplateOptions): Record<string, string> {
     'test/handlers/hello.test.ts': handlerTest(options),
     [`test/${options.service}-stack.test.ts`]: stackTest(options, className),
     '.github/workflows/deploy.yml': deployWorkflow(options),
+    'dev-params.json': devParams(),
     'README.md': readme(options),
   };
 }
@@ -319,6 +320,15 @@ ${jobs.join('\n\n')}
 `;
 }
 
+// The origin of a front end's local dev server (Vite's default port), allowed by `shared-lambda dev`.
+const LOCAL_FRONT_END_ORIGIN = 'http://localhost:5173';
+
+// Local stand-ins for the contract values `shared-lambda dev --params` reads, so the README's
+// command works in a new repository before anyone has read access to the environment's parameters.
+function devParams(): string {
+  return `${JSON.stringify({ corsAllowOrigins: [LOCAL_FRONT_END_ORIGIN] }, null, 2)}\n`;
+}
+
 function readme(options: TemplateOptions): string {
   return `# ${options.service}-service
 
@@ -333,11 +343,17 @@ npx cdk synth             # the stack of the dev environment into cdk.out (-c en
 npx shared-lambda dev --dev-issuer --params dev-params.json   # the routes on http://127.0.0.1:3000
 \`\`\`
 
-\`shared-lambda dev\` serves the routes behind the platform's own JWT authorizer and CORS policy;
-\`dev-params.json\` holds the environment's contract values
-(\`aws ssm get-parameters-by-path --path /shared-lambda-infra/dev --recursive > dev-params.json\`; values it
-lacks are shown as placeholders). Call a protected route with
-\`curl -H "Authorization: Bearer $(npx shared-lambda token)" http://127.0.0.1:3000/${options.service}\`.
+\`shared-lambda dev\` serves the routes behind the platform's own JWT authorizer and CORS policy, and
+reloads when a handler or the stack changes. \`dev-params.json\` holds the contract values it uses: as
+written, only the CORS origins (\`${LOCAL_FRONT_END_ORIGIN}\`, a local front end); for the environment's real
+values, \`aws ssm get-parameters-by-path --path /shared-lambda-infra/dev --recursive > dev-params.json\`
+(values it lacks are shown as placeholders). \`--dev-issuer\` trusts the tokens \`npx shared-lambda token\`
+mints, so a protected route answers 401 without a token and 200 with one:
+
+\`\`\`bash
+curl -i http://127.0.0.1:3000/${options.service}/hello                                             # 401
+curl -i -H "Authorization: Bearer $(npx shared-lambda token)" http://127.0.0.1:3000/${options.service}/hello   # 200
+\`\`\`
 
 \`npm ci\` reads \`${options.scope}/*\` packages from ${options.registry} (see \`.npmrc\`): set
 \`NODE_AUTH_TOKEN\` to a token that can read them.

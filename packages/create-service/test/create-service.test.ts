@@ -37,6 +37,7 @@ describe('createService', () => {
       'README.md',
       'bin/app.ts',
       'cdk.json',
+      'dev-params.json',
       'lib/payments-stack.ts',
       'package.json',
       'src/handlers/hello.ts',
@@ -52,6 +53,7 @@ describe('createService', () => {
       'README.md',
       'bin',
       'cdk.json',
+      'dev-params.json',
       'lib',
       'package.json',
       'src',
@@ -124,7 +126,12 @@ describe('createService', () => {
     const readme = read(dir, 'README.md');
     expect(readme).toContain('npm ci && npm test');
     expect(readme).toContain('npx cdk synth');
-    expect(readme).toContain('npx shared-lambda dev');
+    expect(readme).toContain('npx shared-lambda dev --dev-issuer --params dev-params.json');
+    expect(readme).toContain('http://127.0.0.1:3000/payments/hello');
+  });
+
+  it('writes the params file the README dev command reads, allowing a local front end origin', () => {
+    expect(JSON.parse(read(dir, 'dev-params.json'))).toEqual({ corsAllowOrigins: ['http://localhost:5173'] });
   });
 
   it('reads the platform packages from GitHub Packages by default', () => {
@@ -161,7 +168,7 @@ describe('createService options', () => {
   it('writes into an existing empty directory', () => {
     const cwd = scratch();
     mkdirSync(path.join(cwd, 'payments'));
-    expect(createService({ service: 'payments' }, cwd).files).toHaveLength(13);
+    expect(createService({ service: 'payments' }, cwd).files).toHaveLength(14);
   });
 
   it('rejects an invalid service name with the naming rule', () => {
@@ -206,7 +213,7 @@ describe('create-service bin', () => {
     const result = run(['payments', '--env', 'dev,staging'], cwd);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Created 13 files in payments. Next:');
+    expect(result.stdout).toContain('Created 14 files in payments. Next:');
     expect(Object.keys(parse(read(path.join(cwd, 'payments'), '.github/workflows/deploy.yml')).jobs)).toEqual(
       ['dev', 'staging'],
     );

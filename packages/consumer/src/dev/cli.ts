@@ -5,8 +5,8 @@ import { Parameters } from '@shared-lambda-infra/contract';
 import { createAuthorizerHandler } from '@shared-lambda-infra/jwt-authorizer';
 import { type DevService, describeService } from './describe';
 import { DEV_AUDIENCE, DEV_ISSUER, devJwks, loadDevKey, mintDevToken } from './dev-issuer';
-import { loadServiceStack } from './load-app';
-import { startDevServer } from './server';
+import { type LoadAppOptions, type LoadedStack, loadServiceStack, watchFiles } from './load-app';
+import { type ServiceChange, startDevServer } from './server';
 import { verifySigV4 } from './sigv4';
 import { DevInputError, type DevIssuer, listValue, loadPlatformValues, type PlatformValues } from './values';
 
@@ -112,7 +112,8 @@ async function dev(argv: readonly string[]): Promise<number> {
     throw new DevInputError(`--iam-credentials ${args['iam-credentials']}: use "env" or "unverified"`);
   }
   const root = process.cwd();
-  const { stack, template } = loadServiceStack({ root, env: args.env, app: args.app, stack: args.stack });
+  const appOptions = { root, env: args.env, app: args.app, stack: args.stack };
+  const { stack, template, sources } = loadServiceStack(appOptions);
   const values = loadPlatformValues({
     scope: stack.nameScope,
     platformConfigFile: args['platform-config'],
@@ -159,16 +160,81 @@ async function dev(argv: readonly string[]): Promise<number> {
       ? `SigV4 verified against AWS_ACCESS_KEY_ID ${iamCredentials.accessKeyId}`
       : 'SigV4 NOT verified',
   });
+  const stopWatching = watchApp(
+    sources,
+    service,
+    (loaded) => {
+      const next = describeService(loaded.stack, loaded.template, values);
+      return { next, change: server.update(next) };
+    },
+    appOptions,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  stopWatching();
   await server.close();
   return 0;
 }
 
 const QUIET = { debug: () => {}, info: () => {} };
+
+/**
+ * Loads the app again whenever one of its own source files (not a handler's) changes, and has the
+ * server swap in the new routes; prints one line for each reload. A stack that no longer loads
+ * leaves the previous routes in service.
+ */
+function watchApp(
+  sources: readonly string[],
+  first: DevService,
+  swap: (loaded: LoadedStack) => { next: DevService; change: ServiceChange },
+  appOptions: LoadAppOptions,
+): () => void {
+  let current = first;
+  let stop = () => {};
+  const watch = (files: readonly string[]) => {
+    const entries = new Set([...current.functions.values()].map((fn) => fn.entry));
+    // A handler is rebuilt by its own watcher; its changes do not change the stack.
+    stop = watchFiles(
+      files.filter((f) => !entries.has(f)),
+      (changed) => {
+        const what = changed.map((f) => path.relative(appOptions.root, f)).join(', ');
+        let loaded: LoadedStack;
+        try {
+          loaded = loadServiceStack(appOptions);
+          const { next, change } = swap(loaded);
+          current = next;
+          console.log(`${what} changed: stack reloaded, ${describeChange(change)}`);
+        } catch (error) {
+          console.log(
+            `${what} changed: the stack does not load, the previous routes stay: ${(error as Error).message}`,
+          );
+          return;
+        }
+        stop();
+        watch(loaded.sources);
+      },
+    );
+  };
+  watch(sources);
+  return () => stop();
+}
+
+function describeChange(change: ServiceChange): string {
+  const parts = [
+    ['routes added', change.routesAdded],
+    ['routes removed', change.routesRemoved],
+    ['routes changed', change.routesChanged],
+    ['functions restarted', change.functionsChanged.map((p) => p.split('/').pop() ?? p)],
+    ['functions removed', change.functionsRemoved.map((p) => p.split('/').pop() ?? p)],
+  ] as const;
+  const said = parts
+    .filter(([, list]) => list.length > 0)
+    .map(([label, list]) => `${label}: ${list.join(', ')}`);
+  return said.length > 0 ? said.join('; ') : 'no route or function changed';
+}
 
 const DEV_JWKS_PATH = '/.shared-lambda/dev-issuer/jwks.json';
 const JWKS_FILE_PATH = '/.shared-lambda/jwks-file.json';
@@ -269,7 +335,7 @@ function printSummary(
   for (const fn of service.functions.values()) {
     for (const u of fn.unresolved) lines.push(`  ${path.basename(fn.path)}: placeholder for ${u}`);
   }
-  lines.push('  Changes to the handlers reload; changes to the stack (routes, environment) need a restart.');
+  lines.push('  Changes to the handlers rebuild them; changes to the app or stack files reload the routes.');
   lines.push(`Listening on ${url}`);
   console.log(lines.join('\n'));
 }

@@ -27,11 +27,18 @@ export interface LoadAppOptions {
 export interface LoadedStack {
   readonly stack: ServiceStack;
   readonly template: Template;
+  /**
+   * The service's own source files the app loaded (the entry and what it imports, outside
+   * node_modules): a change to one of them changes the stack.
+   */
+  readonly sources: readonly string[];
 }
 
 /**
  * Runs the service's CDK app in this process, as `cdk synth -c env=…` would but without bundling
- * (the dev server bundles each function itself), and returns its ServiceStack synthesized.
+ * (the dev server bundles each function itself) and without CDK's built-in CloudFormation
+ * validation (`cdk synth` still runs it), and returns its ServiceStack synthesized. Called again,
+ * it loads the service's own files afresh, so a changed stack file is read again.
  */
 export function loadServiceStack(options: LoadAppOptions): LoadedStack {
   const cdkJson = readCdkJson(options.root);
@@ -44,8 +51,16 @@ export function loadServiceStack(options: LoadAppOptions): LoadedStack {
     // The dev server bundles with esbuild in watch mode; synthesis need not bundle at all.
     'aws:cdk:bundling-stacks': [],
   });
+  const ownFile = serviceFileTest(options.root);
+  // Node caches modules: without this, a second load would run the stack file as first read.
+  for (const file of Object.keys(require.cache)) if (ownFile(file)) delete require.cache[file];
   const registry = globalThis as { [DEV_STACKS]?: ServiceStack[] };
   registry[DEV_STACKS] = [];
+  const validation = process.env.CDK_VALIDATION;
+  // The built-in validation (a WebAssembly rule engine) took 8 of the 10 s of a start; the dev
+  // server reads routes and environments, which it does not check. Set before the app runs, for
+  // an app that calls app.synth() itself.
+  process.env.CDK_VALIDATION = 'false';
   try {
     // tsx compiles the app's TypeScript on the fly (as `npx tsx bin/app.ts` in cdk.json does).
     const tsx = require('tsx/cjs/api') as { register(): () => void };
@@ -60,10 +75,51 @@ export function loadServiceStack(options: LoadAppOptions): LoadedStack {
     const app = stack.node.root;
     if (!Stage.isStage(app)) throw new Error(`the root of ${stack.node.path} is not a CDK App`);
     const assembly = app.synth();
-    return { stack, template: assembly.getStackByName(stack.stackName).template as Template };
+    return {
+      stack,
+      template: assembly.getStackByName(stack.stackName).template as Template,
+      sources: Object.keys(require.cache).filter(ownFile),
+    };
   } finally {
     delete registry[DEV_STACKS];
+    if (validation === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = validation;
   }
+}
+
+/** Whether a loaded module is one of the service's own files (under `root`, not in node_modules). */
+function serviceFileTest(root: string): (file: string) => boolean {
+  const dirs = [...new Set([path.resolve(root), fs.realpathSync(root)])].map((d) => d + path.sep);
+  return (file) => dirs.some((d) => file.startsWith(d)) && !file.split(path.sep).includes('node_modules');
+}
+
+/**
+ * Calls `onChange` (once per burst of writes) when one of `files` is written, created or replaced.
+ * Watches their directories rather than the files, so an editor that saves by renaming a new file
+ * over the old one is still seen. Returns the function that stops watching.
+ */
+export function watchFiles(files: readonly string[], onChange: (changed: string[]) => void): () => void {
+  const wanted = new Set(files);
+  const changed = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const watchers = [...new Set(files.map((f) => path.dirname(f)))].map((dir) =>
+    fs.watch(dir, (_event, name) => {
+      const file = name ? path.join(dir, name.toString()) : undefined;
+      if (!file || !wanted.has(file)) return;
+      changed.add(file);
+      clearTimeout(timer);
+      // Editors write a file in several steps; one reload for all of them.
+      timer = setTimeout(() => {
+        const batch = [...changed];
+        changed.clear();
+        onChange(batch);
+      }, 100);
+    }),
+  );
+  return () => {
+    clearTimeout(timer);
+    for (const w of watchers) w.close();
+  };
 }
 
 function readCdkJson(root: string): { app?: string; context?: Record<string, unknown> } {

@@ -73,6 +73,8 @@ export interface FunctionRuntimeOptions {
  */
 export class FunctionRuntime {
   private context?: esbuild.BuildContext;
+  private ready?: Promise<void>;
+  private stopped = false;
   private worker?: Worker;
   private buildErrors: string[] = [];
   private readonly pending = new Map<number, Pending>();
@@ -87,8 +89,20 @@ export class FunctionRuntime {
     this.bundle = path.join(options.buildDir, `${fn.functionName}.js`);
   }
 
-  /** Builds the bundle and watches its sources; resolves after the first build. */
-  public async start(): Promise<void> {
+  /**
+   * Builds the bundle and watches its sources; resolves after the first build (a failed build
+   * resolves too: invocations answer its errors). Called again, returns the same first build, so
+   * the server can start every build without waiting and each invocation waits for its own.
+   */
+  public start(): Promise<void> {
+    this.ready ??= this.watch().catch((error: unknown) => {
+      this.buildErrors = [(error as Error).message ?? String(error)];
+      this.options.log(`${this.fn.path}: build failed\n  ${this.buildErrors.join('\n  ')}`);
+    });
+    return this.ready;
+  }
+
+  private async watch(): Promise<void> {
     fs.mkdirSync(this.options.buildDir, { recursive: true });
     const { bundling } = this.fn;
     let first = true;
@@ -96,7 +110,7 @@ export class FunctionRuntime {
     const firstBuild = new Promise<void>((resolve) => {
       resolveFirst = resolve;
     });
-    this.context = await esbuild.context({
+    const context = await esbuild.context({
       entryPoints: [this.fn.entry],
       outfile: this.bundle,
       bundle: true,
@@ -123,18 +137,24 @@ export class FunctionRuntime {
         },
       ],
     });
-    await this.context.watch();
+    this.context = context;
+    if (this.stopped) {
+      await context.dispose();
+      return;
+    }
+    await context.watch();
     await firstBuild;
   }
 
   /** Invokes the handler with `event`, enforcing the function's timeout. */
-  public invoke(event: unknown, context: Record<string, unknown>): Promise<InvocationResult> {
+  public async invoke(event: unknown, context: Record<string, unknown>): Promise<InvocationResult> {
+    await this.start();
     if (this.buildErrors.length > 0) {
-      return Promise.resolve({
+      return {
         kind: 'error',
         errorType: 'BuildError',
         errorMessage: `${this.fn.entry} does not build:\n${this.buildErrors.join('\n')}`,
-      });
+      };
     }
     const worker = this.currentWorker();
     const id = this.nextId++;
@@ -154,8 +174,21 @@ export class FunctionRuntime {
     });
   }
 
+  /**
+   * Stops watching; the worker stops once its running invocations have answered (the stack changed
+   * and a new runtime replaces this one).
+   */
+  public async retireAll(): Promise<void> {
+    this.stopped = true;
+    await this.ready;
+    await this.context?.dispose();
+    if (this.worker) this.retire(this.worker);
+  }
+
   /** Stops watching and stops the function's worker. */
   public async stop(): Promise<void> {
+    this.stopped = true;
+    await this.ready;
     await this.context?.dispose();
     const workers = [...this.retiring, ...(this.worker ? [this.worker] : [])];
     this.worker = undefined;
@@ -207,7 +240,9 @@ export class FunctionRuntime {
       this.failPending(worker, new Error('the runtime exited (process.exit or a crash)'));
       if (this.worker === worker) this.worker = undefined;
     });
-    this.worker = worker;
+    // A runtime the stack no longer uses still answers the invocations it had taken.
+    if (this.stopped) this.retiring.add(worker);
+    else this.worker = worker;
     return worker;
   }
 

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { Parameters } from '@shared-lambda-infra/contract';
-import type { DevRoute, DevService } from './describe';
+import type { DevFunction, DevRoute, DevService } from './describe';
 import {
   GATEWAY_ERRORS,
   type HttpResponse,
@@ -86,10 +86,30 @@ export interface DevServerOptions {
   readonly log?: (line: string) => void;
 }
 
+/** What {@link DevServer.update} changed. */
+export interface ServiceChange {
+  /** Routes (`GET /orders/{id}`) the new stack has and the old had not. */
+  readonly routesAdded: readonly string[];
+  /** Routes the old stack had and the new has not. */
+  readonly routesRemoved: readonly string[];
+  /** Routes in both whose authorization or function changed. */
+  readonly routesChanged: readonly string[];
+  /** Construct paths of functions that are new or changed (environment, timeout, entry, bundling). */
+  readonly functionsChanged: readonly string[];
+  /** Construct paths of functions the new stack no longer has. */
+  readonly functionsRemoved: readonly string[];
+}
+
 /** A running dev server. */
 export interface DevServer {
   /** `http://127.0.0.1:{port}`. */
   readonly url: string;
+  /**
+   * Serves `next` (the stack loaded again) from now on, while the server keeps listening: new and
+   * changed functions get a new runtime, unchanged ones keep theirs (and their warm worker);
+   * invocations already running finish in the runtime they started in.
+   */
+  update(next: DevService): ServiceChange;
   /** Stops the server, the watchers and every function's runtime. */
   close(): Promise<void>;
 }
@@ -113,21 +133,36 @@ const LOCAL_API_ID = 'local';
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const { service, values } = options;
+  const { values } = options;
+  let service = options.service;
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const runtimes = new Map<string, FunctionRuntime>();
-  for (const fn of service.functions.values()) {
-    runtimes.set(
-      fn.path,
-      new FunctionRuntime(fn, {
-        buildDir: path.join(stateDir(options.root), 'build'),
-        baseEnvironment: options.baseEnvironment ?? process.env,
-        region,
-        log,
-      }),
-    );
-  }
-  await Promise.all([...runtimes.values()].map((r) => r.start()));
+  // The server listens before any bundle is built. Bundles are then built one at a time in the
+  // background, and a request to a function not built yet starts its build at once (invoke calls
+  // start), so a first request waits for its own bundle and at most one other, not for every
+  // function's competing for the same cores.
+  const prebuild: FunctionRuntime[] = [];
+  let prebuilding = false;
+  const prebuildNext = async () => {
+    if (prebuilding) return;
+    prebuilding = true;
+    for (let next = prebuild.shift(); next; next = prebuild.shift()) await next.start();
+    prebuilding = false;
+  };
+  const newRuntime = (fn: DevFunction) => {
+    const runtime = new FunctionRuntime(fn, {
+      buildDir: path.join(stateDir(options.root), 'build'),
+      baseEnvironment: options.baseEnvironment ?? process.env,
+      region,
+      log,
+    });
+    prebuild.push(runtime);
+    void prebuildNext();
+    return runtime;
+  };
+  let runtimes = new Map<string, FunctionRuntime>();
+  // Runtimes a reload replaced, still answering the invocations they had taken.
+  const draining = new Set<FunctionRuntime>();
+  for (const fn of service.functions.values()) runtimes.set(fn.path, newRuntime(fn));
 
   const stage = stringValue(values, Parameters.stageName.path(service.scope)) ?? service.scope.env;
   const cors = corsPolicy(options.values, service);
@@ -176,7 +211,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const pathname = new URL(request.url, 'http://localhost').pathname;
     if (pathname.startsWith('/.shared-lambda/')) return { response: document(pathname) };
     if (size > MAX_REQUEST_BYTES) return { response: gatewayResponse('tooLarge', request, cors) };
-    const match = matchRoute(service.routes, request.method, pathname);
+    // The stack may be reloaded while this request waits for the authorizer: it is answered by
+    // the routes and functions it arrived at.
+    const served = { service, runtimes };
+    const match = matchRoute(served.service.routes, request.method, pathname);
     if (match.kind === 'none')
       return { response: gatewayResponse('missingAuthenticationToken', request, cors) };
     if (match.kind === 'preflight') {
@@ -210,8 +248,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       accountId: LOCAL_ACCOUNT,
       apiId: LOCAL_API_ID,
     });
-    const fn = service.functions.get(route.functionPath);
-    const runtime = runtimes.get(route.functionPath);
+    const fn = served.service.functions.get(route.functionPath);
+    const runtime = served.runtimes.get(route.functionPath);
     if (!fn || !runtime) throw new Error(`no runtime for ${route.functionPath}`);
     const result = await withTimeout(
       runtime.invoke(event, {
@@ -303,10 +341,30 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   documents = options.documents?.(url) ?? new Map();
   return {
     url,
+    update: (next) => {
+      const change = serviceChange(service, next);
+      const retired: FunctionRuntime[] = [];
+      const nextRuntimes = new Map<string, FunctionRuntime>();
+      for (const fn of next.functions.values()) {
+        const runtime = runtimes.get(fn.path);
+        if (runtime && !change.functionsChanged.includes(fn.path)) nextRuntimes.set(fn.path, runtime);
+        else nextRuntimes.set(fn.path, newRuntime(fn));
+      }
+      for (const [fnPath, runtime] of runtimes)
+        if (nextRuntimes.get(fnPath) !== runtime) retired.push(runtime);
+      service = next;
+      runtimes = nextRuntimes;
+      for (const runtime of retired) {
+        draining.add(runtime);
+        void runtime.retireAll();
+      }
+      return change;
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([...runtimes.values()].map((r) => r.stop()));
+      prebuild.length = 0;
+      await Promise.all([...runtimes.values(), ...draining].map((r) => r.stop()));
     },
   };
 }
@@ -448,4 +506,26 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | unde
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What differs between two loads of the stack, routes by their `METHOD /path`. */
+export function serviceChange(before: DevService, after: DevService): ServiceChange {
+  const routes = (s: DevService) => new Map(s.routes.map((r) => [r.route, r]));
+  const old = routes(before);
+  const now = routes(after);
+  const functionsChanged = [...after.functions.values()]
+    .filter((fn) => JSON.stringify(fn) !== JSON.stringify(before.functions.get(fn.path)))
+    .map((fn) => fn.path);
+  return {
+    routesAdded: [...now.keys()].filter((r) => !old.has(r)),
+    routesRemoved: [...old.keys()].filter((r) => !now.has(r)),
+    routesChanged: [...now.values()]
+      .filter((r) => {
+        const o = old.get(r.route);
+        return o !== undefined && (o.authorization !== r.authorization || o.functionPath !== r.functionPath);
+      })
+      .map((r) => r.route),
+    functionsChanged,
+    functionsRemoved: [...before.functions.keys()].filter((p) => !after.functions.has(p)),
+  };
 }

@@ -369,3 +369,75 @@ describe('reload', () => {
     expect(output.join('\n')).toContain('reloaded src/handlers/get-order.ts');
   });
 });
+
+describe('stack reload', () => {
+  const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+
+  /** The first complete output line containing `text`, once there is one. */
+  async function waitForLine(text: string): Promise<string> {
+    for (let i = 0; i < 150; i++) {
+      const all = output.join('\n');
+      const at = all.indexOf(text);
+      const end = at < 0 ? -1 : all.indexOf('\n', at);
+      if (end >= 0) return all.slice(all.lastIndexOf('\n', at) + 1, end);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no line with ${text} in:\n${output.join('\n')}`);
+  }
+
+  /** Replaces `from` (which must be there) by `to` in the copy's file; returns the content before. */
+  function edit(file: string, from: string, to: string): string {
+    const absolute = path.join(dir, file);
+    const content = fs.readFileSync(absolute, 'utf8');
+    if (!content.includes(from)) throw new Error(`${file} has no ${from}`);
+    fs.writeFileSync(absolute, content.replace(from, to));
+    return content;
+  }
+
+  it('serves a route added to the stack file without a restart, and says so in one line', async () => {
+    const before = await fetch(`${url}/orders/by-id/${MISSING_ID}`, { headers: bearer(token) });
+    expect(before.status).toBe(403);
+    edit(
+      'lib/orders-stack.ts',
+      "api.addRoute('POST /orders', create);",
+      "api.addRoute('POST /orders', create);\n    api.addRoute('GET /orders/by-id/{id}', get);",
+    );
+    const line = await waitForLine('orders-stack.ts changed');
+    expect(line).toBe('lib/orders-stack.ts changed: stack reloaded, routes added: GET /orders/by-id/{id}');
+    const after = await fetch(`${url}/orders/by-id/${MISSING_ID}`, { headers: bearer(token) });
+    expect(after.status).toBe(404);
+    // The request line is written after the response.
+    expect(await waitForLine(`GET /orders/by-id/${MISSING_ID} GET /orders/by-id/{id} `)).toMatch(
+      /^GET \/orders\/by-id\/\S+ GET \/orders\/by-id\/\{id\} 404 \d+ms$/,
+    );
+    // The routes that were there keep answering.
+    expect((await fetch(`${url}/orders`, { headers: bearer(token) })).status).toBe(200);
+  });
+
+  it("restarts a function whose environment changed in the app, with the new value in the handler's environment", async () => {
+    edit(
+      'bin/dev-test-app.ts',
+      "fixture('Echo', 'echo.ts')",
+      "new ServiceFunction(stack, 'Echo', { entry: path.join(__dirname, '..', 'dev-fixtures', 'echo.ts'), environment: { POWERTOOLS_SERVICE_NAME: 'orders-reloaded' } })",
+    );
+    const line = await waitForLine('dev-test-app.ts changed');
+    expect(line).toBe('bin/dev-test-app.ts changed: stack reloaded, functions restarted: Echo');
+    const response = await fetch(`${url}/orders/echo/again`, { method: 'POST', headers: bearer(token) });
+    expect(response.status).toBe(200);
+    expect((await body(response)).env.POWERTOOLS_SERVICE_NAME).toBe('orders-reloaded');
+  });
+
+  it('keeps the previous routes when the changed stack file does not load', async () => {
+    const good = edit(
+      'lib/orders-stack.ts',
+      "api.addRoute('GET /orders', list);",
+      "api.addRoute('GET /orders', list",
+    );
+    const line = await waitForLine('does not load');
+    expect(line).toMatch(
+      /^lib\/orders-stack\.ts changed: the stack does not load, the previous routes stay: /,
+    );
+    expect((await fetch(`${url}/orders/by-id/${MISSING_ID}`, { headers: bearer(token) })).status).toBe(404);
+    fs.writeFileSync(path.join(dir, 'lib', 'orders-stack.ts'), good);
+  });
+});
