@@ -31,7 +31,9 @@ describe('README quick-start', () => {
     fs.writeFileSync(path.join(dir, 'app.ts'), `${quickStart()}\napp.synth();\n`);
     execFileSync(process.execPath, [require.resolve('tsx/cli'), 'app.ts'], {
       cwd: dir,
-      env: { ...process.env, CDK_OUTDIR: outdir },
+      // Without CDK's built-in CloudFormation validation: it compiles a WebAssembly engine (~8 s of
+      // CPU) in every process, and orders-stack.test.ts and platform.test.ts keep it on.
+      env: { ...process.env, CDK_OUTDIR: outdir, CDK_VALIDATION: 'false' },
       stdio: 'pipe',
     });
     template = JSON.parse(fs.readFileSync(path.join(outdir, 'Orders.template.json'), 'utf8'));

@@ -173,7 +173,20 @@ export function strictPlugin(plugin: IPolicyValidationPlugin): IPolicyValidation
  * the code base reads the same and always carries a reason.
  */
 export function acknowledge(construct: IConstruct, id: string, reason: string): void {
-  Validations.of(construct).acknowledge({ id, reason });
+  // CDK records a stack trace with every acknowledgement, even when the app turns stack traces off
+  // (`aws:cdk:disable-stack-trace`): a quarter of building an access stack. Where they are off, the
+  // trace is left empty; the acknowledgement itself is recorded the same.
+  if (construct.node.tryGetContext('aws:cdk:disable-stack-trace') !== true) {
+    Validations.of(construct).acknowledge({ id, reason });
+    return;
+  }
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    Validations.of(construct).acknowledge({ id, reason });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /**

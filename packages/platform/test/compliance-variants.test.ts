@@ -24,8 +24,9 @@ const VARIANTS: ReadonlyArray<{
 }> = [
   {
     // platform.test.ts, network-stack.test.ts (endpoints), log-encryption.test.ts,
-    // storage-stack.test.ts, observability-stack.test.ts, multi-service.test.ts, guard-stack.test.ts
-    name: 'dev pinned to an account and region, with interface endpoints, KMS log encryption and three services',
+    // storage-stack.test.ts, observability-stack.test.ts, multi-service.test.ts, guard-stack.test.ts,
+    // api-stack.test.ts (VPC endpoint access, a JWKS URI, a custom identity header, Cognito)
+    name: 'dev pinned to an account and region, with interface endpoints, KMS log encryption, three services and API access through VPC endpoints',
     env: 'dev',
     overrides: {
       ...PINNED,
@@ -43,6 +44,23 @@ const VARIANTS: ReadonlyArray<{
         accessLogExpirationDays: 11,
       },
       services: [ORDERS, PAYMENTS, BILLING],
+      api: {
+        cache: { sizeGb: '0.5' },
+        cors: { allowOrigins: ['*'] },
+        access: { mode: 'vpcEndpoints', vpcEndpointIds: ['vpce-0123456789abcdef0'] },
+        authorizer: {
+          issuers: [
+            {
+              issuer: 'https://auth.dev.example.com/',
+              audiences: ['orders-api'],
+              jwksUri: 'https://keys.example.com/jwks',
+            },
+          ],
+          identityHeader: 'X-Auth-Token',
+          resultsCacheTtlSeconds: 0,
+        },
+        cognitoUserPoolArns: ['arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc'],
+      },
     },
   },
   {
@@ -80,40 +98,11 @@ const VARIANTS: ReadonlyArray<{
     },
   },
   {
-    // api-stack.test.ts (VPC endpoint access, a JWKS URI, a custom identity header, Cognito)
-    name: 'dev with API access through VPC endpoints, a JWKS URI, a custom identity header and Cognito',
-    env: 'dev',
-    overrides: {
-      api: {
-        cache: { sizeGb: '0.5' },
-        cors: { allowOrigins: ['*'] },
-        access: { mode: 'vpcEndpoints', vpcEndpointIds: ['vpce-0123456789abcdef0'] },
-        authorizer: {
-          issuers: [
-            {
-              issuer: 'https://auth.dev.example.com/',
-              audiences: ['orders-api'],
-              jwksUri: 'https://keys.example.com/jwks',
-            },
-          ],
-          identityHeader: 'X-Auth-Token',
-          resultsCacheTtlSeconds: 0,
-        },
-        cognitoUserPoolArns: ['arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc'],
-      },
-    },
-  },
-  {
-    // environments.test.ts, network-stack.test.ts (flow logs)
+    // environments.test.ts (staging is prod's config with other names: platform.test.ts checks it
+    // as configured), network-stack.test.ts (flow logs)
     name: 'prod pinned to an account and region, with REJECT-only flow logs',
     env: 'prod',
     overrides: { ...PINNED, network: { flowLogs: { trafficType: 'REJECT', retentionDays: 180 } } },
-  },
-  {
-    // environments.test.ts
-    name: 'staging pinned to an account and region',
-    env: 'staging',
-    overrides: PINNED,
   },
 ];
 

@@ -32,6 +32,8 @@ function synthAccess(configs: PlatformConfig[], compliance: boolean) {
     context: { ...loadCdkJsonContext(), ...TEST_CONTEXT },
     outdir,
     builtinCloudFormationValidation: false,
+    // The compliance report names constructs from the tree; without it, tree.json is not needed.
+    treeMetadata: compliance,
   });
   const stacks = configs.flatMap((config) =>
     config.services.map((service) => new ServiceAccessStack(app, { config, service })),
