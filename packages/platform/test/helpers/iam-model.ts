@@ -311,7 +311,8 @@ export class IamModel {
           entry = { ref: policyArn, attrs: { PolicyArn: policyArn } };
           break;
         }
-        case 'AWS::DynamoDB::Table': {
+        case 'AWS::DynamoDB::Table':
+        case 'AWS::DynamoDB::GlobalTable': {
           const name = literal('TableName') ?? generated;
           const tableArn = arn('dynamodb', `table/${name}`);
           entry = {
