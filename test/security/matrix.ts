@@ -16,6 +16,7 @@ export const ROLES = {
   ordersFn: `${P}-role-orders-get-item`,
   ordersWorker: `${P}-role-orders-worker`,
   ordersStream: `${P}-role-orders-on-item-change`,
+  ordersWorkflow: `${P}-role-orders-workflow`,
   paymentsFn: `${P}-role-payments-get-item`,
   paymentsWorker: `${P}-role-payments-worker`,
   ordersExec: `${P}-access-orders-cfn-exec`,
@@ -232,6 +233,14 @@ export const MATRIX: readonly MatrixRow[] = [
     why: 'granted with grantStartExecution; tagged Service=orders',
     ask: (m) => m.can(ROLES.ordersFn, 'states:StartExecution', of(m, 'orders').stateMachine),
   },
+  {
+    group: 'Function roles',
+    who: 'orders state machine role',
+    request: 'logs:CreateLogDelivery (its executions logged to its log group)',
+    expected: 'allowed',
+    why: 'Step Functions checks it at CreateStateMachine; AWS allows log delivery actions on "*" only',
+    ask: (m) => m.can(ROLES.ordersWorkflow, 'logs:CreateLogDelivery', '*'),
+  },
   // ----- CloudFormation execution roles -----
   {
     group: 'Execution roles',
@@ -431,6 +440,14 @@ export const MATRIX: readonly MatrixRow[] = [
         'events:PutRule',
         m.arnOf(STACK.payments, 'AWS::Events::Rule', 'ReportRequested'),
       ),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'logs:CreateLogDelivery for a state machine that logs to CloudWatch Logs',
+    expected: 'allowed',
+    why: 'whoever creates a logging state machine needs it; AWS allows it on "*" only',
+    ask: (m) => m.can(ROLES.paymentsExec, 'logs:CreateLogDelivery', '*'),
   },
   {
     group: 'Execution roles',

@@ -325,6 +325,24 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
         'Key ids are random; kms:ViaService limits use to requests that SQS, SNS, DynamoDB, Secrets Manager, S3 and SSM make on resources the role can already reach.',
     },
     {
+      // Step Functions checks at CreateStateMachine that a logging state machine's own role has
+      // these (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html); CDK grants them.
+      sid: 'DeliverStateMachineLogs',
+      actions: [
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ],
+      resources: ['*'],
+      wildcardReason:
+        'The CloudWatch Logs delivery actions, PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups support no resource-level permission: AWS allows them on "*" only. A state machine role needs them to log to its log group.',
+    },
+    {
       sid: 'PutEventsOnDefaultBus',
       actions: ['events:PutEvents'],
       resources: [arns.arn('events', 'event-bus/default')],
