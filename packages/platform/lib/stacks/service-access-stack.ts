@@ -25,6 +25,7 @@ import { AccessPolicy, type AccessStatement } from '../constructs/github-access-
 import { GithubActionsRole, githubOidcProviderArn } from '../constructs/github-oidc';
 import {
   guardrailDenies,
+  LOG_DELIVERY_ACTIONS,
   SERVICE_ROLE_PRINCIPALS,
   ServiceArns,
   serviceBoundaryAllows,
@@ -300,17 +301,7 @@ export class ServiceAccessStack extends PlatformStack {
         // it (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html), and the log
         // group handler reads log groups and resource policies with them.
         sid: 'LogDeliveryWithoutResourceLevelPermissions',
-        actions: [
-          'logs:CreateLogDelivery',
-          'logs:GetLogDelivery',
-          'logs:UpdateLogDelivery',
-          'logs:DeleteLogDelivery',
-          'logs:ListLogDeliveries',
-          'logs:PutResourcePolicy',
-          'logs:DescribeResourcePolicies',
-          'logs:DescribeLogGroups',
-          'logs:DescribeIndexPolicies',
-        ],
+        actions: [...LOG_DELIVERY_ACTIONS, 'logs:DescribeIndexPolicies'],
         resources: ['*'],
         wildcardReason:
           'The CloudWatch Logs delivery actions, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups and DescribeIndexPolicies support no resource-level permission (Service Authorization Reference): AWS allows them on "*" only. Step Functions needs them to deliver a state machine\'s logs to its log group; PutResourcePolicy writes the account\'s log resource policy that lets the log delivery service write there.',
