@@ -45,6 +45,18 @@ const SCHEMAS = JSON.parse(
   readFileSync(path.join(__dirname, 'handler-permissions.json'), 'utf8'),
 ) as SchemaFile;
 
+/** The actions https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html lists for logging. */
+const STATE_MACHINE_LOG_DELIVERY = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+];
+
 /**
  * Permissions the AWS documentation requires beyond a type's schema, when the template uses the
  * feature. The state machine schema lists no logs action, yet a state machine logging to CloudWatch
@@ -53,16 +65,7 @@ const SCHEMAS = JSON.parse(
  */
 const DOCUMENTED_EXTRAS: Record<string, Partial<Record<Handler, string[]>>> = {
   'AWS::StepFunctions::StateMachine': {
-    create: [
-      'logs:CreateLogDelivery',
-      'logs:GetLogDelivery',
-      'logs:UpdateLogDelivery',
-      'logs:DeleteLogDelivery',
-      'logs:ListLogDeliveries',
-      'logs:PutResourcePolicy',
-      'logs:DescribeResourcePolicies',
-      'logs:DescribeLogGroups',
-    ],
+    create: STATE_MACHINE_LOG_DELIVERY,
   },
 };
 
@@ -513,15 +516,8 @@ const NO_RESOURCE_TYPES = new Set([
   'application-autoscaling:DescribeScalableTargets',
   'application-autoscaling:DescribeScalingPolicies',
   'secretsmanager:GetRandomPassword',
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
+  ...STATE_MACHINE_LOG_DELIVERY,
   'logs:DeleteResourcePolicy',
-  'logs:DescribeLogGroups',
   'logs:DescribeIndexPolicies',
   'cloudwatch:PutMetricData',
   'kms:ListAliases',
