@@ -1,5 +1,6 @@
 /**
- * Issue #9's Done-when: the evaluator shows that orders' CloudFormation execution role may perform
+ * Issue #9's Done-when (asserted from test/security/iam-matrix.test.ts, which synthesizes the
+ * environment once for the matrix and this walk): the evaluator shows that orders' CloudFormation execution role may perform
  * every handler permission its kitchen-sink resources need.
  *
  * For every resource of orders' kitchen-sink template, every permission its type's CloudFormation
@@ -267,14 +268,6 @@ interface Question {
 
 let model: IamModel;
 let orders: DeployedTemplate;
-
-beforeAll(() => {
-  const env = buildSecurityEnvironment();
-  model = env.model;
-  const t = env.templates.find((x) => x.stackName === STACK);
-  if (!t) throw new Error(`no stack ${STACK}`);
-  orders = t;
-});
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 
@@ -597,9 +590,6 @@ async function walk(): Promise<Answer[]> {
 }
 
 let answers: Answer[];
-beforeAll(async () => {
-  answers = await walk();
-});
 
 /** The resource types of the kitchen sink, and the logical ids of their resources. */
 const WALKED_TYPES = [
@@ -621,46 +611,61 @@ const WALKED_TYPES = [
   'AWS::StepFunctions::StateMachine',
 ];
 
-describe("orders' execution role and the handler permissions of its kitchen-sink resources", () => {
-  it('walks every resource type of the kitchen sink', () => {
-    expect([...new Set(answers.map((a) => a.type))].sort()).toEqual(WALKED_TYPES);
-  });
-
-  it('asks about the names CloudFormation generates from the stack name', () => {
-    const resources = new Set(answers.map((a) => a.q.resource));
-    // Queue, bucket, rule and schedule without a name: `{stack}-{logicalId}-{random}`, the bucket's
-    // lower-cased; the log group of the state machine likewise.
-    for (const arn of [
-      `arn:aws:sqs:${R}:${A}:${STACK}-JobsQueue24944186-ABCDEF123456`,
-      `arn:aws:s3:::${STACK}-files8e6940b8-abcdef123456`,
-      `arn:aws:events:${R}:${A}:rule/${STACK}-ReportRequested`,
-      `arn:aws:scheduler:${R}:${A}:schedule/default/${STACK}-NightlyReportSchedule`,
-      `arn:aws:logs:${R}:${A}:log-group:${STACK}-WorkflowLogs`,
-    ]) {
-      expect([...resources].some((r) => r.startsWith(arn))).toBe(true);
-    }
-  });
-
-  for (const type of WALKED_TYPES) {
-    it(`may perform every permission of ${type}, except the listed denials`, () => {
-      const unexpected = answers
-        .filter((x) => x.type === type && x.allowed === (expectedDenial(x.type, x.q.action) !== undefined))
-        .map((x) => `${x.allowed ? 'ALLOWED' : 'DENIED'} ${x.handler} ${x.q.action} on ${x.q.resource}`);
-      expect([...new Set(unexpected)]).toEqual([]);
+/**
+ * The walk's tests: call once, at the top level of a test file. The environment is
+ * {@link buildSecurityEnvironment}'s, shared with every other test of that file.
+ */
+export function describeHandlerPermissionWalk(): void {
+  describe("orders' execution role and the handler permissions of its kitchen-sink resources", () => {
+    beforeAll(async () => {
+      const env = buildSecurityEnvironment();
+      model = env.model;
+      const t = env.templates.find((x) => x.stackName === STACK);
+      if (!t) throw new Error(`no stack ${STACK}`);
+      orders = t;
+      answers = await walk();
     });
-  }
 
-  it('lists no expected denial that the walk never asks', () => {
-    const asked = new Set(answers.map((a) => `${a.type} ${a.q.action}`));
-    const actions = new Set(answers.map((a) => a.q.action));
-    const stale = [
-      ...Object.keys(DENIED_EVERYWHERE).filter((action) => !actions.has(action)),
-      ...Object.entries(DENIED).flatMap(([type, byAction]) =>
-        Object.keys(byAction)
-          .map((action) => `${type} ${action}`)
-          .filter((k) => !asked.has(k)),
-      ),
-    ];
-    expect(stale).toEqual([]);
+    it('walks every resource type of the kitchen sink', () => {
+      expect([...new Set(answers.map((a) => a.type))].sort()).toEqual(WALKED_TYPES);
+    });
+
+    it('asks about the names CloudFormation generates from the stack name', () => {
+      const resources = new Set(answers.map((a) => a.q.resource));
+      // Queue, bucket, rule and schedule without a name: `{stack}-{logicalId}-{random}`, the bucket's
+      // lower-cased; the log group of the state machine likewise.
+      for (const arn of [
+        `arn:aws:sqs:${R}:${A}:${STACK}-JobsQueue24944186-ABCDEF123456`,
+        `arn:aws:s3:::${STACK}-files8e6940b8-abcdef123456`,
+        `arn:aws:events:${R}:${A}:rule/${STACK}-ReportRequested`,
+        `arn:aws:scheduler:${R}:${A}:schedule/default/${STACK}-NightlyReportSchedule`,
+        `arn:aws:logs:${R}:${A}:log-group:${STACK}-WorkflowLogs`,
+      ]) {
+        expect([...resources].some((r) => r.startsWith(arn))).toBe(true);
+      }
+    });
+
+    for (const type of WALKED_TYPES) {
+      it(`may perform every permission of ${type}, except the listed denials`, () => {
+        const unexpected = answers
+          .filter((x) => x.type === type && x.allowed === (expectedDenial(x.type, x.q.action) !== undefined))
+          .map((x) => `${x.allowed ? 'ALLOWED' : 'DENIED'} ${x.handler} ${x.q.action} on ${x.q.resource}`);
+        expect([...new Set(unexpected)]).toEqual([]);
+      });
+    }
+
+    it('lists no expected denial that the walk never asks', () => {
+      const asked = new Set(answers.map((a) => `${a.type} ${a.q.action}`));
+      const actions = new Set(answers.map((a) => a.q.action));
+      const stale = [
+        ...Object.keys(DENIED_EVERYWHERE).filter((action) => !actions.has(action)),
+        ...Object.entries(DENIED).flatMap(([type, byAction]) =>
+          Object.keys(byAction)
+            .map((action) => `${type} ${action}`)
+            .filter((k) => !asked.has(k)),
+        ),
+      ];
+      expect(stale).toEqual([]);
+    });
   });
-});
+}
