@@ -74,10 +74,7 @@ describe('Control Tower rule selection', () => {
   it('reports the same findings as the whole Control Tower rule set', () => {
     // A stack that breaks rules of several services: a bucket without versioning or logging, a
     // queue without a DLQ, a public-looking Lambda permission.
-    const app = new App({
-      context: { 'aws:cdk:bundling-stacks': [] },
-      builtinCloudFormationValidation: false,
-    });
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Mixed', { env: { account: '111122223333', region: 'eu-west-1' } });
     new s3.CfnBucket(stack, 'Bucket');
     new sqs.CfnQueue(stack, 'Queue');
