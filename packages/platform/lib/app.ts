@@ -44,6 +44,13 @@ export interface PlatformAppOptions {
    * @default - read from context (`config`, `env`) or the environment (`PLATFORM_CONFIG`, `PLATFORM_ENV`)
    */
   readonly config?: PlatformConfig;
+  /**
+   * Register the compliance packs (cdk-nag and the Control Tower rules) so that `synth()` fails on
+   * an unacknowledged finding. Unit tests that assert on templates turn them off: the packs do not
+   * change a template, and the tests run them once per environment in a dedicated file.
+   * @default true
+   */
+  readonly compliance?: boolean;
 }
 
 /** A platform app with its stacks and the config it was built from. */
@@ -60,7 +67,8 @@ export interface PlatformApp {
 
 /**
  * Creates the app of one environment: cdk.json feature flags, config from context or the
- * environment, every stack, and the compliance packs (cdk-nag and Control Tower guard rules).
+ * environment, every stack, and (unless turned off) the compliance packs (cdk-nag and Control
+ * Tower guard rules).
  *
  * Throws a `ConfigError` (with every problem listed) before any construct is created when the
  * config is wrong.
@@ -78,7 +86,7 @@ export function createPlatformApp(options: PlatformAppOptions = {}): PlatformApp
         configPath: stringContext(app, 'config') ?? process.env.PLATFORM_CONFIG,
       });
   const stacks = buildPlatform(app, loaded.config);
-  addComplianceChecks(app);
+  if (options.compliance ?? true) addComplianceChecks(app);
   return { app, config: loaded.config, configFile: loaded.file, stacks };
 }
 

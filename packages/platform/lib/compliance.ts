@@ -107,7 +107,8 @@ export class ControlTowerRules implements IPolicyValidationPlugin {
       const template = JSON.parse(readFileSync(templatePath, 'utf8')) as {
         Resources?: Record<string, { Type?: string }>;
       };
-      for (const resource of Object.values(template.Resources ?? {})) if (resource.Type) types.add(resource.Type);
+      for (const resource of Object.values(template.Resources ?? {}))
+        if (resource.Type) types.add(resource.Type);
     }
     const rules = controlTowerRulesFor(types);
     if (rules.length === 0) return { success: true, violations: [] };

@@ -74,7 +74,10 @@ describe('Control Tower rule selection', () => {
   it('reports the same findings as the whole Control Tower rule set', () => {
     // A stack that breaks rules of several services: a bucket without versioning or logging, a
     // queue without a DLQ, a public-looking Lambda permission.
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+    });
     const stack = new Stack(app, 'Mixed', { env: { account: '111122223333', region: 'eu-west-1' } });
     new s3.CfnBucket(stack, 'Bucket');
     new sqs.CfnQueue(stack, 'Queue');
@@ -84,7 +87,14 @@ describe('Control Tower rule selection', () => {
       principal: 'apigateway.amazonaws.com',
     });
     const assembly = app.synth();
-    const context = { templatePaths: [path.join(assembly.directory, 'Mixed.template.json')] };
+    const templatePath = path.join(assembly.directory, 'Mixed.template.json');
+    const context = {
+      templatePaths: [templatePath],
+      stackTemplates: [
+        { stackConstructPath: 'Mixed', templatePath, accountId: '111122223333', region: 'eu-west-1' },
+      ],
+      appConstruct: app,
+    };
     const ruleNames = (report: { violations: Array<{ ruleName: string }> }): string[] =>
       report.violations.map((v) => v.ruleName).sort();
     const selected = ruleNames(new ControlTowerRules().validate(context));

@@ -42,6 +42,16 @@ export function configFor(env: EnvironmentName, overrides: Record<string, unknow
   return parsePlatformConfig(merge(rawConfig(env), overrides), `config/${env}.yaml (test overrides)`);
 }
 
+/**
+ * Context every test app gets: no construct creation stack traces. CDK captures one per construct
+ * and per acknowledgement (halving synthesis time when off); templates do not carry them, and
+ * compliance findings name construct paths.
+ */
+export const TEST_CONTEXT: Readonly<Record<string, unknown>> = {
+  'aws:cdk:disable-stack-trace': true,
+  'aws:cdk:disable-creation-stack-traces': true,
+};
+
 /** Options of {@link synthPlatform}. */
 export interface SynthOptions {
   /** @default 'dev' */
@@ -54,6 +64,13 @@ export interface SynthOptions {
   readonly builtinValidation?: boolean;
   /** Bundle Lambda assets with esbuild. @default false */
   readonly bundling?: boolean;
+  /**
+   * Run the compliance packs (cdk-nag, Control Tower rules): synthesis fails on an unacknowledged
+   * finding. They cost seconds per synthesis and never change a template, so they are off here and
+   * run once per environment and config variant in `compliance-environments.test.ts`.
+   * @default false
+   */
+  readonly compliance?: boolean;
 }
 
 /** A synthesized platform. */
@@ -65,9 +82,9 @@ export interface SynthResult extends PlatformApp {
 }
 
 /**
- * Builds and synthesizes the platform for one environment, with the compliance packs (cdk-nag and
- * Control Tower guard rules) on: an unacknowledged finding fails here, with the findings listed.
- * Call it once per file, in `beforeAll`.
+ * Builds and synthesizes the platform for one environment. With `compliance: true` an
+ * unacknowledged finding of the packs fails here, with the findings listed. Call it once per file,
+ * in `beforeAll`; for an environment's unmodified config use {@link sharedPlatform}.
  */
 export function synthPlatform(options: SynthOptions = {}): SynthResult {
   const env = options.env ?? 'dev';
@@ -77,7 +94,8 @@ export function synthPlatform(options: SynthOptions = {}): SynthResult {
     config,
     outdir,
     builtinCloudFormationValidation: options.builtinValidation ?? false,
-    context: options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] },
+    context: { ...TEST_CONTEXT, ...(options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+    compliance: options.compliance ?? false,
   });
   let assembly: CloudAssembly;
   try {
@@ -98,6 +116,22 @@ export function synthPlatform(options: SynthOptions = {}): SynthResult {
       return t;
     },
   };
+}
+
+const shared = new Map<EnvironmentName, SynthResult>();
+
+/**
+ * The platform of an environment with its config file unchanged, synthesized once per worker
+ * process and shared by every test file that worker runs (the `synth` vitest project does not
+ * isolate files). Read it, never add constructs to it.
+ */
+export function sharedPlatform(env: EnvironmentName): SynthResult {
+  let result = shared.get(env);
+  if (!result) {
+    result = synthPlatform({ env });
+    shared.set(env, result);
+  }
+  return result;
 }
 
 /** The unacknowledged findings in a cloud assembly's validation report, one line each. */
