@@ -7,19 +7,13 @@
  * The platform is synthesized WITHOUT the compliance packs: this environment answers IAM
  * questions, and the packs run once per environment in packages/platform/test/compliance.test.ts.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { loadCdkJsonContext } from '../../packages/platform/lib/app';
-import { buildPlatform } from '../../packages/platform/lib/platform';
 import {
   ACCOUNT,
   type DeployedTemplate,
   IamModel,
   REGION,
 } from '../../packages/platform/test/helpers/iam-model';
-import { configFor } from '../../packages/platform/test/helpers/synth';
+import { synthPlatform } from '../../packages/platform/test/helpers/synth';
 import { kitchenSinkService } from '../fixtures/kitchen-sink-service';
 
 /** The GitHub ids of orders' repository (configured), payments has none (name-based trust). */
@@ -49,31 +43,26 @@ export function buildSecurityEnvironment(): SecurityEnvironment {
 
 /** The deployed templates of the environment. */
 export function synthesizeTemplates(): DeployedTemplate[] {
-  const config = configFor('dev', {
-    account: ACCOUNT,
-    region: REGION,
-    services: [
-      {
-        name: 'orders',
-        repository: ORDERS_REPOSITORY.repository,
-        repositoryOwnerId: ORDERS_REPOSITORY.ownerId,
-        repositoryId: ORDERS_REPOSITORY.repositoryId,
-        basePath: 'orders',
-        // Stricter than dev's "any branch": orders deploys to dev from main and release tags only.
-        allowedRefs: ['refs/heads/main', 'refs/tags/v*'],
-      },
-      { name: 'payments', repository: PAYMENTS_REPOSITORY.repository, basePath: 'payments' },
-    ],
-  });
-  // The platform app as createPlatformApp builds it (cdk.json flags, every stack), minus the
-  // compliance packs.
-  const app = new App({
-    context: { ...loadCdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
-    outdir: mkdtempSync(path.join(tmpdir(), 'security-platform-')),
-    builtinCloudFormationValidation: false,
-  });
-  buildPlatform(app, config);
-  const platform = app.synth();
+  const platform = synthPlatform({
+    // Compliance is checked per environment elsewhere; these templates answer IAM questions.
+    compliance: false,
+    overrides: {
+      account: ACCOUNT,
+      region: REGION,
+      services: [
+        {
+          name: 'orders',
+          repository: ORDERS_REPOSITORY.repository,
+          repositoryOwnerId: ORDERS_REPOSITORY.ownerId,
+          repositoryId: ORDERS_REPOSITORY.repositoryId,
+          basePath: 'orders',
+          // Stricter than dev's "any branch": orders deploys to dev from main and release tags only.
+          allowedRefs: ['refs/heads/main', 'refs/tags/v*'],
+        },
+        { name: 'payments', repository: PAYMENTS_REPOSITORY.repository, basePath: 'payments' },
+      ],
+    },
+  }).assembly;
   const services = ['orders', 'payments'].map((service) => kitchenSinkService({ service }));
   return [
     ...platform.stacks.map((s) => ({ stackName: s.stackName, template: s.template })),
