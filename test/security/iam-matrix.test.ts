@@ -1,11 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeployedTemplate, IamModel } from '../../packages/platform/test/helpers/iam-model';
 import { buildSecurityEnvironment } from './environment';
+import { describeHandlerPermissionWalk } from './handler-permissions';
 import { MATRIX } from './matrix';
 import { PINNED_ACTIONS } from './pinned-actions';
 
-// One synthesis of the platform (compliance packs on, pinned account and region) and of both
-// services' kitchen-sink stacks; every question below is asked of the real IAM evaluator.
+// One synthesis of the platform (pinned account and region; compliance packs run in
+// packages/platform/test/compliance.test.ts) and of both services' kitchen-sink stacks, shared by
+// the matrix, the pinned actions and the handler-permission walk; every question is asked of the
+// real IAM evaluator.
 let model: IamModel;
 let templates: readonly DeployedTemplate[];
 beforeAll(() => {
@@ -43,3 +46,5 @@ describe('the actions of every platform role', () => {
     expect(actual).toEqual(PINNED_ACTIONS);
   });
 });
+
+describeHandlerPermissionWalk();

@@ -31,6 +31,64 @@ export const SERVICE_ROLE_PRINCIPALS = [
   'events.amazonaws.com',
 ] as const;
 
+/**
+ * Item and stream access to a table: what a function role may do to the tables it reaches (a
+ * DynamoDB stream event source mapping polls with the function's role, hence the stream reads).
+ */
+export const TABLE_DATA_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+] as const;
+
+/** Object access in a bucket. */
+export const BUCKET_OBJECT_ACTIONS = [
+  's3:AbortMultipartUpload',
+  's3:DeleteObject',
+  's3:GetObject',
+  's3:GetObjectVersion',
+  's3:ListBucket',
+  's3:PutObject',
+] as const;
+
+/** Sending, receiving and publishing messages (an SQS event source mapping polls with the function's role). */
+export const QUEUE_AND_TOPIC_DATA_ACTIONS = [
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+  'sqs:ReceiveMessage',
+  'sqs:SendMessage',
+  'sns:Publish',
+] as const;
+
+/**
+ * What Step Functions requires of a state machine's role, and of whoever creates or updates the
+ * state machine, to deliver its logs to CloudWatch Logs; AWS allows these on `"*"` only.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+ */
+export const LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+] as const;
+
 /** KMS is usable by service roles only through these services, on resources they can already reach. */
 const KMS_VIA_SERVICES = ['sqs', 'sns', 'dynamodb', 'secretsmanager', 's3', 'ssm'] as const;
 
@@ -235,50 +293,19 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
   return [
     {
       sid: 'OwnTables',
-      actions: [
-        'dynamodb:BatchGetItem',
-        'dynamodb:BatchWriteItem',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:DescribeTable',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:Scan',
-        'dynamodb:UpdateItem',
-        // A DynamoDB stream event source mapping polls with the function's role.
-        'dynamodb:DescribeStream',
-        'dynamodb:GetRecords',
-        'dynamodb:GetShardIterator',
-        'dynamodb:ListStreams',
-      ],
+      actions: [...TABLE_DATA_ACTIONS],
       resources: arns.tables,
       wildcardReason: `${reason} Indexes and streams are below their table in the ARN.`,
     },
     {
       sid: 'OwnQueuesAndTopics',
-      actions: [
-        'sqs:ChangeMessageVisibility',
-        'sqs:DeleteMessage',
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
-        'sqs:ReceiveMessage',
-        'sqs:SendMessage',
-        'sns:Publish',
-      ],
+      actions: [...QUEUE_AND_TOPIC_DATA_ACTIONS],
       resources: [...arns.queues, ...arns.topics],
       wildcardReason: reason,
     },
     {
       sid: 'OwnBuckets',
-      actions: [
-        's3:AbortMultipartUpload',
-        's3:DeleteObject',
-        's3:GetObject',
-        's3:GetObjectVersion',
-        's3:ListBucket',
-        's3:PutObject',
-      ],
+      actions: [...BUCKET_OBJECT_ACTIONS],
       resources: [...arns.buckets, ...arns.bucketObjects],
       conditions: { StringEquals: { 's3:ResourceAccount': arns.account } },
       wildcardReason: `${reason} S3 ARNs carry no account: the s3:ResourceAccount condition keeps it to this account.`,
@@ -325,6 +352,15 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
         'Key ids are random; kms:ViaService limits use to requests that SQS, SNS, DynamoDB, Secrets Manager, S3 and SSM make on resources the role can already reach.',
     },
     {
+      // Step Functions checks at CreateStateMachine that a logging state machine's own role has
+      // these (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html); CDK grants them.
+      sid: 'DeliverStateMachineLogs',
+      actions: [...LOG_DELIVERY_ACTIONS],
+      resources: ['*'],
+      wildcardReason:
+        'The CloudWatch Logs delivery actions, PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups support no resource-level permission: AWS allows them on "*" only. A state machine role needs them to log to its log group.',
+    },
+    {
       sid: 'PutEventsOnDefaultBus',
       actions: ['events:PutEvents'],
       resources: [arns.arn('events', 'event-bus/default')],
@@ -333,16 +369,39 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
   ];
 }
 
-/** Logs, VPC ENIs and X-Ray: what running a function takes (Lambda validates these at creation). */
-function functionRuntimeAllows(arns: ServiceArns): AccessStatement[] {
+/** Where {@link functionRuntimeStatements} lets functions write logs and manage ENIs. */
+export interface FunctionRuntimeScopes {
+  /** Log groups the functions write, with their streams. */
+  readonly logGroups: string[];
+  /** The ENIs (and subnets and security groups) Lambda manages for VPC functions. */
+  readonly enis: string[];
+  /**
+   * Also allow polling X-Ray sampling rules (what the X-Ray SDK does when a function samples centrally).
+   * @default false
+   */
+  readonly sampling?: boolean;
+  /**
+   * The reasons for the wildcards of each statement (cdk-nag acknowledgements of an AccessPolicy).
+   * @default - none (the caller acknowledges the findings itself)
+   */
+  readonly reasons?: { readonly logs: string; readonly enis: string; readonly unscoped: string };
+}
+
+/**
+ * Logs, VPC ENIs and X-Ray: what running a function takes (Lambda validates these at creation).
+ * The shared execution role is granted exactly these, and every permissions boundary (the
+ * environment's and each service's) allows at least the same, since the roles carry one.
+ */
+export function functionRuntimeStatements(scopes: FunctionRuntimeScopes): AccessStatement[] {
   return [
     {
       sid: 'WriteOwnLogs',
       actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: arns.logGroups,
-      wildcardReason: `${reasonPrefix(arns)} The trailing * also covers their log streams.`,
+      resources: scopes.logGroups,
+      wildcardReason: scopes.reasons?.logs,
     },
     {
+      // @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
       sid: 'ManageVpcEnis',
       actions: [
         'ec2:CreateNetworkInterface',
@@ -350,25 +409,37 @@ function functionRuntimeAllows(arns: ServiceArns): AccessStatement[] {
         'ec2:AssignPrivateIpAddresses',
         'ec2:UnassignPrivateIpAddresses',
       ],
-      resources: [arns.arn('ec2', '*/*')],
-      wildcardReason:
-        'Lambda creates the ENIs with generated ids in the subnets and security groups of each function; DenyEniChangesFromFunctionCode keeps function code itself from using these.',
+      resources: scopes.enis,
+      wildcardReason: scopes.reasons?.enis,
     },
     {
+      // EC2 Describe calls and X-Ray's API have no resource-level permissions: "*" only.
       sid: 'NoResourceLevelPermissions',
       actions: [
         'ec2:DescribeNetworkInterfaces',
         'ec2:DescribeSubnets',
         'xray:PutTraceSegments',
         'xray:PutTelemetryRecords',
-        'xray:GetSamplingRules',
-        'xray:GetSamplingTargets',
+        ...(scopes.sampling ? ['xray:GetSamplingRules', 'xray:GetSamplingTargets'] : []),
       ],
       resources: ['*'],
-      wildcardReason:
-        'EC2 Describe and X-Ray actions have no resource-level permissions: AWS allows them on "*" only.',
+      wildcardReason: scopes.reasons?.unscoped,
     },
   ];
+}
+
+function functionRuntimeAllows(arns: ServiceArns): AccessStatement[] {
+  return functionRuntimeStatements({
+    logGroups: arns.logGroups,
+    enis: [arns.arn('ec2', '*/*')],
+    sampling: true,
+    reasons: {
+      logs: `${reasonPrefix(arns)} The trailing * also covers their log streams.`,
+      enis: 'Lambda creates the ENIs with generated ids in the subnets and security groups of each function; DenyEniChangesFromFunctionCode keeps function code itself from using these.',
+      unscoped:
+        'EC2 Describe and X-Ray actions have no resource-level permissions: AWS allows them on "*" only.',
+    },
+  });
 }
 
 /**

@@ -13,28 +13,18 @@ import type { Construct } from 'constructs';
 import { acknowledge, wildcardFindingId } from '../compliance';
 import { ContractValue } from '../constructs/contract-parameter';
 import { toPolicyStatement } from '../constructs/github-access-policy';
-import { guardrailDenies, networkChangeDeny } from '../constructs/service-confinement';
+import {
+  BUCKET_OBJECT_ACTIONS,
+  functionRuntimeStatements,
+  guardrailDenies,
+  networkChangeDeny,
+  QUEUE_AND_TOPIC_DATA_ACTIONS,
+  TABLE_DATA_ACTIONS,
+} from '../constructs/service-confinement';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /** Props of {@link IamStack}. */
 export interface IamStackProps extends PlatformStackProps {}
-
-/**
- * The ENI actions Lambda performs with the execution role to attach a function to the VPC.
- * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
- */
-const ENI_MUTATING_ACTIONS = [
-  'ec2:CreateNetworkInterface',
-  'ec2:DeleteNetworkInterface',
-  'ec2:AssignPrivateIpAddresses',
-  'ec2:UnassignPrivateIpAddresses',
-] as const;
-/** EC2 `Describe*` calls have no resource-level permissions: they work only on `"*"`. */
-const ENI_DESCRIBE_ACTIONS = ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'] as const;
-/** X-Ray's write API has no resource types at all, so it can only be granted on `"*"`. */
-const XRAY_WRITE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] as const;
-/** Log writes: the group (Lambda creates it when a service did not), its streams and events. */
-const LOG_WRITE_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'] as const;
 
 /**
  * Shared identity and access: the Lambda execution role services may use as is, and the
@@ -87,29 +77,15 @@ export class IamStack extends PlatformStack {
   }
 
   /**
-   * What running a function takes: writing its logs, attaching it to the VPC, sending traces. The
-   * shared execution role is granted exactly these, and the permissions boundary must allow at
-   * least the same, since that role carries the boundary too.
-   * @param moreUnscopedActions actions AWS grants on `"*"` only, added to the last statement
+   * What running a function takes (see {@link functionRuntimeStatements}), in this environment.
+   * @param sampling also allow polling X-Ray sampling rules
    */
-  private functionRuntimeStatements(moreUnscopedActions: readonly string[] = []): iam.PolicyStatement[] {
-    return [
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: [...LOG_WRITE_ACTIONS],
-        resources: this.lambdaLogGroupArns(),
-      }),
-      new iam.PolicyStatement({
-        sid: 'ManageVpcEnis',
-        actions: [...ENI_MUTATING_ACTIONS],
-        resources: this.eniResourceArns(),
-      }),
-      new iam.PolicyStatement({
-        sid: 'NoResourceLevelPermissions',
-        actions: [...ENI_DESCRIBE_ACTIONS, ...XRAY_WRITE_ACTIONS, ...moreUnscopedActions],
-        resources: ['*'],
-      }),
-    ];
+  private functionRuntimeStatements(sampling = false): iam.PolicyStatement[] {
+    return functionRuntimeStatements({
+      logGroups: this.lambdaLogGroupArns(),
+      enis: this.eniResourceArns(),
+      sampling,
+    }).map(toPolicyStatement);
   }
 
   /** `/aws/lambda/{project}-{env}-*` and its log streams, in this account and region. */
@@ -168,52 +144,20 @@ export class IamStack extends PlatformStack {
     return [
       new iam.PolicyStatement({
         sid: 'DynamoDbData',
-        actions: [
-          'dynamodb:BatchGetItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:ConditionCheckItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:DescribeTable',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:Query',
-          'dynamodb:Scan',
-          'dynamodb:UpdateItem',
-          // Stream reads: a DynamoDB stream event source mapping polls with the function's role.
-          'dynamodb:DescribeStream',
-          'dynamodb:GetRecords',
-          'dynamodb:GetShardIterator',
-          'dynamodb:ListStreams',
-        ],
+        actions: [...TABLE_DATA_ACTIONS],
         // table/* also covers indexes and streams (table/{name}/index/*, table/{name}/stream/*).
         resources: [slashArn('dynamodb', 'table')],
       }),
       new iam.PolicyStatement({
         sid: 'S3ObjectsInThisAccount',
-        actions: [
-          's3:AbortMultipartUpload',
-          's3:DeleteObject',
-          's3:GetObject',
-          's3:GetObjectVersion',
-          's3:ListBucket',
-          's3:PutObject',
-        ],
+        actions: [...BUCKET_OBJECT_ACTIONS],
         // S3 ARNs carry no account or region; the condition keeps a role to this account's buckets.
         resources: [`arn:${this.partition}:s3:::*`],
         conditions: { StringEquals: { 's3:ResourceAccount': this.account } },
       }),
       new iam.PolicyStatement({
         sid: 'QueuesTopicsEvents',
-        actions: [
-          'sqs:ChangeMessageVisibility',
-          'sqs:DeleteMessage',
-          'sqs:GetQueueAttributes',
-          'sqs:GetQueueUrl',
-          'sqs:ReceiveMessage',
-          'sqs:SendMessage',
-          'sns:Publish',
-          'events:PutEvents',
-        ],
+        actions: [...QUEUE_AND_TOPIC_DATA_ACTIONS, 'events:PutEvents'],
         resources: [anyResourceOf('sqs'), anyResourceOf('sns'), slashArn('events', 'event-bus')],
       }),
       new iam.PolicyStatement({
@@ -258,7 +202,7 @@ export class IamStack extends PlatformStack {
         ],
       }),
       // The X-Ray SDK polls sampling rules when a function samples centrally.
-      ...this.functionRuntimeStatements(['xray:GetSamplingRules', 'xray:GetSamplingTargets']),
+      ...this.functionRuntimeStatements(true),
     ];
   }
 

@@ -25,6 +25,7 @@ import { AccessPolicy, type AccessStatement } from '../constructs/github-access-
 import { GithubActionsRole, githubOidcProviderArn } from '../constructs/github-oidc';
 import {
   guardrailDenies,
+  LOG_DELIVERY_ACTIONS,
   SERVICE_ROLE_PRINCIPALS,
   ServiceArns,
   serviceBoundaryAllows,
@@ -200,6 +201,7 @@ export class ServiceAccessStack extends PlatformStack {
           'lambda:GetFunctionCodeSigningConfig',
           'lambda:GetFunctionRecursionConfig',
           'lambda:PutFunctionRecursionConfig',
+          'lambda:GetFunctionScalingConfig',
           'lambda:GetRuntimeManagementConfig',
           'lambda:PutRuntimeManagementConfig',
           'lambda:UpdateFunctionCode',
@@ -286,16 +288,23 @@ export class ServiceAccessStack extends PlatformStack {
           'logs:TagLogGroup',
           'logs:UntagLogGroup',
           'logs:ListTagsLogGroup',
+          // The log group handler reads (and on delete removes) a data protection policy.
+          'logs:GetDataProtectionPolicy',
+          'logs:PutDataProtectionPolicy',
+          'logs:DeleteDataProtectionPolicy',
         ],
         resources: arns.logGroups,
         wildcardReason: `${prefixReason} Lambda log groups are /aws/lambda/{function name}.`,
       },
       {
-        sid: 'DescribeLogGroups',
-        actions: ['logs:DescribeLogGroups'],
-        resources: [this.arn('logs', 'log-group:*')],
+        // A state machine that logs to CloudWatch Logs needs these of whoever creates or updates
+        // it (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html), and the log
+        // group handler reads log groups and resource policies with them.
+        sid: 'LogDeliveryWithoutResourceLevelPermissions',
+        actions: [...LOG_DELIVERY_ACTIONS, 'logs:DescribeIndexPolicies'],
+        resources: ['*'],
         wildcardReason:
-          'CloudFormation reads a log group with DescribeLogGroups, which is authorised against every log group of the account and region; it returns metadata only.',
+          'The CloudWatch Logs delivery actions, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups and DescribeIndexPolicies support no resource-level permission (Service Authorization Reference): AWS allows them on "*" only. Step Functions needs them to deliver a state machine\'s logs to its log group; PutResourcePolicy writes the account\'s log resource policy that lets the log delivery service write there.',
       },
       {
         sid: 'PassServiceRolesToServicePrincipals',
@@ -456,6 +465,7 @@ export class ServiceAccessStack extends PlatformStack {
           'dynamodb:DescribeContributorInsights',
           'dynamodb:UpdateContributorInsights',
           'dynamodb:DescribeKinesisStreamingDestination',
+          'dynamodb:DescribeTableReplicaAutoScaling',
           'dynamodb:GetResourcePolicy',
           'dynamodb:DescribeStream',
           'dynamodb:ListStreams',
@@ -652,6 +662,8 @@ export class ServiceAccessStack extends PlatformStack {
         sid: 'ManageServiceSecrets',
         actions: [
           'secretsmanager:DescribeSecret',
+          // The secret's read handler, and dynamic references ({{resolve:secretsmanager:...}}).
+          'secretsmanager:GetSecretValue',
           'secretsmanager:UpdateSecret',
           'secretsmanager:DeleteSecret',
           'secretsmanager:TagResource',

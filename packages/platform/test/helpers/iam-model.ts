@@ -71,6 +71,11 @@ export interface CanOptions {
   readonly context?: Record<string, string | string[]>;
   /** Identity policies added for this question only (e.g. "had it attached `*:*`"). */
   readonly extraPolicies?: PolicyDocument[];
+  /**
+   * Whether the resource exists yet: a create request carries no `aws:ResourceTag/*` keys.
+   * @default true
+   */
+  readonly resourceExists?: boolean;
 }
 
 /** Claims of a GitHub Actions OIDC token. */
@@ -158,7 +163,10 @@ export class IamModel {
       'aws:PrincipalAccount': ACCOUNT,
       ...Object.fromEntries(Object.entries(role.tags).map(([k, v]) => [`aws:PrincipalTag/${k}`, v])),
       ...Object.fromEntries(
-        Object.entries(this.tagsOf(resource)).map(([k, v]) => [`aws:ResourceTag/${k}`, v]),
+        Object.entries(options.resourceExists === false ? {} : this.tagsOf(resource)).map(([k, v]) => [
+          `aws:ResourceTag/${k}`,
+          v,
+        ]),
       ),
       ...options.context,
     };
@@ -311,7 +319,8 @@ export class IamModel {
           entry = { ref: policyArn, attrs: { PolicyArn: policyArn } };
           break;
         }
-        case 'AWS::DynamoDB::Table': {
+        case 'AWS::DynamoDB::Table':
+        case 'AWS::DynamoDB::GlobalTable': {
           const name = literal('TableName') ?? generated;
           const tableArn = arn('dynamodb', `table/${name}`);
           entry = {
