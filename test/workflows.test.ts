@@ -63,7 +63,8 @@ const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.i
 const jobsOf = (file: string) => Object.entries(load(file).jobs);
 const stepsOf = (job: Job) => job.steps ?? [];
 /** The shell commands of a job's `run:` steps, in order. */
-const runsOf = (job: Job | undefined) => (job?.steps ?? []).flatMap((s) => (s.run === undefined ? [] : [s.run]));
+const runsOf = (job: Job | undefined) =>
+  (job?.steps ?? []).flatMap((s) => (s.run === undefined ? [] : [s.run]));
 const assumesRole = (job: Job) =>
   stepsOf(job).some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
 const deploys = (job: Job) => stepsOf(job).some((s) => /\bcdk deploy\b/.test(s.run ?? ''));
