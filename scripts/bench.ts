@@ -19,7 +19,7 @@
 // see. The same samples date the phases of `npm test`: a phase starts when its program (biome, tsc,
 // vitest) first appears in the tree.
 //
-// Options: --env NAME (default dev), --synth-runs N (default 5), --test-runs N (default 3), --skip-tests,
+// Options: --env NAME (default dev), --synth-runs N (default 5; 0 to skip), --test-runs N (default 3), --skip-tests,
 // --e2e, --e2e-runs N (default 1), --scale LIST (default 1,100,300,1000; `none` to skip).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -375,11 +375,11 @@ function option(args: readonly string[], name: string, fallback: string): string
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 }
 
-function runCount(args: readonly string[], name: string, fallback: string): number {
+function runCount(args: readonly string[], name: string, fallback: string, min = 1): number {
   const value = option(args, name, fallback);
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--${name}: expected a whole number >= 1, got "${value}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`--${name}: expected a whole number >= ${min}, got "${value}"`);
   return n;
 }
 
@@ -391,7 +391,7 @@ const loadText = () =>
 
 async function main(args: readonly string[]): Promise<void> {
   const env = option(args, 'env', 'dev');
-  const synthRuns = runCount(args, 'synth-runs', '5');
+  const synthRuns = runCount(args, 'synth-runs', '5', 0);
   const testRuns = runCount(args, 'test-runs', '3');
   const e2eRuns = runCount(args, 'e2e-runs', '1');
   const scale = option(args, 'scale', '1,100,300,1000');
@@ -407,13 +407,14 @@ async function main(args: readonly string[]): Promise<void> {
     );
   console.log('');
 
-  await bench(
-    `synth ${env} (all stacks)`,
-    synthRuns,
-    tsx,
-    ['scripts/synth.ts', '-c', `env=${env}`],
-    path.join(root, 'packages', 'platform'),
-  );
+  if (synthRuns > 0)
+    await bench(
+      `synth ${env} (all stacks)`,
+      synthRuns,
+      tsx,
+      ['scripts/synth.ts', '-c', `env=${env}`],
+      path.join(root, 'packages', 'platform'),
+    );
   if (!args.includes('--skip-tests')) await benchSuite('test', testRuns);
   if (args.includes('--e2e')) await benchSuite('test:e2e', e2eRuns);
   if (scale !== 'none') await benchScale(tsx, scale.split(',').map(Number));
