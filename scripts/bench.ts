@@ -47,11 +47,15 @@ export interface Phase {
 export interface FileTiming {
   /** Path relative to the repository root. */
   readonly file: string;
+  /** The vitest project that ran it (`synth`, `unit`, `e2e`). */
   readonly project: string;
   /** Everything vitest spent on the file: prepare + import + setup + tests and hooks, in seconds. */
   readonly totalSeconds: number;
+  /** Importing the file and what it imports, in seconds. */
   readonly importSeconds: number;
+  /** Its tests and hooks (`beforeAll` syntheses included), in seconds. */
   readonly testsSeconds: number;
+  /** How many tests it holds. */
   readonly tests: number;
 }
 
