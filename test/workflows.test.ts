@@ -62,6 +62,9 @@ const text = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const jobsOf = (file: string) => Object.entries(load(file).jobs);
 const stepsOf = (job: Job) => job.steps ?? [];
+/** The shell commands of a job's `run:` steps, in order. */
+const runsOf = (job: Job | undefined) =>
+  (job?.steps ?? []).flatMap((s) => (s.run === undefined ? [] : [s.run]));
 const assumesRole = (job: Job) =>
   stepsOf(job).some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
 const deploys = (job: Job) => stepsOf(job).some((s) => /\bcdk deploy\b/.test(s.run ?? ''));
@@ -231,10 +234,16 @@ describe('release.yml', () => {
     expect(dispatch.inputs.scope?.default).toBe('@shared-lambda-infra');
   });
 
-  it('installs, builds and tests before Changesets versions or publishes', () => {
+  it('installs, builds and runs every test, end-to-end included, before Changesets versions or publishes', () => {
     const steps = stepsOf(workflow.jobs.release as Job);
     const runs = steps.map((s) => s.run ?? s.uses?.split('@')[0]);
-    expect(runs.slice(2)).toEqual(['npm ci', 'npm run build', 'npm test', 'changesets/action']);
+    expect(runs.slice(2)).toEqual([
+      'npm ci',
+      'npm run build',
+      'npm test',
+      'npm run test:e2e',
+      'changesets/action',
+    ]);
     expect(steps.at(-1)?.with?.['publish-script']).toBe('npm run release:publish');
   });
 });
@@ -243,14 +252,17 @@ describe('platform-ci.yml', () => {
   const file = '.github/workflows/platform-ci.yml';
   const workflow = load(file);
 
-  it('runs on pull requests: install, lint, type-check, test and synth of every environment', () => {
+  it('runs on pull requests: install, `npm test` (lint, type-check, tests) and synth of every environment', () => {
     expect(Object.keys(workflow.on)).toEqual(['pull_request']);
-    const runs = stepsOf(workflow.jobs.checks).map((s) => s.run ?? '');
-    expect(runs).toEqual(
-      expect.arrayContaining(['npm ci', 'npm run lint', 'npm run typecheck', 'npm run test:unit']),
-    );
+    const runs = runsOf(workflow.jobs.checks);
+    expect(runs.slice(0, 2)).toEqual(['npm ci', 'npm test']);
     const synth = runs.find((r) => r.includes('npm run synth')) ?? '';
     expect(synth).toContain('for env in dev staging prod');
+  });
+
+  it('runs the end-to-end tests in a job of their own, waiting for nothing', () => {
+    expect(runsOf(workflow.jobs.e2e)).toEqual(['npm ci', 'npm run test:e2e']);
+    expect(workflow.jobs.e2e.needs).toBeUndefined();
   });
 
   it('diffs every environment with that environment read-only role, outside any GitHub environment', () => {
@@ -281,6 +293,14 @@ describe('platform-deploy.yml', () => {
   const file = '.github/workflows/platform-deploy.yml';
   const workflow = load(file);
   const deployJobs = Object.entries(workflow.jobs).filter(([, j]) => deploys(j));
+
+  it('deploys dev only after `npm test` and the end-to-end tests, each in its own job, passed', () => {
+    expect(runsOf(workflow.jobs.checks)).toEqual(['npm ci', 'npm test']);
+    expect(runsOf(workflow.jobs.e2e)).toEqual(['npm ci', 'npm run test:e2e']);
+    expect(workflow.jobs.e2e.needs).toBeUndefined();
+    const dev = deployJobs.find(([, j]) => j.environment === 'dev')?.[1];
+    expect(list(dev?.needs).sort()).toEqual(['checks', 'e2e']);
+  });
 
   it('deploys on push to main, dev then staging then prod', () => {
     expect(workflow.on.push).toEqual({ branches: ['main'] });
