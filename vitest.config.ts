@@ -5,20 +5,18 @@ import { defineConfig } from 'vitest/config';
 // Not vite's `module` condition: some AWS SDK packages map it to ES modules Node cannot load.
 const conditions = ['@shared-lambda-infra/source', 'node', 'development|production'];
 
-// Files that synthesize CDK apps. They share one module registry per worker (`isolate: false`):
-// loading aws-cdk-lib, cdk-nag and our constructs costs 1-2 s per file, paid once per worker
-// instead of once per file, and `sharedPlatform(env)` synthesizes an environment once per worker.
-// They hold no module state that a test changes.
-const SYNTH = [
-  'packages/platform/test/*.test.ts',
-  'packages/consumer/test/*.test.ts',
-  'examples/*/test/*.test.ts',
-  'test/contract.test.ts',
-  'test/security/**/*.test.ts',
+const ALL = ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'];
+// Files whose modules keep state a test changes: the authorizer's JWKS cache and environment, the
+// handlers' mocked AWS SDK clients, the dev server's workers. Each gets a fresh module registry.
+const ISOLATED = [
+  'packages/jwt-authorizer/test/**/*.test.ts',
+  'examples/*/test/handlers/**/*.test.ts',
+  'packages/consumer/test/dev/dev-server.test.ts',
 ];
-// End-to-end checks that install packed packages into fresh directories (minutes, network):
-// `npm run test:e2e`, run by CI after `npm test`.
-const E2E = ['test/**/*.slow.test.ts'];
+// What takes minutes (packed packages installed in fresh repositories, the README's commands on a
+// fresh copy, 1,000 registered services, compliance over every config variant): `npm run test:e2e`,
+// run by CI after `npm test`.
+const E2E = ['test/**/*.slow.test.ts', 'packages/*/test/**/*.slow.test.ts'];
 
 export default defineConfig({
   resolve: { conditions },
@@ -29,23 +27,23 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     // vitest's default is one worker fewer than the CPUs: a single worker on the 2-core machines
-    // this suite is measured on, while half of a synthesis is waiting on cfn-guard and esbuild.
+    // this suite is measured on, while part of a synthesis waits on cfn-guard and esbuild.
     maxWorkers: 2,
     projects: [
-      {
-        extends: true,
-        test: { name: 'synth', include: SYNTH, isolate: false },
-      },
-      // Runtime code (handlers, the authorizer, the dev server) keeps module-scope caches and mocks
-      // AWS SDK clients: each file gets a fresh registry.
+      // Every other file shares one module registry per worker (`isolate: false`): aws-cdk-lib,
+      // cdk-nag, zod and our constructs load once per worker instead of once per file (1-2 s each),
+      // and `sharedPlatform(env)` synthesizes an environment once per worker.
       {
         extends: true,
         test: {
-          name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: [...SYNTH, ...E2E, '**/node_modules/**'],
+          name: 'shared',
+          include: ALL,
+          exclude: [...ISOLATED, ...E2E, '**/node_modules/**'],
+          isolate: false,
         },
       },
+      // A worker thread per file: a quarter less CPU than a process per file here.
+      { extends: true, test: { name: 'isolated', include: ISOLATED, pool: 'threads' } },
       { extends: true, test: { name: 'e2e', include: E2E } },
     ],
   },

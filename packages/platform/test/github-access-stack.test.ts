@@ -6,41 +6,35 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCdkJsonContext } from '../lib/app';
-import { addComplianceChecks } from '../lib/compliance';
 import { ConfigError } from '../lib/config/errors';
 import { parsePlatformConfig } from '../lib/config/load';
 import type { PlatformConfig } from '../lib/config/schema';
 import { AccessPolicy } from '../lib/constructs/github-access-policy';
 import { githubSubjects } from '../lib/constructs/github-oidc';
 import { GithubAccessStack } from '../lib/stacks/github-access-stack';
-import { configFor, merge, rawConfig, TEST_CONTEXT, validationFindings } from './helpers/synth';
+import { configFor, merge, rawConfig, TEST_CONTEXT } from './helpers/synth';
 
 const OWNER_ID = 1342004;
 const REPO_ID = 771234567;
 const OIDC = 'token.actions.githubusercontent.com';
 
 /**
- * Synthesizes GitHub access stacks alone (no other platform stack) with the compliance packs on:
- * an unacknowledged cdk-nag or guard finding throws, listing the findings.
+ * Synthesizes GitHub access stacks alone (no other platform stack), without the compliance packs:
+ * they run over the GitHub stack of every environment in compliance-dev.test.ts and
+ * compliance-environments.test.ts.
  */
-function synthGithub(configs: PlatformConfig[], context: Record<string, unknown> = {}, compliance = true) {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'github-access-'));
+function synthGithub(configs: PlatformConfig[], context: Record<string, unknown> = {}) {
   const app = new App({
     context: { ...loadCdkJsonContext(), ...TEST_CONTEXT, ...context },
-    outdir,
+    outdir: mkdtempSync(path.join(tmpdir(), 'github-access-')),
     builtinCloudFormationValidation: false,
   });
   const stacks = configs.map((config) => new GithubAccessStack(app, { config }));
-  if (compliance) addComplianceChecks(app);
-  try {
-    const assembly = app.synth();
-    return stacks.map((s) => ({
-      stack: s,
-      template: Template.fromJSON(assembly.getStackArtifact(s.artifactId).template),
-    }));
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${validationFindings(outdir)}`);
-  }
+  const assembly = app.synth();
+  return stacks.map((s) => ({
+    stack: s,
+    template: Template.fromJSON(assembly.getStackArtifact(s.artifactId).template),
+  }));
 }
 
 /** Every statement of every managed policy attached to the role with `roleLogicalId`. */
@@ -102,7 +96,9 @@ describe('GithubAccessStack', () => {
   const scope = { project: devConfig.project, env: 'dev' as const };
 
   beforeAll(() => {
-    // GIVEN dev (oidcProvider: create) and staging (oidcProvider: import) WHEN synthesized with the packs on
+    // GIVEN dev (oidcProvider: create) and staging (oidcProvider: import) WHEN synthesized (the packs
+    // run over these stacks in compliance-dev.test.ts, compliance-environments.test.ts and, with
+    // numeric repository ids, compliance-variants.slow.test.ts)
     const [d, s] = synthGithub([devConfig, stagingConfig]);
     dev = d.template;
     devStack = d.stack;
@@ -207,11 +203,9 @@ describe('GithubAccessStack', () => {
     });
 
     it('names the bootstrap roles with the qualifier from the @aws-cdk/core:bootstrapQualifier context', () => {
-      const [{ template }] = synthGithub(
-        [configFor('dev')],
-        { '@aws-cdk/core:bootstrapQualifier': 'team42' },
-        false,
-      );
+      const [{ template }] = synthGithub([configFor('dev')], {
+        '@aws-cdk/core:bootstrapQualifier': 'team42',
+      });
       const statements = policyStatements(template, roleLogicalId(template, platformDeployRoleName(scope)));
       expect(JSON.stringify(statements)).toContain(':role/cdk-team42-deploy-role-');
       expect(JSON.stringify(statements)).not.toContain('hnb659fds');

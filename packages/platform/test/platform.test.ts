@@ -3,34 +3,33 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type SynthResult, sharedPlatform, synthPlatform } from './helpers/synth';
 
 describe('platform app', () => {
-  it.each(ENVIRONMENTS)('synthesizes every stack of %s with no unacknowledged compliance finding', (env) => {
-    // CDK's built-in CloudFormation validation (~2 s a process) runs here for dev, as in `npm run synth`;
-    // the other test files leave it off.
-    // The compliance packs run here, once per environment as configured; compliance-variants.test.ts
-    // runs them over the config variants the other test files synthesize.
-    const { assembly, config } = synthPlatform({ env, builtinValidation: env === 'dev', compliance: true });
-    const names = assembly.stacks.map((s) => s.stackName);
-    for (const component of [
-      'network',
-      'storage',
-      'iam',
-      'observability',
-      'api',
-      'guard',
-      'github',
-      'access-orders',
-    ]) {
-      expect(names).toContain(`${config.project}-${env}-${component}`);
-    }
-    expect(names).toHaveLength(8);
-    // An access stack reads parameters of these stacks at deploy time: they must be deployed first.
-    const access = assembly.getStackByName(`${config.project}-${env}-access-orders`);
-    expect(access.dependencies.map((d) => d.id)).toEqual(
-      expect.arrayContaining(
-        ['api', 'storage', 'github', 'guard'].map((c) => `${config.project}-${env}-${c}`),
-      ),
-    );
-  });
+  it.each(ENVIRONMENTS)(
+    'synthesizes every stack of %s, the access stack after the stacks it reads',
+    (env) => {
+      const { assembly, config } = sharedPlatform(env);
+      const names = assembly.stacks.map((s) => s.stackName);
+      for (const component of [
+        'network',
+        'storage',
+        'iam',
+        'observability',
+        'api',
+        'guard',
+        'github',
+        'access-orders',
+      ]) {
+        expect(names).toContain(`${config.project}-${env}-${component}`);
+      }
+      expect(names).toHaveLength(8);
+      // An access stack reads parameters of these stacks at deploy time: they must be deployed first.
+      const access = assembly.getStackByName(`${config.project}-${env}-access-orders`);
+      expect(access.dependencies.map((d) => d.id)).toEqual(
+        expect.arrayContaining(
+          ['api', 'storage', 'github', 'guard'].map((c) => `${config.project}-${env}-${c}`),
+        ),
+      );
+    },
+  );
 });
 
 describe('top-level config keys', () => {

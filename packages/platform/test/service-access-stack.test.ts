@@ -12,42 +12,36 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCdkJsonContext } from '../lib/app';
-import { addComplianceChecks } from '../lib/compliance';
 import { parsePlatformConfig } from '../lib/config/load';
 import type { PlatformConfig } from '../lib/config/schema';
 import { type AccessPolicy, flattenForNag } from '../lib/constructs/github-access-policy';
 import { ServiceAccessStack } from '../lib/stacks/service-access-stack';
-import { configFor, merge, rawConfig, TEST_CONTEXT, validationFindings } from './helpers/synth';
+import { configFor, merge, rawConfig, TEST_CONTEXT } from './helpers/synth';
 
 const OIDC = 'token.actions.githubusercontent.com';
 type Statement = Record<string, unknown> & { Effect: string; Action: string | string[]; Resource: unknown };
 
 /**
- * Synthesizes the access stacks of every service of each config, alone (no other platform stack);
- * with `compliance`, an unacknowledged cdk-nag or guard finding throws, listing the findings.
+ * Synthesizes the access stacks of every service of each config, alone (no other platform stack),
+ * without the compliance packs: they run over the access stacks in compliance-dev.test.ts,
+ * compliance-environments.test.ts and compliance-variants.slow.test.ts.
  */
-function synthAccess(configs: PlatformConfig[], compliance: boolean) {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'service-access-'));
+function synthAccess(configs: PlatformConfig[]) {
   const app = new App({
     context: { ...loadCdkJsonContext(), ...TEST_CONTEXT },
-    outdir,
+    outdir: mkdtempSync(path.join(tmpdir(), 'service-access-')),
     builtinCloudFormationValidation: false,
-    // The compliance report names constructs from the tree; without it, tree.json is not needed.
-    treeMetadata: compliance,
+    // tree.json (the construct tree, for the CDK console view) is not read here.
+    treeMetadata: false,
   });
   const stacks = configs.flatMap((config) =>
     config.services.map((service) => new ServiceAccessStack(app, { config, service })),
   );
-  if (compliance) addComplianceChecks(app);
-  try {
-    const assembly = app.synth();
-    return stacks.map((stack) => ({
-      stack,
-      json: assembly.getStackArtifact(stack.artifactId).template as object,
-    }));
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${validationFindings(outdir)}`);
-  }
+  const assembly = app.synth();
+  return stacks.map((stack) => ({
+    stack,
+    json: assembly.getStackArtifact(stack.artifactId).template as object,
+  }));
 }
 
 /** Resolves Fn::Join / Ref / GetAtt the way they read: `arn:<AWS::Partition>:...`. */
@@ -111,9 +105,10 @@ describe('ServiceAccessStack', () => {
   let stacks: Record<string, { stack: ServiceAccessStack; template: Template; json: object }>;
 
   beforeAll(() => {
-    // WHEN synthesized with the compliance packs on (any unacknowledged finding throws here)
+    // WHEN synthesized (the compliance packs run over these access stacks in compliance-dev.test.ts,
+    // compliance-environments.test.ts and, with numeric repository ids, compliance-variants.slow.test.ts)
     stacks = {};
-    for (const { stack, json } of synthAccess([devConfig, prodConfig], true)) {
+    for (const { stack, json } of synthAccess([devConfig, prodConfig])) {
       stacks[`${stack.config.environment}/${stack.service.name}`] = {
         stack,
         json,
@@ -446,7 +441,7 @@ describe('ServiceAccessStack', () => {
 describe('ServiceAccessStack in a registry that changes', () => {
   // 30 generated services; then one added at the end and one removed from the middle. An access
   // stack's template depends only on the config and its own service entry, so 30 show a leak of the
-  // registry's order or size as well as 300 would; scale.test.ts synthesizes 1,000 for the limits.
+  // registry's order or size as well as 300 would; scale.slow.test.ts synthesizes 1,000 for the limits.
   const generated = (i: number) => ({
     name: `svc${String(i).padStart(3, '0')}`,
     repository: `acme/svc-${i}`,
@@ -459,9 +454,7 @@ describe('ServiceAccessStack in a registry that changes', () => {
 
   const synthTemplates = (services: unknown[]) => {
     const config = configFor('dev', { services });
-    return new Map(
-      synthAccess([config], false).map(({ stack, json }) => [stack.stackName, JSON.stringify(json)]),
-    );
+    return new Map(synthAccess([config]).map(({ stack, json }) => [stack.stackName, JSON.stringify(json)]));
   };
 
   beforeAll(() => {

@@ -5,7 +5,7 @@ import { rawConfig, synthPlatform } from './helpers/synth';
 // The compliance packs (cdk-nag's three packs, the Control Tower rules) over the config variants
 // that the stack test files synthesize without them: each variant here combines the overrides of
 // those files that can coexist, so every resource any test creates is also compliance-checked.
-// platform.test.ts runs them over each environment as configured.
+// compliance-dev.test.ts and compliance-environments.test.ts run them over each environment as configured.
 
 const PINNED = { account: '123456789012', region: 'eu-west-1' };
 const ORDERS = { name: 'orders', repository: 'acme/orders-service', basePath: 'orders' };
@@ -16,6 +16,8 @@ const PAYMENTS = {
   allowPublicRoutes: false,
 };
 const BILLING = { name: 'billing', repository: 'acme/billing-service', basePath: 'billing' };
+// Numeric GitHub ids change every trust policy (github-access-stack.test.ts, service-access-stack.test.ts).
+const BILLING_WITH_IDS = { ...BILLING, repositoryOwnerId: 77, repositoryId: 9001 };
 
 const VARIANTS: ReadonlyArray<{
   readonly name: string;
@@ -23,7 +25,8 @@ const VARIANTS: ReadonlyArray<{
   readonly overrides: Record<string, unknown>;
 }> = [
   {
-    // platform.test.ts, network-stack.test.ts (endpoints), log-encryption.test.ts,
+    // platform.test.ts, network-stack.test.ts (endpoints), log-encryption.test.ts, github- and
+    // service-access-stack.test.ts (numeric repository ids),
     // storage-stack.test.ts, observability-stack.test.ts, multi-service.test.ts, guard-stack.test.ts,
     // api-stack.test.ts (VPC endpoint access, a JWKS URI, a custom identity header, Cognito)
     name: 'dev pinned to an account and region, with interface endpoints, KMS log encryption, three services and API access through VPC endpoints',
@@ -43,7 +46,8 @@ const VARIANTS: ReadonlyArray<{
         abortIncompleteMultipartUploadDays: 3,
         accessLogExpirationDays: 11,
       },
-      services: [ORDERS, PAYMENTS, BILLING],
+      services: [ORDERS, PAYMENTS, BILLING_WITH_IDS],
+      github: { platformRepositoryOwnerId: 4242, platformRepositoryId: 777001 },
       api: {
         cache: { sizeGb: '0.5' },
         cors: { allowOrigins: ['*'] },
@@ -98,7 +102,7 @@ const VARIANTS: ReadonlyArray<{
     },
   },
   {
-    // environments.test.ts (staging is prod's config with other names: platform.test.ts checks it
+    // environments.test.ts (staging is prod's config with other names: compliance-environments.test.ts checks it
     // as configured), network-stack.test.ts (flow logs)
     name: 'prod pinned to an account and region, with REJECT-only flow logs',
     env: 'prod',
