@@ -9,7 +9,7 @@ import { JsonReporter } from 'vitest/reporters';
 
 /** Where one test file's time went, in milliseconds, as vitest's module diagnostics measure it. */
 export interface BenchFileTiming {
-  /** The vitest project that ran the file (`synth`, `unit`, `e2e`). */
+  /** The vitest project that ran the file (`shared`, `isolated`, `e2e`). */
   readonly project: string;
   /** Setting up the test environment and vitest's harness in the worker. */
   readonly prepareMs: number;

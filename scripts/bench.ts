@@ -47,7 +47,7 @@ export interface Phase {
 export interface FileTiming {
   /** Path relative to the repository root. */
   readonly file: string;
-  /** The vitest project that ran it (`synth`, `unit`, `e2e`). */
+  /** The vitest project that ran it (`shared`, `isolated`, `e2e`). */
   readonly project: string;
   /** Everything vitest spent on the file: prepare + import + setup + tests and hooks, in seconds. */
   readonly totalSeconds: number;

@@ -5,8 +5,8 @@ import { rawConfig, synthPlatform } from './helpers/synth';
 // The compliance packs (cdk-nag's three packs, the Control Tower rules) and CDK's built-in
 // CloudFormation validation over the config variants that the stack test files synthesize without
 // them: each variant here combines the overrides of those files that can coexist, so every resource
-// any test creates is also compliance-checked. compliance-dev.test.ts and
-// compliance-environments.test.ts run the packs over each environment as configured.
+// any test creates is also compliance-checked. compliance-{dev,staging,prod}.test.ts run the packs
+// over each environment as configured.
 
 const PINNED = { account: '123456789012', region: 'eu-west-1' };
 const ORDERS = { name: 'orders', repository: 'acme/orders-service', basePath: 'orders' };
@@ -103,8 +103,8 @@ const VARIANTS: ReadonlyArray<{
     },
   },
   {
-    // environments.test.ts (staging is prod's config with other names: compliance-environments.test.ts checks it
-    // as configured), network-stack.test.ts (flow logs)
+    // environments.test.ts (staging is prod's config with other names: compliance-staging.test.ts
+    // checks it as configured), network-stack.test.ts (flow logs)
     name: 'prod pinned to an account and region, with REJECT-only flow logs',
     env: 'prod',
     overrides: { ...PINNED, network: { flowLogs: { trafficType: 'REJECT', retentionDays: 180 } } },

@@ -24,7 +24,7 @@ type Statement = Record<string, unknown> & { Effect: string; Action: string | st
 /**
  * Synthesizes the access stacks of every service of each config, alone (no other platform stack),
  * without the compliance packs: they run over the access stacks in compliance-dev.test.ts,
- * compliance-environments.test.ts and compliance-variants.slow.test.ts.
+ * compliance-{staging,prod}.test.ts and compliance-variants.slow.test.ts.
  */
 function synthAccess(configs: PlatformConfig[]) {
   const app = new App({
@@ -105,8 +105,9 @@ describe('ServiceAccessStack', () => {
   let stacks: Record<string, { stack: ServiceAccessStack; template: Template; json: object }>;
 
   beforeAll(() => {
-    // WHEN synthesized (the compliance packs run over these access stacks in compliance-dev.test.ts,
-    // compliance-environments.test.ts and, with numeric repository ids, compliance-variants.slow.test.ts)
+    // WHEN synthesized (the compliance packs run over these access stacks in
+    // compliance-{dev,staging,prod}.test.ts and, with numeric repository ids, in
+    // compliance-variants.slow.test.ts)
     stacks = {};
     for (const { stack, json } of synthAccess([devConfig, prodConfig])) {
       stacks[`${stack.config.environment}/${stack.service.name}`] = {
