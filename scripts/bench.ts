@@ -14,10 +14,11 @@
 //      packs off: packages/platform/scripts/synth-scale.ts), one run each, with the largest template
 //      (resources, bytes): registering a service must add nothing to the api stack.
 //
-// Peak memory is the largest sum of VmRSS over the process tree, sampled from /proc every 20 ms (Linux
-// only), because vitest and the CDK spawn children that `process.resourceUsage()` of this process does not
-// see. The same samples date the phases of `npm test`: a phase starts when its program (biome, tsc,
-// vitest) first appears in the tree.
+// Peak memory is the largest sum of VmRSS over the process tree, sampled from /proc every 100 ms (Linux
+// only; every 20 ms, the sampling itself took a tenth of a core of the 2 it measures), because vitest
+// and the CDK spawn children that `process.resourceUsage()` of this process does not see. The same
+// samples date the phases of `npm test`: a phase starts when its program (biome, tsc, vitest) first
+// appears in the tree.
 //
 // Options: --env NAME (default dev), --synth-runs N (default 5; 0 to skip), --test-runs N (default 3), --skip-tests,
 // --e2e, --e2e-runs N (default 1), --scale LIST (default 1,100,300,1000; `none` to skip).
@@ -163,6 +164,9 @@ export function table(header: readonly string[], rows: readonly (readonly string
 
 // ----- measuring -----
 
+/** How often the process tree is sampled for peak memory and phase starts. */
+const SAMPLE_MS = 100;
+
 interface Run {
   readonly seconds: number;
   readonly peakMiB: number;
@@ -251,7 +255,7 @@ function measure(
       phases.forEach((phase, i) => {
         if (phaseStarts[i] === undefined && running.has(phase.program)) phaseStarts[i] = at;
       });
-    }, 20);
+    }, SAMPLE_MS);
     child.on('close', (code) => {
       clearInterval(timer);
       resolve({ seconds: elapsed(), peakMiB: peak / 1024, code, stdout, output, phaseStarts });
