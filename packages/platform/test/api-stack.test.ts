@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiMonitoring } from '../lib/constructs/api-monitoring';
 import { JwtAuthorizer } from '../lib/constructs/jwt-authorizer';
 import { type SynthResult, sharedPlatform, synthPlatform } from './helpers/synth';
+import { API_EDGE_OVERRIDES, API_PRIVATE_OVERRIDES } from './helpers/variants';
 
 // Each synth builds the whole platform with the compliance packs on (an unacknowledged finding
 // fails it), so each describe synthesizes once. On a loaded machine one synth takes minutes.
@@ -466,37 +467,7 @@ describe('ApiStack with source CIDRs, a custom domain, WAF, a cache and no autho
   beforeAll(() => {
     const result = synthPlatform({
       env: 'dev',
-      overrides: {
-        api: {
-          stageName: 'v1',
-          tracing: false,
-          accessLogRetentionDays: 90,
-          cache: { sizeGb: '1.6', encrypted: true },
-          cors: { allowOrigins: [] },
-          access: { mode: 'sourceCidrs', cidrs: ['203.0.113.0/24', '198.51.100.0/24'] },
-          domain: {
-            name: 'api.example.com',
-            certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
-          },
-          wafWebAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/shared/1234',
-          authorizer: undefined,
-          alarms: {
-            serverErrorRatePercent: 5,
-            latencyP99Ms: 1500,
-            throttledRequests: 7,
-            authorizerErrors: 3,
-          },
-        },
-        services: [
-          {
-            name: 'orders',
-            repository: 'acme/orders-service',
-            basePath: 'orders',
-            throttle: { rateLimit: 20, burstLimit: 40 },
-          },
-          { name: 'billing', repository: 'acme/billing-service', basePath: 'billing' },
-        ],
-      },
+      overrides: API_EDGE_OVERRIDES,
     });
     api = result.template(result.stacks.api);
   }, SYNTH_TIMEOUT);
@@ -588,25 +559,7 @@ describe('ApiStack with VPC endpoints, a Cognito authorizer and a custom identit
   beforeAll(() => {
     const result = synthPlatform({
       env: 'dev',
-      overrides: {
-        api: {
-          cache: { sizeGb: '0.5' },
-          cors: { allowOrigins: ['*'] },
-          access: { mode: 'vpcEndpoints', vpcEndpointIds: ['vpce-0123456789abcdef0'] },
-          authorizer: {
-            issuers: [
-              {
-                issuer: 'https://auth.dev.example.com/',
-                audiences: ['orders-api'],
-                jwksUri: 'https://keys.example.com/jwks',
-              },
-            ],
-            identityHeader: 'X-Auth-Token',
-            resultsCacheTtlSeconds: 0,
-          },
-          cognitoUserPoolArns: ['arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc'],
-        },
-      },
+      overrides: API_PRIVATE_OVERRIDES,
     });
     api = result.template(result.stacks.api);
   }, SYNTH_TIMEOUT);

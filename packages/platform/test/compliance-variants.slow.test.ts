@@ -1,6 +1,7 @@
 import type { EnvironmentName } from '@shared-lambda-infra/contract';
 import { describe, expect, it } from 'vitest';
 import { rawConfig, synthPlatform } from './helpers/synth';
+import { API_EDGE_OVERRIDES, API_PRIVATE_OVERRIDES, NAT_INSTANCE_OVERRIDES } from './helpers/variants';
 
 // The compliance packs (cdk-nag's three packs, the Control Tower rules) and CDK's built-in
 // CloudFormation validation over the config variants that the stack test files synthesize without
@@ -49,58 +50,14 @@ const VARIANTS: ReadonlyArray<{
       },
       services: [ORDERS, PAYMENTS, BILLING_WITH_IDS],
       github: { platformRepositoryOwnerId: 4242, platformRepositoryId: 777001 },
-      api: {
-        cache: { sizeGb: '0.5' },
-        cors: { allowOrigins: ['*'] },
-        access: { mode: 'vpcEndpoints', vpcEndpointIds: ['vpce-0123456789abcdef0'] },
-        authorizer: {
-          issuers: [
-            {
-              issuer: 'https://auth.dev.example.com/',
-              audiences: ['orders-api'],
-              jwksUri: 'https://keys.example.com/jwks',
-            },
-          ],
-          identityHeader: 'X-Auth-Token',
-          resultsCacheTtlSeconds: 0,
-        },
-        cognitoUserPoolArns: ['arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc'],
-      },
+      ...API_PRIVATE_OVERRIDES,
     },
   },
   {
     // network-stack.test.ts (NAT instance), api-stack.test.ts (custom domain, WAF, cache, source CIDRs)
     name: 'dev with a NAT instance and an API behind a custom domain, WAF, cache and source CIDRs, without authorizer',
     env: 'dev',
-    overrides: {
-      network: {
-        cidr: '10.50.0.0/18',
-        maxAzs: 3,
-        nat: 'instance',
-        natInstanceType: 't3.micro',
-        publicSubnetMask: 26,
-        privateSubnetMask: 22,
-        isolatedSubnetMask: 27,
-        interfaceEndpoints: ['ecr.api', 'ecr.dkr'],
-        flowLogs: { enabled: false },
-      },
-      api: {
-        stageName: 'v1',
-        tracing: false,
-        accessLogRetentionDays: 90,
-        cache: { sizeGb: '1.6', encrypted: true },
-        cors: { allowOrigins: [] },
-        access: { mode: 'sourceCidrs', cidrs: ['203.0.113.0/24', '198.51.100.0/24'] },
-        domain: {
-          name: 'api.example.com',
-          certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
-        },
-        wafWebAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/shared/1234',
-        authorizer: undefined,
-        alarms: { serverErrorRatePercent: 5, latencyP99Ms: 1500, throttledRequests: 7, authorizerErrors: 3 },
-      },
-      services: [{ ...ORDERS, throttle: { rateLimit: 20, burstLimit: 40 } }, BILLING],
-    },
+    overrides: { ...NAT_INSTANCE_OVERRIDES, ...API_EDGE_OVERRIDES },
   },
   {
     // environments.test.ts (staging is prod's config with other names: compliance-staging.test.ts

@@ -2,6 +2,7 @@ import { CONTRACT_VERSION, type NameScope, Parameters, resourceName } from '@sha
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFor, type SynthResult, synthPlatform } from './helpers/synth';
+import { NAT_INSTANCE_OVERRIDES } from './helpers/variants';
 
 // Each synth runs cdk-nag and cfn-guard over the whole platform: seconds each, more on a busy machine.
 const SYNTH_TIMEOUT = 600_000;
@@ -341,19 +342,7 @@ describe('network stack with a NAT instance and every address key changed', () =
     // GIVEN dev.yaml with a NAT instance, a /18 VPC and non-default masks, and flow logs off
     result = synthPlatform({
       env: 'dev',
-      overrides: {
-        network: {
-          cidr: '10.50.0.0/18',
-          maxAzs: 3,
-          nat: 'instance',
-          natInstanceType: 't3.micro',
-          publicSubnetMask: 26,
-          privateSubnetMask: 22,
-          isolatedSubnetMask: 27,
-          interfaceEndpoints: ['ecr.api', 'ecr.dkr'],
-          flowLogs: { enabled: false },
-        },
-      },
+      overrides: NAT_INSTANCE_OVERRIDES,
     });
     template = result.template(result.stacks.network);
     scope = result.stacks.network.nameScope;
