@@ -1,7 +1,7 @@
 // SLOW (minutes): packs the publishable packages, scaffolds a service repository outside the
 // workspace and runs that repository's own commands against the installed tarballs. It proves what a
 // service team gets from the registry, with no monorepo around: no workspace links, no source
-// condition, no TypeScript loader for the libraries. Skip it locally with `npm run test:fast`.
+// condition, no TypeScript loader for the libraries. It runs in `npm run test:e2e`, not in `npm test`.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
