@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // Workspace packages load from their TypeScript sources (see .npmrc), also when vitest is started
 // without npm (an editor, node_modules/.bin/vitest).
@@ -19,20 +18,6 @@ const ISOLATED = [
 // run by CI after `npm test`.
 const E2E = ['test/**/*.slow.test.ts', 'packages/*/test/**/*.slow.test.ts'];
 
-// The longest files of `npm test`, started first. Without a duration cache (a fresh clone, CI) vitest
-// starts the largest files first; the compliance files are among the smallest and the longest (~10 s
-// each), so they ran last, one worker finishing them while the other sat idle.
-const LONGEST = [/compliance-(dev|staging|prod)\.test\.ts$/, /dev-server\.test\.ts$/];
-
-/** vitest's order (failed first, then longest by the cache, else largest), with {@link LONGEST} ahead. */
-class LongestFirst extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const sorted = await super.sort(files);
-    const longest = (file: TestSpecification) => LONGEST.some((pattern) => pattern.test(file.moduleId));
-    return [...sorted.filter(longest), ...sorted.filter((file) => !longest(file))];
-  }
-}
-
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
@@ -41,7 +26,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    sequence: { sequencer: LongestFirst },
     // vitest's default is one worker fewer than the CPUs: a single worker on the 2-core machines
     // this suite is measured on, while part of a synthesis waits on cfn-guard and esbuild.
     maxWorkers: 2,
