@@ -280,7 +280,11 @@ export class ServiceArns {
   }
 }
 
-const reasonPrefix = (arns: ServiceArns) =>
+/**
+ * Why a wildcard on a service's names cannot reach another service: the reason every such
+ * acknowledgement (boundary, execution role) gives.
+ */
+export const servicePrefixReason = (arns: ServiceArns): string =>
   `Names under the service's prefixes (${arns.stackPrefix} for CloudFormation-generated names, {project}-{env}-{type}-${arns.service}- for convention names); no other registered service's names start with them.`;
 
 /**
@@ -289,7 +293,7 @@ const reasonPrefix = (arns: ServiceArns) =>
  * nothing by itself; each role still grants itself the exact resources it uses.
  */
 export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
-  const reason = reasonPrefix(arns);
+  const reason = servicePrefixReason(arns);
   return [
     {
       sid: 'OwnTables',
@@ -434,7 +438,7 @@ function functionRuntimeAllows(arns: ServiceArns): AccessStatement[] {
     enis: [arns.arn('ec2', '*/*')],
     sampling: true,
     reasons: {
-      logs: `${reasonPrefix(arns)} The trailing * also covers their log streams.`,
+      logs: `${servicePrefixReason(arns)} The trailing * also covers their log streams.`,
       enis: 'Lambda creates the ENIs with generated ids in the subnets and security groups of each function; DenyEniChangesFromFunctionCode keeps function code itself from using these.',
       unscoped:
         'EC2 Describe and X-Ray actions have no resource-level permissions: AWS allows them on "*" only.',

@@ -29,6 +29,7 @@ import {
   SERVICE_ROLE_PRINCIPALS,
   ServiceArns,
   serviceBoundaryAllows,
+  servicePrefixReason,
 } from '../constructs/service-confinement';
 import { serviceRegistration } from '../registry';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -189,7 +190,7 @@ export class ServiceAccessStack extends PlatformStack {
 
   private computeStatements(): AccessStatement[] {
     const arns = this.arns;
-    const prefixReason = `Names under the service's prefixes (${arns.stackPrefix} for CloudFormation-generated names, {project}-{env}-{type}-${this.serviceName}- for convention names); no other registered service's names start with them.`;
+    const prefixReason = servicePrefixReason(arns);
     return [
       {
         sid: 'ManageServiceFunctions',
@@ -448,7 +449,7 @@ export class ServiceAccessStack extends PlatformStack {
 
   private dataStatements(): AccessStatement[] {
     const arns = this.arns;
-    const reason = `Names under the service's prefixes (${arns.stackPrefix} for CloudFormation-generated names, {project}-{env}-{type}-${this.serviceName}- for convention names); no other registered service's names start with them.`;
+    const reason = servicePrefixReason(arns);
     const inThisAccount = { StringEquals: { 's3:ResourceAccount': this.account } };
     return [
       {
@@ -550,7 +551,7 @@ export class ServiceAccessStack extends PlatformStack {
 
   private eventsStatements(): AccessStatement[] {
     const arns = this.arns;
-    const reason = `Names under the service's prefixes (${arns.stackPrefix} for CloudFormation-generated names, {project}-{env}-{type}-${this.serviceName}- for convention names); no other registered service's names start with them.`;
+    const reason = servicePrefixReason(arns);
     return [
       {
         sid: 'ManageServiceRules',
