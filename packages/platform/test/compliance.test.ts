@@ -1,16 +1,13 @@
 import * as path from 'node:path';
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Fn, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import {
   acknowledge,
   addComplianceChecks,
-  ControlTowerRules,
   controlTowerRuleFiles,
   controlTowerRulesFor,
+  guardRuleResourceTypes,
 } from '../lib/compliance';
 
 // The compliance packs must fail synthesis on every unacknowledged finding, whatever the plugin
@@ -71,35 +68,62 @@ describe('Control Tower rule selection', () => {
     expect(selected.length).toBeLessThan(controlTowerRuleFiles().length);
   });
 
-  it('reports the same findings as the whole Control Tower rule set', () => {
-    // A stack that breaks rules of several services: a bucket without versioning or logging, a
-    // queue without a DLQ, a public-looking Lambda permission.
-    const app = new App({
-      context: { 'aws:cdk:bundling-stacks': [] },
-      builtinCloudFormationValidation: false,
-    });
-    const stack = new Stack(app, 'Mixed', { env: { account: '111122223333', region: 'eu-west-1' } });
-    new s3.CfnBucket(stack, 'Bucket');
-    new sqs.CfnQueue(stack, 'Queue');
-    new lambda.CfnPermission(stack, 'Invoke', {
-      action: 'lambda:InvokeFunction',
-      functionName: 'some-function',
-      principal: 'apigateway.amazonaws.com',
-    });
-    const assembly = app.synth();
-    const templatePath = path.join(assembly.directory, 'Mixed.template.json');
-    const context = {
-      templatePaths: [templatePath],
-      stackTemplates: [
-        { stackConstructPath: 'Mixed', templatePath, accountId: '111122223333', region: 'eu-west-1' },
-      ],
-      appConstruct: app,
-    };
-    const ruleNames = (report: { violations: Array<{ ruleName: string }> }): string[] =>
-      report.violations.map((v) => v.ruleName).sort();
-    const selected = ruleNames(new ControlTowerRules().validate(context));
-    expect(selected).toContain('lambda_function_public_access_prohibited_check');
-    expect(selected).toContain('sqs_dlq_check');
-    expect(selected).toEqual(ruleNames(new CfnGuardValidator().validate(context)));
+  it('counts the types a rule file selects by, not those it names as reference targets', () => {
+    // The shape of every Control Tower file: a template rule selecting by a constant, a hook rule
+    // for the same type, a reference check whose expected type comes in as a parameter.
+    const source = `
+# Reports on: AWS::SQS::Queue (a comment: AWS::S3::Bucket is not a type of this file)
+let SQS_QUEUE_TYPE = "AWS::SQS::Queue"
+let KMS_KEY_TYPE = "AWS::KMS::Key"
+let queues = Resources.*[ Type == %SQS_QUEUE_TYPE ]
+rule queue_check when %queues not empty {
+    check_local_references(%INPUT_DOCUMENT, KmsMasterKeyId, %KMS_KEY_TYPE)
+}
+rule queue_check when is_cfn_hook(%INPUT_DOCUMENT, %SQS_QUEUE_TYPE) { }
+rule query_for_resource(doc, resource_key, referenced_resource_type) {
+    %doc.Resources[ keys == %resource_key ] { Type == %referenced_resource_type }
+}`;
+    expect(guardRuleResourceTypes(source)).toEqual(['AWS::SQS::Queue']);
   });
+
+  it('reads literals, lists and constants defined by constants', () => {
+    const source = `
+let ROLE = 'AWS::IAM::Role'
+let PRINCIPALS = [%ROLE, "AWS::IAM::User"]
+let principals = Resources.*[ Type in %PRINCIPALS ]
+let groups = Resources.*[ Type == "AWS::IAM::Group" ]
+rule r when is_cfn_hook(%INPUT_DOCUMENT, "AWS::IAM::Policy") { }`;
+    expect(guardRuleResourceTypes(source)).toEqual([
+      'AWS::IAM::Group',
+      'AWS::IAM::Policy',
+      'AWS::IAM::Role',
+      'AWS::IAM::User',
+    ]);
+  });
+
+  it('falls back to every type a file names when it selects by none', () => {
+    const source = 'let x = "AWS::Lambda::Function"\nrule r { Resources.*.Properties.Tags exists }';
+    expect(guardRuleResourceTypes(source)).toEqual(['AWS::Lambda::Function']);
+    expect(guardRuleResourceTypes('rule r { Resources exists }')).toEqual([]);
+  });
+
+  it('selects the shipped rules by their subject: an IAM role alone no longer runs the AppSync or RDS rules', () => {
+    const types = (name: string) =>
+      controlTowerRuleFiles().find((f) => path.basename(f.path) === name)?.resourceTypes;
+    // ct-appsync-pr-1 names AWS::IAM::Role as the type its API's logging role must have.
+    expect(types('ct-appsync-pr-1.guard')).toEqual(['AWS::AppSync::GraphQLApi']);
+    expect(types('ct-cloudtrail-pr-3.guard')).toEqual(['AWS::CloudTrail::Trail']);
+    expect(types('ct-iam-pr-1.guard')).toEqual([
+      'AWS::IAM::Group',
+      'AWS::IAM::Policy',
+      'AWS::IAM::Role',
+      'AWS::IAM::User',
+    ]);
+    const forRole = controlTowerRulesFor(new Set(['AWS::IAM::Role'])).map((f) => path.basename(f));
+    expect(forRole).toContain('ct-iam-pr-1.guard');
+    expect(forRole).not.toContain('ct-appsync-pr-1.guard');
+    expect(forRole).not.toContain('ct-rds-pr-2.guard');
+    expect(controlTowerRuleFiles().filter((f) => f.resourceTypes.length === 0)).toEqual([]);
+  });
+  // control-tower-selection.slow.test.ts compares the findings with the whole rule set's.
 });
