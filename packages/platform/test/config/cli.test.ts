@@ -2,13 +2,15 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 // The CDK CLI runs `tsx bin/app.ts` (cdk.json "app") and passes `-c key=value` to it as
 // CDK_CONTEXT_JSON. A config mistake must come out as the list of problems, not a stack trace.
+// Here tsx is a loader in one Node process: its CLI is a Node process that starts a second one.
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 const APP = path.join(ROOT, 'packages', 'platform', 'bin', 'app.ts');
 
 const BAD_CONFIG = [
@@ -33,7 +35,10 @@ function runApp(env: Record<string, string>): Promise<Run> {
   // The test itself must not inherit a selection from the shell that runs it.
   for (const key of ['CDK_CONTEXT_JSON', 'PLATFORM_CONFIG', 'PLATFORM_ENV']) delete base[key];
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [APP], { cwd: ROOT, env: { ...base, ...env } });
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, APP], {
+      cwd: ROOT,
+      env: { ...base, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
