@@ -12,6 +12,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 const APP = path.join(ROOT, 'packages', 'platform', 'bin', 'app.ts');
+// Preloaded into each run: on exit, says on stderr whether any aws-cdk-lib module was loaded (the
+// CommonJS module cache, where Node keeps aws-cdk-lib however it is reached).
+const CDK_LOAD_PROBE = `data:text/javascript,${encodeURIComponent(
+  [
+    "import { createRequire } from 'node:module';",
+    "const cache = createRequire(process.cwd() + '/').cache;",
+    "process.on('exit', () => process.stderr.write('aws-cdk-lib loaded: ' +",
+    "  Object.keys(cache).some((f) => f.includes('/node_modules/aws-cdk-lib/')) + '\\n'));",
+  ].join('\n'),
+)}`;
 
 const BAD_CONFIG = [
   'environment: dev',
@@ -35,7 +45,7 @@ function runApp(env: Record<string, string>): Promise<Run> {
   // The test itself must not inherit a selection from the shell that runs it.
   for (const key of ['CDK_CONTEXT_JSON', 'PLATFORM_CONFIG', 'PLATFORM_ENV']) delete base[key];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, APP], {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, '--import', CDK_LOAD_PROBE, APP], {
       cwd: ROOT,
       env: { ...base, ...env },
     });
@@ -90,6 +100,12 @@ describe('bin/app.ts with a bad config', () => {
     for (const run of [viaEnv, viaContext, unknownEnv]) {
       expect(run.stderr).not.toMatch(/^ {4}at /m);
       expect(run.stdout).toBe('');
+    }
+  });
+
+  it('reports the problems without loading aws-cdk-lib (half a second of start-up)', () => {
+    for (const run of [viaEnv, viaContext, unknownEnv]) {
+      expect(run.stderr).toContain('aws-cdk-lib loaded: false\n');
     }
   });
 
