@@ -17,9 +17,10 @@ const APP = path.join(ROOT, 'packages', 'platform', 'bin', 'app.ts');
 const CDK_LOAD_PROBE = `data:text/javascript,${encodeURIComponent(
   [
     "import { createRequire } from 'node:module';",
+    "import { sep } from 'node:path';",
     "const cache = createRequire(process.cwd() + '/').cache;",
     "process.on('exit', () => process.stderr.write('aws-cdk-lib loaded: ' +",
-    "  Object.keys(cache).some((f) => f.includes('/node_modules/aws-cdk-lib/')) + '\\n'));",
+    "  Object.keys(cache).some((f) => f.includes(['', 'node_modules', 'aws-cdk-lib', ''].join(sep))) + '\\n'));",
   ].join('\n'),
 )}`;
 
