@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PACKAGE = path.join(__dirname, '..');
@@ -29,7 +30,8 @@ describe('README quick-start', () => {
     }
     // The CDK CLI synthesizes the app it runs; run directly, the block needs the call itself.
     fs.writeFileSync(path.join(dir, 'app.ts'), `${quickStart()}\napp.synth();\n`);
-    execFileSync(process.execPath, [require.resolve('tsx/cli'), 'app.ts'], {
+    // tsx as a loader: its CLI is a Node process that starts a second one.
+    execFileSync(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, 'app.ts'], {
       cwd: dir,
       // Without CDK's built-in CloudFormation validation: it compiles a WebAssembly engine (~8 s of
       // CPU) in every process, and orders-stack.test.ts and platform.test.ts keep it on.

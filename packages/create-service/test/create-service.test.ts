@@ -2,12 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CreateServiceError, createService } from '../src';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+// tsx as a loader in one Node process: tsx's CLI is a Node process that starts a second one. A URL,
+// because the runs below start in a scratch directory, where `tsx` does not resolve.
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 const BIN = path.join(__dirname, '..', 'src', 'bin.ts');
 
 const scratch = () => mkdtempSync(path.join(tmpdir(), 'create-service-'));
@@ -206,7 +209,8 @@ describe('createService options', () => {
 });
 
 describe('create-service bin', () => {
-  const run = (args: string[], cwd: string) => spawnSync(TSX, [BIN, ...args], { cwd, encoding: 'utf8' });
+  const run = (args: string[], cwd: string) =>
+    spawnSync(process.execPath, ['--import', TSX_LOADER, BIN, ...args], { cwd, encoding: 'utf8' });
 
   it('writes the repository and prints the next commands', () => {
     const cwd = scratch();

@@ -1,25 +1,11 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { configSelection, loadCdkJsonContext } from './app-config';
 import { addComplianceChecks } from './compliance';
 import { type LoadedConfig, loadPlatformConfig } from './config/load';
 import type { PlatformConfig } from './config/schema';
 import { buildPlatform, type PlatformStacks } from './platform';
 
-/** The platform package's root folder (where cdk.json lives). */
-export const PLATFORM_ROOT = path.resolve(__dirname, '..');
-
-/**
- * The `context` block of cdk.json: the feature flags. The CDK CLI passes them to the app, but an
- * app started any other way (tests, `tsx bin/app.ts`, the synth script) would silently run with
- * the old defaults, so every entry point loads them here.
- */
-export function loadCdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(path.join(PLATFORM_ROOT, 'cdk.json'), 'utf8')) as {
-    context?: Record<string, unknown>;
-  };
-  return cdkJson.context ?? {};
-}
+export { loadCdkJsonContext, PLATFORM_ROOT } from './app-config';
 
 /** Options of {@link createPlatformApp}. */
 export interface PlatformAppOptions {
@@ -81,16 +67,8 @@ export function createPlatformApp(options: PlatformAppOptions = {}): PlatformApp
   });
   const loaded: LoadedConfig = options.config
     ? { config: options.config, file: '(inline)' }
-    : loadPlatformConfig({
-        env: stringContext(app, 'env') ?? process.env.PLATFORM_ENV,
-        configPath: stringContext(app, 'config') ?? process.env.PLATFORM_CONFIG,
-      });
+    : loadPlatformConfig(configSelection((key) => app.node.tryGetContext(key)));
   const stacks = buildPlatform(app, loaded.config);
   if (options.compliance ?? true) addComplianceChecks(app);
   return { app, config: loaded.config, configFile: loaded.file, stacks };
-}
-
-function stringContext(app: App, key: string): string | undefined {
-  const value: unknown = app.node.tryGetContext(key);
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
 }

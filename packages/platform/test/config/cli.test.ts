@@ -2,14 +2,27 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 // The CDK CLI runs `tsx bin/app.ts` (cdk.json "app") and passes `-c key=value` to it as
 // CDK_CONTEXT_JSON. A config mistake must come out as the list of problems, not a stack trace.
+// Here tsx is a loader in one Node process: its CLI is a Node process that starts a second one.
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 const APP = path.join(ROOT, 'packages', 'platform', 'bin', 'app.ts');
+// Preloaded into each run: on exit, says on stderr whether any aws-cdk-lib module was loaded (the
+// CommonJS module cache, where Node keeps aws-cdk-lib however it is reached).
+const CDK_LOAD_PROBE = `data:text/javascript,${encodeURIComponent(
+  [
+    "import { createRequire } from 'node:module';",
+    "import { sep } from 'node:path';",
+    "const cache = createRequire(process.cwd() + '/').cache;",
+    "process.on('exit', () => process.stderr.write('aws-cdk-lib loaded: ' +",
+    "  Object.keys(cache).some((f) => f.includes(['', 'node_modules', 'aws-cdk-lib', ''].join(sep))) + '\\n'));",
+  ].join('\n'),
+)}`;
 
 const BAD_CONFIG = [
   'environment: dev',
@@ -33,7 +46,10 @@ function runApp(env: Record<string, string>): Promise<Run> {
   // The test itself must not inherit a selection from the shell that runs it.
   for (const key of ['CDK_CONTEXT_JSON', 'PLATFORM_CONFIG', 'PLATFORM_ENV']) delete base[key];
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [APP], { cwd: ROOT, env: { ...base, ...env } });
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, '--import', CDK_LOAD_PROBE, APP], {
+      cwd: ROOT,
+      env: { ...base, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -85,6 +101,12 @@ describe('bin/app.ts with a bad config', () => {
     for (const run of [viaEnv, viaContext, unknownEnv]) {
       expect(run.stderr).not.toMatch(/^ {4}at /m);
       expect(run.stdout).toBe('');
+    }
+  });
+
+  it('reports the problems without loading aws-cdk-lib (half a second of start-up)', () => {
+    for (const run of [viaEnv, viaContext, unknownEnv]) {
+      expect(run.stderr).toContain('aws-cdk-lib loaded: false\n');
     }
   });
 
