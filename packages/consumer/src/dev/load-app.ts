@@ -36,9 +36,8 @@ export interface LoadedStack {
 
 /**
  * Runs the service's CDK app in this process, as `cdk synth -c env=…` would but without bundling
- * (the dev server bundles each function itself), without CDK's built-in CloudFormation
- * validation (`cdk synth` still runs it) and, unless the service's cdk.json context turns them on,
- * without construct stack traces; and returns its ServiceStack synthesized. Called again,
+ * (the dev server bundles each function itself) and without CDK's built-in CloudFormation
+ * validation (`cdk synth` still runs it), and returns its ServiceStack synthesized. Called again,
  * it loads the service's own files afresh, so a changed stack file is read again.
  */
 export function loadServiceStack(options: LoadAppOptions): LoadedStack {
@@ -47,10 +46,6 @@ export function loadServiceStack(options: LoadAppOptions): LoadedStack {
   if (!fs.existsSync(entry))
     throw new DevInputError(`the app entry ${entry} does not exist; pass --app <file>`);
   process.env.CDK_CONTEXT_JSON = JSON.stringify({
-    // The dev server reads routes and environments, never the stack trace CDK captures for every
-    // resource; the service's own cdk.json may still turn them on.
-    'aws:cdk:disable-stack-trace': true,
-    'aws:cdk:disable-creation-stack-traces': true,
     ...(cdkJson.context ?? {}),
     env: options.env,
     // The dev server bundles with esbuild in watch mode; synthesis need not bundle at all.
