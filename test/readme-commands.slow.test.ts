@@ -92,6 +92,7 @@ describe('[slow] the README commands on a fresh copy', () => {
       'npm run synth -- -c config=./my-env.yaml',
       'PLATFORM_ENV=staging npm run synth',
       'cd packages/platform && npx cdk synth -c env=prod',
+      'npm run routes -- -c env=prod',
     ]);
   });
 
@@ -131,6 +132,14 @@ describe('[slow] the README commands on a fresh copy', () => {
     const command = 'cd packages/platform && npx cdk synth -c env=prod';
     expect(templatesOf(command).length).toBeGreaterThan(0);
     expect(templatesOf(command).every((t) => t.includes('prod'))).toBe(true);
+  });
+
+  it('`npm run routes -- -c env=prod` gets -c through npm to the report: the prod registry', () => {
+    const output = results.get('npm run routes -- -c env=prod')?.output ?? '';
+    expect(output).toContain('shared-lambda-infra prod: 1 registered service');
+    expect(output).toContain(
+      'orders  /orders  throttle 200 rps, burst 400  authorization: jwt, iam  caching: off',
+    );
   });
 
   it('`npm test` lints, type-checks and runs vitest', () => {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -7,6 +6,7 @@ import type { ServiceRegistration } from '@shared-lambda-infra/contract';
 import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrdersStack } from '../../../examples/orders-service/lib/orders-stack';
+import { routesCommand } from '../lib/routes-command';
 import { declaredRoutesIn, refusals, renderRoutesReport } from '../lib/routes-report';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -96,21 +96,27 @@ describe('routes report', () => {
     ]);
   });
 
-  it('takes -c through `npm run routes --` to the app (prod registry, with its throttle override)', () => {
-    const out = execFileSync(
-      'npm',
-      ['run', '--silent', 'routes', '--', '-c', 'env=prod', '-c', `assembly=${dir}`],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
-      },
-    );
-    expect(out).toContain('shared-lambda-infra prod: 1 registered service');
+  it('`npm run routes -- -c env=prod -c assembly=DIR`: the prod registry, with its throttle override', () => {
+    // The command's own work, in process; readme-commands.slow.test.ts runs `npm run routes` as the
+    // README writes it (npm's forwarding of -c included).
+    const out = routesCommand({ env: 'prod', assembly: path.relative(ROOT, dir) }, ROOT);
+    expect(out.split('\n').slice(0, 2)).toEqual([
+      'Registry from packages/platform/config/prod.yaml',
+      'shared-lambda-infra prod: 1 registered service',
+    ]);
     expect(out).toContain(
       'orders  /orders  throttle 200 rps, burst 400  authorization: jwt, iam  caching: off',
     );
     // The assembly was synthesized for dev: the prod routes stack is not in it.
     expect(out).toContain('(no routes stack of this service in the given assemblies)');
-  }, 300_000);
+  });
+
+  it('`-c config=PATH` reads that file, relative to where the command runs', () => {
+    const out = routesCommand({ config: 'config/staging.yaml' }, path.join(ROOT, 'packages', 'platform'));
+    expect(out.split('\n').slice(0, 2)).toEqual([
+      'Registry from config/staging.yaml',
+      'shared-lambda-infra staging: 1 registered service',
+    ]);
+    expect(out).toContain('(routes: pass -c assembly=<service cdk.out>)');
+  });
 });
