@@ -1,7 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PACKAGE = path.join(__dirname, '..');
@@ -20,7 +18,7 @@ describe('README quick-start', () => {
   const outdir = path.join(dir, 'cdk.out');
   let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     fs.mkdirSync(path.join(dir, 'src', 'handlers'), { recursive: true });
     for (const name of ['list-orders', 'create-order']) {
       fs.writeFileSync(
@@ -30,14 +28,35 @@ describe('README quick-start', () => {
     }
     // The CDK CLI synthesizes the app it runs; run directly, the block needs the call itself.
     fs.writeFileSync(path.join(dir, 'app.ts'), `${quickStart()}\napp.synth();\n`);
-    // tsx as a loader: its CLI is a Node process that starts a second one.
-    execFileSync(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, 'app.ts'], {
-      cwd: dir,
-      // Without CDK's built-in CloudFormation validation: it compiles a WebAssembly engine (~8 s of
-      // CPU) in every process, and orders-stack.test.ts and platform.test.ts keep it on.
-      env: { ...process.env, CDK_OUTDIR: outdir, CDK_VALIDATION: 'false' },
-      stdio: 'pipe',
-    });
+    // Run in this worker, as `cdk synth` would run it in its own process: from the app's folder
+    // (the entries are relative), with the output folder and context the CLI hands an app through
+    // the environment. The vitest `shared` project runs files in child processes, where chdir is
+    // allowed; a process per run cost more than the rest of this file. Without CDK's built-in
+    // CloudFormation validation (a WebAssembly engine, ~8 s of CPU to start in a process:
+    // orders-stack.test.ts keeps it on) and without construct stack traces (see TEST_CONTEXT).
+    const env = {
+      CDK_OUTDIR: outdir,
+      CDK_VALIDATION: 'false',
+      CDK_CONTEXT_JSON: JSON.stringify({
+        'aws:cdk:disable-stack-trace': true,
+        'aws:cdk:disable-creation-stack-traces': true,
+      }),
+    };
+    const saved = {
+      cwd: process.cwd(),
+      env: Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]])),
+    };
+    process.chdir(dir);
+    Object.assign(process.env, env);
+    try {
+      await import(path.join(dir, 'app.ts'));
+    } finally {
+      process.chdir(saved.cwd);
+      for (const [key, value] of Object.entries(saved.env)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
     template = JSON.parse(fs.readFileSync(path.join(outdir, 'Orders.template.json'), 'utf8'));
   });
 
