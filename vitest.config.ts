@@ -7,10 +7,10 @@ const conditions = ['@shared-lambda-infra/source', 'node', 'development|producti
 
 const ALL = ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'];
 // Files whose modules keep state a test changes: the authorizer's JWKS cache and environment, the
-// handlers' mocked AWS SDK clients, the dev server's workers. Each gets a fresh module registry.
+// dev server's workers. Each gets a fresh module registry. (The example's handler tests restore
+// their mocked AWS SDK client after each file, and share the AWS SDK's modules with the others.)
 const ISOLATED = [
   'packages/jwt-authorizer/test/**/*.test.ts',
-  'examples/*/test/handlers/**/*.test.ts',
   'packages/consumer/test/dev/dev-server.test.ts',
 ];
 // What takes minutes (packed packages installed in fresh repositories, the README's commands on a

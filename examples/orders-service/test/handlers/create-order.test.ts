@@ -1,11 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../src/handlers/create-order';
 import { apiEvent, BEARER_TOKEN, CALLER, captureLogs, lambdaContext } from './events';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+// The handler tests share a worker's modules (vitest `shared` project): the next file mocks the
+// same client class again.
+afterAll(() => dynamo.restore());
 let logs: ReturnType<typeof captureLogs>;
 
 function post(

@@ -1,10 +1,13 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../src/handlers/get-order';
 import { apiEvent, BEARER_TOKEN, CALLER, captureLogs, lambdaContext } from './events';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+// The handler tests share a worker's modules (vitest `shared` project): the next file mocks the
+// same client class again.
+afterAll(() => dynamo.restore());
 let logs: ReturnType<typeof captureLogs>;
 
 const ID = '7d3f8a52-9c1e-4b6a-8f2d-0a1b2c3d4e5f';

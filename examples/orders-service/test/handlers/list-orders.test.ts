@@ -1,10 +1,13 @@
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_LIMIT, handler } from '../../src/handlers/list-orders';
 import { apiEvent, CALLER, captureLogs, lambdaContext } from './events';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+// The handler tests share a worker's modules (vitest `shared` project): the next file mocks the
+// same client class again.
+afterAll(() => dynamo.restore());
 
 function order(n: number) {
   return {
