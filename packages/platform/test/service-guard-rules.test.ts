@@ -2,12 +2,14 @@ import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrdersStack } from '../../../examples/orders-service/lib/orders-stack';
 import { kitchenSinkService } from '../../../test/fixtures/kitchen-sink-service';
-import { evaluateGuardRules, type GuardFinding, guardHookStackInput } from '../lib/guard/cfn-guard';
+import { evaluateGuardRulesOnEach, type GuardFinding, guardHookStackInput } from '../lib/guard/cfn-guard';
 import { serviceGuardRules } from '../lib/guard/service-guard-rules';
 
 // The deploy-time guard, tried offline with the cfn-guard engine the Guard Hook runs: templates
 // built with the consumer library and written by hand, good and deliberately bad, each given to
-// the rules the way the hook gives a stack operation (template plus HookContext).
+// the rules the way the hook gives a stack operation (template plus HookContext). Every input is
+// evaluated in one cfn-guard run in `beforeAll`: starting cfn-guard and parsing the rules cost more
+// than evaluating a template, and this file has twenty of them.
 
 type Json = Record<string, unknown>;
 type Template = { Resources: Record<string, { Type: string; Properties?: Json }>; [key: string]: unknown };
@@ -20,13 +22,28 @@ const BOUNDARY =
   // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
   'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-orders-boundary';
 
-/** The findings on a good template: none expected. */
-function checkGood(template: Template, stackName?: string): GuardFinding[] {
-  return check(template, stackName);
+// Each case's input, built once the synthesized templates exist, in the order the cases were declared.
+const inputs: Array<() => unknown> = [];
+let results: GuardFinding[][] | undefined;
+
+/**
+ * Declares an input for the batch (call it while tests are collected, beside the test that reads
+ * it) and returns how to read its findings once the batch has run.
+ */
+function guard(input: () => unknown): () => GuardFinding[] {
+  const index = inputs.push(input) - 1;
+  return () => {
+    if (!results) throw new Error('the cfn-guard batch has not run: read findings inside a test');
+    return results[index];
+  };
 }
 
-function check(template: object, stackName = 'shared-lambda-infra-dev-orders-api'): GuardFinding[] {
-  return evaluateGuardRules(RULES, guardHookStackInput(template, { stackName }));
+/** Declares a template, given to the rules as the hook gives a stack operation on stackName. */
+function check(
+  template: () => object,
+  stackName = 'shared-lambda-infra-dev-orders-api',
+): () => GuardFinding[] {
+  return guard(() => guardHookStackInput(template(), { stackName }));
 }
 
 /** A role a service may have: trusted by Lambda, bounded, named in the orders prefix. */
@@ -81,43 +98,58 @@ describe('service guard rules', () => {
     });
     const stack = new OrdersStack(app, 'Orders', { env: 'dev' });
     orders = app.synth().getStackByName(stack.stackName).template as Template;
+    results = evaluateGuardRulesOnEach(
+      RULES,
+      inputs.map((input) => input()),
+    );
   });
 
   describe('let through', () => {
+    const ordersFindings = check(() => orders);
     it('the orders example service', () => {
-      expect(checkGood(orders)).toEqual([]);
+      expect(ordersFindings()).toEqual([]);
     });
 
+    const kitchenSinkFindings = check(() => kitchenSink);
     it('the kitchen-sink service (API, queue worker, schedule, stream consumer, bucket, state machine, secret)', () => {
-      expect(checkGood(kitchenSink)).toEqual([]);
+      expect(kitchenSinkFindings()).toEqual([]);
     });
 
-    it('the kitchen-sink service registered as payments, on its own stack', () => {
+    const paymentsFindings = guard(() => {
       const payments = kitchenSinkService({ service: 'payments' });
-      expect(checkGood(payments.template as Template, payments.stackName)).toEqual([]);
+      return guardHookStackInput(payments.template, { stackName: payments.stackName });
+    });
+    it('the kitchen-sink service registered as payments, on its own stack', () => {
+      expect(paymentsFindings()).toEqual([]);
     });
 
+    const raw = check(() => rawTemplate());
     it('a hand-written template that keeps the rules: the library is not required', () => {
-      expect(check(rawTemplate())).toEqual([]);
+      expect(raw()).toEqual([]);
     });
 
-    it('a role with a CloudFormation-generated name (it starts with the stack name)', () => {
+    const unnamed = check(() => {
       const template = rawTemplate({ Unnamed: goodRole({ RoleName: undefined }) });
-      expect(check(JSON.parse(JSON.stringify(template)))).toEqual([]);
+      return JSON.parse(JSON.stringify(template));
+    });
+    it('a role with a CloudFormation-generated name (it starts with the stack name)', () => {
+      expect(unnamed()).toEqual([]);
     });
 
-    it('the deletion of a stack that breaks the rules', () => {
-      const input = guardHookStackInput(rawTemplate({ Api: { Type: 'AWS::ApiGateway::RestApi' } }), {
+    const deletion = guard(() =>
+      guardHookStackInput(rawTemplate({ Api: { Type: 'AWS::ApiGateway::RestApi' } }), {
         stackName: 'shared-lambda-infra-dev-orders-api',
         invocationPoint: 'DELETE_PRE_PROVISION',
-      });
-      expect(evaluateGuardRules(RULES, input)).toEqual([]);
+      }),
+    );
+    it('the deletion of a stack that breaks the rules', () => {
+      expect(deletion()).toEqual([]);
     });
   });
 
   describe('refuses, naming the resource and the rule,', () => {
-    it('a role that trusts another account', () => {
-      const template = rawTemplate({
+    const backdoor = check(() =>
+      rawTemplate({
         Backdoor: goodRole({
           RoleName: 'shared-lambda-infra-dev-role-orders-backdoor',
           AssumeRolePolicyDocument: {
@@ -130,8 +162,10 @@ describe('service guard rules', () => {
             ],
           },
         }),
-      });
-      expect(check(template)).toEqual(
+      }),
+    );
+    it('a role that trusts another account', () => {
+      expect(backdoor()).toEqual(
         expect.arrayContaining([
           {
             rule: 'role_trusts_only_service_principals',
@@ -140,13 +174,13 @@ describe('service guard rules', () => {
           },
         ]),
       );
-      expect(new Set(check(template).map((f) => `${f.rule} ${f.resource}`))).toEqual(
+      expect(new Set(backdoor().map((f) => `${f.rule} ${f.resource}`))).toEqual(
         new Set(['role_trusts_only_service_principals Backdoor']),
       );
     });
 
-    it('a role trusted by a service the consumer does not wire (ec2)', () => {
-      const template = rawTemplate({
+    const ec2 = check(() =>
+      rawTemplate({
         Instance: goodRole({
           AssumeRolePolicyDocument: {
             Statement: [
@@ -154,8 +188,10 @@ describe('service guard rules', () => {
             ],
           },
         }),
-      });
-      expect(check(template)).toEqual([
+      }),
+    );
+    it('a role trusted by a service the consumer does not wire (ec2)', () => {
+      expect(ec2()).toEqual([
         {
           rule: 'role_trusts_only_service_principals',
           resource: 'Instance',
@@ -165,24 +201,29 @@ describe('service guard rules', () => {
       ]);
     });
 
-    it('a role trusting everyone ("*")', () => {
-      const template = rawTemplate({
+    const open = check(() =>
+      rawTemplate({
         Open: goodRole({
           AssumeRolePolicyDocument: {
             Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: '*' }],
           },
         }),
-      });
-      expect(check(template)).toContainEqual({
+      }),
+    );
+    it('a role trusting everyone ("*")', () => {
+      expect(open()).toContainEqual({
         rule: 'role_trusts_only_service_principals',
         resource: 'Open',
         message: 'a role\'s trust policy must name service principals, not "*"',
       });
     });
 
-    it('a role without the permissions boundary', () => {
+    const unbounded = check(() => {
       const template = rawTemplate({ Unbounded: goodRole({ PermissionsBoundary: undefined }) });
-      expect(check(JSON.parse(JSON.stringify(template)))).toEqual([
+      return JSON.parse(JSON.stringify(template));
+    });
+    it('a role without the permissions boundary', () => {
+      expect(unbounded()).toEqual([
         {
           rule: 'role_carries_permissions_boundary',
           resource: 'Unbounded',
@@ -192,27 +233,31 @@ describe('service guard rules', () => {
       ]);
     });
 
+    const param = check(() => rawTemplate({ Param: goodRole({ PermissionsBoundary: { Ref: 'Boundary' } }) }));
     it('a role whose boundary comes from a parameter the deployer could override', () => {
-      const template = rawTemplate({ Param: goodRole({ PermissionsBoundary: { Ref: 'Boundary' } }) });
-      expect(check(template).map((f) => [f.rule, f.resource])).toEqual([
+      expect(param().map((f) => [f.rule, f.resource])).toEqual([
         ['role_carries_permissions_boundary', 'Param'],
       ]);
     });
 
-    it('a role bounded by another policy', () => {
-      const template = rawTemplate({
+    const other = check(() =>
+      rawTemplate({
         Other: goodRole({ PermissionsBoundary: 'arn:aws:iam::111122223333:policy/AdministratorAccess' }),
-      });
-      expect(check(template).map((f) => [f.rule, f.resource])).toEqual([
+      }),
+    );
+    it('a role bounded by another policy', () => {
+      expect(other().map((f) => [f.rule, f.resource])).toEqual([
         ['role_carries_permissions_boundary', 'Other'],
       ]);
     });
 
-    it("a role named in another service's prefix", () => {
-      const template = rawTemplate({
+    const foreign = check(() =>
+      rawTemplate({
         Foreign: goodRole({ RoleName: 'shared-lambda-infra-dev-role-payments-steal' }),
-      });
-      expect(check(template)).toEqual([
+      }),
+    );
+    it("a role named in another service's prefix", () => {
+      expect(foreign()).toEqual([
         {
           rule: 'role_name_in_service_prefix',
           resource: 'Foreign',
@@ -222,22 +267,24 @@ describe('service guard rules', () => {
       ]);
     });
 
+    const admin = check(() => rawTemplate({ Admin: goodRole({ RoleName: 'ci-admin' }) }));
     it('a role named outside the platform convention', () => {
-      const template = rawTemplate({ Admin: goodRole({ RoleName: 'ci-admin' }) });
-      expect(check(template).map((f) => [f.rule, f.resource])).toEqual([
+      expect(admin().map((f) => [f.rule, f.resource])).toEqual([
         ['role_name_in_service_prefix', 'Admin'],
         ['role_name_in_service_prefix', 'Admin'],
       ]);
     });
 
-    it('an API Gateway method on the shared API', () => {
-      const template = rawTemplate({
+    const method = check(() =>
+      rawTemplate({
         Method: {
           Type: 'AWS::ApiGateway::Method',
           Properties: { HttpMethod: 'GET', RestApiId: 'a1b2c3', ResourceId: 'r1', AuthorizationType: 'NONE' },
         },
-      });
-      expect(check(template)).toEqual([
+      }),
+    );
+    it('an API Gateway method on the shared API', () => {
+      expect(method()).toEqual([
         {
           rule: 'resource_type_in_service_catalogue',
           resource: 'Method',
@@ -252,8 +299,8 @@ describe('service guard rules', () => {
       ]);
     });
 
-    it('raw CloudFormation reaching outside the catalogue (user, managed policy, instance, custom resource)', () => {
-      const template = rawTemplate({
+    const outside = check(() =>
+      rawTemplate({
         User: { Type: 'AWS::IAM::User' },
         Admin: {
           Type: 'AWS::IAM::ManagedPolicy',
@@ -264,17 +311,19 @@ describe('service guard rules', () => {
           Type: 'Custom::Anything',
           Properties: { ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:x' },
         },
-      });
+      }),
+    );
+    it('raw CloudFormation reaching outside the catalogue (user, managed policy, instance, custom resource)', () => {
       expect(
-        check(template)
+        outside()
           .filter((f) => f.rule === 'resource_type_in_service_catalogue')
           .map((f) => f.resource)
           .sort(),
       ).toEqual(['Admin', 'Anything', 'Box', 'User']);
     });
 
-    it('an inline policy attached to a role of another stack, by name', () => {
-      const template = rawTemplate({
+    const grab = check(() =>
+      rawTemplate({
         Grab: {
           Type: 'AWS::IAM::Policy',
           Properties: {
@@ -283,8 +332,10 @@ describe('service guard rules', () => {
             PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }] },
           },
         },
-      });
-      expect(check(template)).toEqual([
+      }),
+    );
+    it('an inline policy attached to a role of another stack, by name', () => {
+      expect(grab()).toEqual([
         {
           rule: 'inline_policy_attaches_to_own_roles',
           resource: 'Grab',
@@ -293,16 +344,14 @@ describe('service guard rules', () => {
       ]);
     });
 
+    const billing = check(() => rawTemplate(), 'shared-lambda-infra-dev-billing-api');
     it('a stack of a service that is not registered', () => {
-      expect([
-        ...new Set(check(rawTemplate(), 'shared-lambda-infra-dev-billing-api').map((f) => f.rule)),
-      ]).toEqual(['stack_belongs_to_a_registered_service']);
+      expect([...new Set(billing().map((f) => f.rule))]).toEqual(['stack_belongs_to_a_registered_service']);
     });
 
+    const noHookContext = guard(() => rawTemplate());
     it('an input that is not a hook stack operation (no HookContext)', () => {
-      expect(evaluateGuardRules(RULES, rawTemplate()).map((f) => f.rule)).toContain(
-        'hook_input_is_a_stack_operation',
-      );
+      expect(noHookContext().map((f) => f.rule)).toContain('hook_input_is_a_stack_operation');
     });
   });
 });
