@@ -72,3 +72,24 @@ export function createPlatformApp(options: PlatformAppOptions = {}): PlatformApp
   if (options.compliance ?? true) addComplianceChecks(app);
   return { app, config: loaded.config, configFile: loaded.file, stacks };
 }
+
+/**
+ * An app for a synthesis whose templates a program reads and nobody deploys (the routes report, the
+ * scale benchmark): no asset bundling, no built-in CloudFormation validation, no construct tree
+ * file, and no construct stack traces. CDK captures one for every construct and every
+ * acknowledgement (see acknowledge() in compliance.ts): a tenth of a platform synthesis, a third at
+ * 1,000 stacks, and no template carries them.
+ */
+export function unattendedApp(outdir: string): App {
+  return new App({
+    outdir,
+    context: {
+      ...loadCdkJsonContext(),
+      'aws:cdk:bundling-stacks': [],
+      'aws:cdk:disable-stack-trace': true,
+      'aws:cdk:disable-creation-stack-traces': true,
+    },
+    builtinCloudFormationValidation: false,
+    treeMetadata: false,
+  });
+}

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { loadCdkJsonContext } from './app-config';
+import { unattendedApp } from './app';
 import { loadPlatformConfig } from './config/load';
 import { buildPlatform } from './platform';
 import { declaredRoutesIn, registrationsIn, renderRoutesReport } from './routes-report';
@@ -34,19 +33,7 @@ export function routesCommand(context: RoutesCommandContext, cwd: string): strin
   const scope = { project: config.project, env: config.environment };
   const outdir = mkdtempSync(path.join(tmpdir(), 'platform-routes-'));
   try {
-    const app = new App({
-      outdir,
-      context: {
-        ...loadCdkJsonContext(),
-        'aws:cdk:bundling-stacks': [],
-        // Only the registry's values are read: the stack trace CDK captures for every resource and
-        // every acknowledgement (see acknowledge() in compliance.ts) is never read here, and costs
-        // about a tenth of this synthesis (half of one under vitest, see TEST_CONTEXT).
-        'aws:cdk:disable-stack-trace': true,
-        'aws:cdk:disable-creation-stack-traces': true,
-      },
-      builtinCloudFormationValidation: false,
-    });
+    const app = unattendedApp(outdir);
     buildPlatform(app, config);
     const registrations = registrationsIn(app.synth(), scope);
     const assemblies = (context.assembly ?? '')

@@ -6,9 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { parse } from 'yaml';
-import { loadCdkJsonContext } from '../lib/app';
+import { unattendedApp } from '../lib/app';
 import { CONFIG_DIR, parsePlatformConfig } from '../lib/config/load';
 import type { PlatformConfig } from '../lib/config/schema';
 import { buildPlatform } from '../lib/platform';
@@ -52,20 +51,7 @@ export function scaleConfig(count: number): PlatformConfig {
 export function synthScale(count: number): ScaleResult {
   const outdir = mkdtempSync(path.join(tmpdir(), 'platform-scale-'));
   try {
-    const app = new App({
-      outdir,
-      // No construct creation stack traces: CDK captures one per construct, which at 1,000 stacks
-      // is a third of the synthesis time, and a template does not carry them.
-      context: {
-        ...loadCdkJsonContext(),
-        'aws:cdk:bundling-stacks': [],
-        'aws:cdk:disable-stack-trace': true,
-        'aws:cdk:disable-creation-stack-traces': true,
-      },
-      builtinCloudFormationValidation: false,
-      // tree.json (the construct tree, for the CDK console view) is an eighth of the synthesis.
-      treeMetadata: false,
-    });
+    const app = unattendedApp(outdir);
     const stacks = buildPlatform(app, scaleConfig(count));
     const assembly = app.synth();
     let mostResources = { stack: '', resources: 0 };
