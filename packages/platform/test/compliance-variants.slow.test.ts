@@ -6,7 +6,7 @@ import { API_EDGE_OVERRIDES, API_PRIVATE_OVERRIDES, NAT_INSTANCE_OVERRIDES } fro
 // The compliance packs (cdk-nag's three packs, the Control Tower rules) and CDK's built-in
 // CloudFormation validation over the config variants that the stack test files synthesize without
 // them: each variant here combines the overrides of those files that can coexist, so every resource
-// any test creates is also compliance-checked. compliance-{dev,staging,prod}.test.ts run the packs
+// any test creates is also compliance-checked. compliance-environments.test.ts runs the packs
 // over each environment as configured.
 
 const PINNED = { account: '123456789012', region: 'eu-west-1' };

@@ -20,8 +20,7 @@ const OIDC = 'token.actions.githubusercontent.com';
 
 /**
  * Synthesizes GitHub access stacks alone (no other platform stack), without the compliance packs:
- * they run over the GitHub stack of every environment in compliance-dev.test.ts and
- * compliance-{staging,prod}.test.ts.
+ * they run over the GitHub stack of every environment in compliance-environments.test.ts.
  */
 function synthGithub(configs: PlatformConfig[], context: Record<string, unknown> = {}) {
   const app = new App({
@@ -97,7 +96,7 @@ describe('GithubAccessStack', () => {
 
   beforeAll(() => {
     // GIVEN dev (oidcProvider: create) and staging (oidcProvider: import) WHEN synthesized (the packs
-    // run over these stacks in compliance-dev.test.ts, compliance-{staging,prod}.test.ts and, with
+    // run over these stacks in compliance-environments.test.ts and, with
     // numeric repository ids, compliance-variants.slow.test.ts)
     const [d, s] = synthGithub([devConfig, stagingConfig]);
     dev = d.template;

@@ -23,8 +23,8 @@ type Statement = Record<string, unknown> & { Effect: string; Action: string | st
 
 /**
  * Synthesizes the access stacks of every service of each config, alone (no other platform stack),
- * without the compliance packs: they run over the access stacks in compliance-dev.test.ts,
- * compliance-{staging,prod}.test.ts and compliance-variants.slow.test.ts.
+ * without the compliance packs: they run over the access stacks in compliance-environments.test.ts
+ * and compliance-variants.slow.test.ts.
  */
 function synthAccess(configs: PlatformConfig[]) {
   const app = new App({
@@ -106,7 +106,7 @@ describe('ServiceAccessStack', () => {
 
   beforeAll(() => {
     // WHEN synthesized (the compliance packs run over these access stacks in
-    // compliance-{dev,staging,prod}.test.ts and, with numeric repository ids, in
+    // compliance-environments.test.ts and, with numeric repository ids, in
     // compliance-variants.slow.test.ts)
     stacks = {};
     for (const { stack, json } of synthAccess([devConfig, prodConfig])) {

@@ -67,7 +67,7 @@ export interface SynthOptions {
   /**
    * Run the compliance packs (cdk-nag, Control Tower rules): synthesis fails on an unacknowledged
    * finding. They cost seconds per synthesis and never change a template, so they are off here and
-   * run once per environment (`compliance-dev.test.ts`, `compliance-staging.test.ts`, `compliance-prod.test.ts`) and per
+   * run once per environment (`compliance-environments.test.ts`) and per
    * config variant (`compliance-variants.slow.test.ts`, in `npm run test:e2e`).
    * @default false
    */
