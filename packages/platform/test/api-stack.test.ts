@@ -181,6 +181,10 @@ describe('ApiStack in dev (config/dev.yaml)', () => {
     ]);
   });
 
+  it('declares no binary media type unless configured', () => {
+    expect(settingsOf(api).binaryMediaTypes).toBeUndefined();
+  });
+
   it('hands the JWT authorizer function, header and result cache TTL to the reconciler', () => {
     const fnId = Object.keys(
       api.findResources('AWS::Lambda::Function', {
@@ -478,6 +482,14 @@ describe('ApiStack with source CIDRs, a custom domain, WAF, a cache and no autho
 
   it('keeps access logs api.accessLogRetentionDays', () => {
     api.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('hands api.binaryMediaTypes to the reconciler, whose API definition carries them (not the RestApi resource, which its overwrite would undo)', () => {
+    expect(settingsOf(api).binaryMediaTypes).toEqual(['application/pdf', 'image/*']);
+    const [restApi] = Object.values(api.findResources('AWS::ApiGateway::RestApi')) as Array<{
+      Properties: Record<string, unknown>;
+    }>;
+    expect(restApi.Properties.BinaryMediaTypes).toBeUndefined();
   });
 
   it('provisions the cache cluster but caches nothing stage-wide: routes opt in through the reconciler', () => {

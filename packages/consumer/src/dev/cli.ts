@@ -29,7 +29,8 @@ dev options:
   --jwks-file <file>          the same, from a file the server publishes
   --issuer <iss>              a trusted issuer (with --jwks or --jwks-file, and --audience)
   --audience <aud>            an audience --issuer's tokens may carry (repeatable)
-  --binary-media-types <list> content types whose bodies arrive base64-encoded (default: none)
+  --binary-media-types <list> the API's binary media types (default: api.binaryMediaTypes of
+                              --platform-config, else none)
   --iam-credentials <mode>    how iam routes check SigV4: "env" verifies signatures made with this
                               shell's AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default),
                               "unverified" accepts any signed request
@@ -144,7 +145,7 @@ async function dev(argv: readonly string[]): Promise<number> {
     root,
     port,
     host: args.host,
-    binaryMediaTypes: args['binary-media-types']?.split(',').map((t) => t.trim()),
+    binaryMediaTypes: args['binary-media-types']?.split(',').map((t) => t.trim()) ?? values.binaryMediaTypes,
     // The platform's authorizer code itself; its decisions are in the request lines, not its logger's.
     authorizer: (url) => createAuthorizerHandler({ issuers: issuers.resolve(url), logger: QUIET }),
     iam: iamCredentials ? (request) => verifySigV4(request, iamCredentials) : undefined,

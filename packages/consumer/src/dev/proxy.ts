@@ -192,6 +192,22 @@ export function proxyEvent(request: ProxyRequest, context: ProxyEventContext): R
   };
 }
 
+/**
+ * Whether API Gateway decodes a base64 handler result (`isBase64Encoded: true`) for this request:
+ * only when the request's first Accept media type is one of the API's binaryMediaTypes. Otherwise
+ * the caller receives the base64 text as it is, which is what a deployed API does, so a missing
+ * `api.binaryMediaTypes` entry shows here and not only after a deploy.
+ *
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html
+ */
+export function decodesBinaryResponse(
+  accept: string | undefined,
+  binaryMediaTypes: readonly string[],
+): boolean {
+  const first = (accept ?? '').split(',')[0]?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return isBinary(first, binaryMediaTypes);
+}
+
 function isBinary(contentType: string, binaryMediaTypes: readonly string[]): boolean {
   return binaryMediaTypes.some((t) => {
     if (t === '*/*') return true;
@@ -225,8 +241,11 @@ const RESULT_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body
  * {@link MalformedResult} where API Gateway answers 502 "Malformed Lambda proxy response": a result
  * that is not an object, has keys other than statusCode, headers, multiValueHeaders, body and
  * isBase64Encoded, lacks an integer statusCode, or has a body that is not a string.
+ *
+ * @param decodeBinary whether a base64 body (`isBase64Encoded: true`) is decoded: see
+ *   {@link decodesBinaryResponse}; when false the caller gets the base64 text.
  */
-export function proxyResponse(payload: string | null): HttpResponse {
+export function proxyResponse(payload: string | null, decodeBinary = true): HttpResponse {
   const result: unknown = payload === null ? null : JSON.parse(payload);
   if (result === null || typeof result !== 'object' || Array.isArray(result)) {
     throw new MalformedResult(
@@ -263,7 +282,9 @@ export function proxyResponse(payload: string | null): HttpResponse {
     headers[name] = [...(headers[name] ?? []), ...values.map((v) => scalar(v, `multiValueHeaders.${name}`))];
   }
   const body =
-    typeof r.body === 'string' ? Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+    typeof r.body === 'string'
+      ? Buffer.from(r.body, r.isBase64Encoded && decodeBinary ? 'base64' : 'utf8')
+      : Buffer.alloc(0);
   return { statusCode: r.statusCode, headers, body };
 }
 

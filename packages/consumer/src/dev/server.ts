@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Parameters } from '@shared-lambda-infra/contract';
 import type { DevFunction, DevRoute, DevService } from './describe';
 import {
+  decodesBinaryResponse,
   GATEWAY_ERRORS,
   type HttpResponse,
   MalformedResult,
@@ -70,8 +71,9 @@ export interface DevServerOptions {
    */
   readonly documents?: (baseUrl: string) => ReadonlyMap<string, unknown>;
   /**
-   * Content types whose request bodies reach the handler base64-encoded (the API's binaryMediaTypes).
-   * @default - none, as on the platform's API
+   * The API's binaryMediaTypes: request bodies of these types reach the handler base64-encoded, and
+   * a base64 answer is decoded for a request whose first Accept type is one of them.
+   * @default - none, as on an API without `api.binaryMediaTypes`
    */
   readonly binaryMediaTypes?: readonly string[];
   /**
@@ -317,7 +319,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       return gatewayResponse('internalError', request, cors);
     }
     try {
-      return proxyResponse(result.payload);
+      return proxyResponse(
+        result.payload,
+        decodesBinaryResponse(headerValue(request, 'accept'), options.binaryMediaTypes ?? []),
+      );
     } catch (error) {
       if (!(error instanceof MalformedResult)) throw error;
       log(`${route.route}: Malformed Lambda proxy response (API Gateway answers 502): ${error.message}`);

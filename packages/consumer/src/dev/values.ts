@@ -26,6 +26,8 @@ export interface PlatformValues {
   readonly corsAllowCredentials: boolean;
   /** Issuers from the platform configuration. */
   readonly issuers: readonly DevIssuer[];
+  /** The API's binary media types (`api.binaryMediaTypes` of the platform configuration). */
+  readonly binaryMediaTypes: readonly string[];
   /** The header the shared authorizer reads the token from. */
   readonly identityHeader: string;
   /** Where each value came from, for the start-up summary. */
@@ -68,11 +70,13 @@ export function loadPlatformValues(sources: PlatformValueSources): PlatformValue
   let corsAllowCredentials = false;
   let issuers: DevIssuer[] = [];
   let identityHeader = DEFAULT_IDENTITY_HEADER;
+  let binaryMediaTypes: readonly string[] = [];
   let environment: Record<string, string> = {};
   if (sources.platformConfigFile) {
     const config = readPlatformConfig(sources.platformConfigFile, sources.scope);
     for (const [path, value] of config.byPath) byPath.set(path, value);
     corsAllowCredentials = config.corsAllowCredentials;
+    binaryMediaTypes = config.binaryMediaTypes;
     issuers = config.issuers;
     identityHeader = config.identityHeader;
     used.push(sources.platformConfigFile);
@@ -83,7 +87,15 @@ export function loadPlatformValues(sources: PlatformValueSources): PlatformValue
     environment = params.environment;
     used.push(sources.paramsFile);
   }
-  return { byPath, environment, corsAllowCredentials, issuers, identityHeader, sources: used };
+  return {
+    byPath,
+    environment,
+    corsAllowCredentials,
+    issuers,
+    identityHeader,
+    binaryMediaTypes,
+    sources: used,
+  };
 }
 
 /** A contract value as a list (`StringList` values, or a `String` split at commas). */
@@ -99,6 +111,7 @@ interface PlatformConfigValues {
   corsAllowCredentials: boolean;
   issuers: DevIssuer[];
   identityHeader: string;
+  binaryMediaTypes: string[];
 }
 
 function readPlatformConfig(file: string, scope: NameScope): PlatformConfigValues {
@@ -153,8 +166,15 @@ function readPlatformConfig(file: string, scope: NameScope): PlatformConfigValue
       });
     });
   }
+  const binaryMediaTypes = list(api.binaryMediaTypes, 'api.binaryMediaTypes', []);
   throwProblems(file, problems);
-  return { byPath, corsAllowCredentials: cors.allowCredentials === true, issuers, identityHeader };
+  return {
+    byPath,
+    corsAllowCredentials: cors.allowCredentials === true,
+    issuers,
+    identityHeader,
+    binaryMediaTypes,
+  };
 }
 
 function readParamsFile(

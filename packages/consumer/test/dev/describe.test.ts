@@ -155,6 +155,23 @@ describe('loadPlatformValues', () => {
     expect(message).toContain('environment.A: expected a string, got 1');
   });
 
+  it("takes the API's binary media types from the platform configuration, none when it lists none", () => {
+    const config = writeFile('binary.yaml', 'api:\n  binaryMediaTypes: ["application/pdf", "image/*"]\n');
+    expect(loadPlatformValues({ scope: SCOPE, platformConfigFile: config }).binaryMediaTypes).toEqual([
+      'application/pdf',
+      'image/*',
+    ]);
+    const none = writeFile('no-binary.yaml', 'api:\n  stageName: v1\n');
+    expect(loadPlatformValues({ scope: SCOPE, platformConfigFile: none }).binaryMediaTypes).toEqual([]);
+  });
+
+  it('names api.binaryMediaTypes when the platform configuration gives it as text', () => {
+    const config = writeFile('binary-text.yaml', 'api:\n  binaryMediaTypes: image/png\n');
+    expect(() => loadPlatformValues({ scope: SCOPE, platformConfigFile: config })).toThrow(
+      'api.binaryMediaTypes: expected a list of strings, got "image/png"',
+    );
+  });
+
   it('reads `aws ssm get-parameters-by-path` output', () => {
     const params = writeFile(
       'ssm.json',

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { BIN, copyExample, REPO } from './example-copy';
 import { type FakeDynamoDb, startFakeDynamoDb } from './fake-dynamodb';
 
@@ -12,7 +13,9 @@ import { type FakeDynamoDb, startFakeDynamoDb } from './fake-dynamodb';
 // reload test can edit its sources), on an ephemeral port, over real HTTP on 127.0.0.1. DynamoDB
 // is a small model on 127.0.0.1 (the handlers run in worker threads, out of a mock's reach).
 
-const PLATFORM_CONFIG = path.join(REPO, 'packages', 'platform', 'config', 'dev.yaml');
+const DEV_CONFIG = path.join(REPO, 'packages', 'platform', 'config', 'dev.yaml');
+// dev.yaml with one binary media type, read by the server from the platform configuration.
+const BINARY_MEDIA_TYPES = ['image/png'];
 const CREDENTIALS = { accessKeyId: 'AKIDLOCALDEVTEST', secretAccessKey: 'local-dev-test-secret' };
 const DEV_ISSUER = 'urn:shared-lambda-infra:dev-issuer';
 // From packages/platform/config/dev.yaml.
@@ -35,6 +38,7 @@ stack.api.addRoute('GET /orders/malformed', fixture('Malformed', 'malformed.ts')
 stack.api.addRoute('GET /orders/slow', fixture('Slow', 'slow.ts', Duration.seconds(1)), { authorization: 'none' });
 stack.api.addRoute('POST /orders/echo/{part}', fixture('Echo', 'echo.ts'));
 stack.api.addRoute('GET /orders/internal/echo', fixture('InternalEcho', 'echo.ts'), { authorization: 'iam' });
+stack.api.addRoute('POST /orders/binary', fixture('Binary', 'binary.ts'), { authorization: 'none' });
 `;
 
 let dir: string;
@@ -48,6 +52,9 @@ beforeAll(async () => {
   dir = copyExample();
   fs.cpSync(path.join(__dirname, 'fixtures'), path.join(dir, 'dev-fixtures'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'bin', 'dev-test-app.ts'), TEST_APP);
+  const platformConfig = parseYaml(fs.readFileSync(DEV_CONFIG, 'utf8'));
+  platformConfig.api.binaryMediaTypes = BINARY_MEDIA_TYPES;
+  fs.writeFileSync(path.join(dir, 'platform-dev.yaml'), stringifyYaml(platformConfig));
   dynamo = await startFakeDynamoDb();
 
   const env = {
@@ -67,7 +74,7 @@ beforeAll(async () => {
       'bin/dev-test-app.ts',
       '--dev-issuer',
       '--platform-config',
-      PLATFORM_CONFIG,
+      'platform-dev.yaml',
       '--port',
       '0',
     ],
@@ -256,6 +263,27 @@ describe('CORS preflights follow the platform policy', () => {
     const response = await fetch(`${url}/orders`, { headers: { Origin: ALLOWED_ORIGIN } });
     expect(response.status).toBe(401);
     expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
+  });
+});
+
+describe('binary media types from the platform configuration', () => {
+  const PNG_BYTES = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0xff, 0x00]);
+  const post = (accept: string) =>
+    fetch(`${url}/orders/binary`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'image/png', Accept: accept },
+      body: PNG_BYTES,
+    });
+
+  it('hands a body of a binary type to the handler base64-encoded, and decodes its base64 answer for an Accept of that type', async () => {
+    const response = await post('image/png');
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer())).toEqual(PNG_BYTES);
+  });
+
+  it('answers the base64 text itself when the first Accept type is not binary, as the deployed API does', async () => {
+    const response = await post('text/plain, image/png');
+    expect(await response.text()).toBe(PNG_BYTES.toString('base64'));
   });
 });
 

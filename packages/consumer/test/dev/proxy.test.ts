@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedResult, matchRoute, proxyEvent, proxyResponse } from '../../src/dev/proxy';
+import {
+  decodesBinaryResponse,
+  MalformedResult,
+  matchRoute,
+  proxyEvent,
+  proxyResponse,
+} from '../../src/dev/proxy';
 
 const ROUTES = [
   { method: 'GET', path: '/orders' },
@@ -106,6 +112,28 @@ describe('proxyResponse', () => {
     expect(response.statusCode).toBe(201);
     expect(response.headers).toEqual({ 'X-One': ['1'], 'Set-Cookie': ['a=1', 'b=2'] });
     expect(response.body.toString()).toBe('hi');
+  });
+
+  it('passes a base64 body through as text when the request is not for a binary type, as API Gateway does', () => {
+    const response = proxyResponse(
+      JSON.stringify({ statusCode: 200, body: 'aGk=', isBase64Encoded: true }),
+      false,
+    );
+    expect(response.body.toString()).toBe('aGk=');
+  });
+
+  it.each([
+    ['the first Accept type is a binary type', 'image/png, */*;q=0.8', ['image/png'], true],
+    ['it matches a wildcard subtype', 'image/webp', ['image/*'], true],
+    ['only a later Accept type is binary', 'text/html, image/png', ['image/png'], false],
+    ['the Accept type has parameters and another case', 'Application/PDF; q=1', ['application/pdf'], true],
+    ['the API lists */*', 'text/html', ['*/*'], true],
+    ['there is no Accept header and the API lists */*', undefined, ['*/*'], true],
+    ['there is no Accept header', undefined, ['image/png'], false],
+    ['the API has no binary media type', 'image/png', [], false],
+    ['curl asks for anything (Accept: */*)', '*/*', ['image/png'], false],
+  ])('decodes a base64 result when %s: %s', (_, accept, types, decoded) => {
+    expect(decodesBinaryResponse(accept, types)).toBe(decoded);
   });
 
   it.each([

@@ -199,6 +199,11 @@ const jwtIssuer = z.strictObject({
     .describe('JWKS URL; defaults to {issuer}/.well-known/jwks.json.'),
 });
 
+// A media type as API Gateway's binaryMediaTypes takes it (RFC 6838 names), or a wildcard: `*/*`,
+// or `type/*`.
+const MEDIA_TYPE =
+  /^(\*\/\*|[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/(\*|[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}))$/;
+
 const apiSchema = z
   .strictObject({
     stageName: z
@@ -308,6 +313,16 @@ const apiSchema = z
       })
       .optional()
       .describe('Custom domain; omit to use the execute-api URL.'),
+    binaryMediaTypes: z
+      .array(
+        z.string().regex(MEDIA_TYPE, {
+          message: 'must be a media type such as application/pdf, image/* or */*',
+        }),
+      )
+      .default([])
+      .describe(
+        'Content types the API treats as binary: a request body of one reaches the handler base64-encoded, and a handler\'s base64 body (isBase64Encoded) reaches the caller decoded when the request\'s first Accept type is one; "*/*" for every type (e.g. browsers, whose Accept order you do not control).',
+      ),
     wafWebAclArn: awsArn('wafv2', 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/name/id')
       .optional()
       .describe('Regional WAFv2 web ACL to associate with the stage; omit for none.'),
@@ -398,6 +413,7 @@ const apiSchema = z
       maxAgeSeconds: DEFAULTS.api.cors.maxAgeSeconds,
     },
     access: { mode: 'open' },
+    binaryMediaTypes: [],
     alarms: { ...DEFAULTS.api.alarms },
     quotas: { ...DEFAULTS.api.quotas },
   })

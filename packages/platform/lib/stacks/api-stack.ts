@@ -364,6 +364,9 @@ export class ApiStack extends PlatformStack {
         : {}),
       routes: [HEALTH_ROUTE],
       gatewayResponses: [...CORS_GATEWAY_RESPONSES],
+      // In the API definition the reconciler puts, not on the CloudFormation RestApi: its
+      // overwrite would otherwise remove them.
+      ...(api.binaryMediaTypes.length > 0 ? { binaryMediaTypes: [...api.binaryMediaTypes] } : {}),
       ...(policy ? { resourcePolicy: policy.toJSON() as Record<string, unknown> } : {}),
       ...(api.access.mode === 'vpcEndpoints' ? { vpcEndpointIds: [...api.access.vpcEndpointIds] } : {}),
       caching: { enabled: api.cache !== undefined, encrypted: api.cache?.encrypted ?? true },

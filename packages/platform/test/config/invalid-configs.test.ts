@@ -231,6 +231,16 @@ const CATALOGUE: readonly InvalidConfig[] = [
     ],
   },
   {
+    name: 'a binary media type that is a file extension',
+    override: { api: { binaryMediaTypes: ['application/pdf', '.png'] } },
+    problems: [
+      {
+        path: 'api.binaryMediaTypes[1]',
+        says: ['must be a media type such as application/pdf, image/* or */*', 'got ".png"'],
+      },
+    ],
+  },
+  {
     name: 'an issuer is listed twice',
     override: {
       api: {

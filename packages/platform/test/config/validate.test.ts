@@ -52,6 +52,7 @@ describe('valid configs', () => {
     expect(config.observability).toEqual({ ...DEFAULTS.observability, alarmEmails: [] });
     expect(config.services).toEqual([]);
     expect(config.api.access).toEqual({ mode: 'open' });
+    expect(config.api.binaryMediaTypes).toEqual([]);
     expect(config.network.isolatedSubnetMask).toBeUndefined();
   });
 
@@ -72,6 +73,11 @@ describe('valid configs', () => {
       { api: { cors: { allowOrigins: ['https://a.example.com'], allowCredentials: true } } },
     ],
     ['an origin with a port', { api: { cors: { allowOrigins: ['http://localhost:3000'] } } }],
+    ['every body binary', { api: { binaryMediaTypes: ['*/*'] } }],
+    [
+      'binary media types with a wildcard subtype and RFC 6838 characters',
+      { api: { binaryMediaTypes: ['image/*', 'application/vnd.ms-excel', 'application/x-7z-compressed'] } },
+    ],
     [
       'service names that share a beginning without a hyphen',
       {

@@ -1,7 +1,7 @@
 // Config overrides that a stack test synthesizes and compliance-variants.slow.test.ts runs the
 // compliance packs over: one definition, so the packs check exactly what the tests assert on.
 
-/** dev's API behind source CIDRs, a custom domain, WAF and a cache, without authorizer; two services. */
+/** dev's API behind source CIDRs, a custom domain, WAF and a cache, with binary media types, without authorizer; two services. */
 export const API_EDGE_OVERRIDES: Record<string, unknown> = {
   api: {
     stageName: 'v1',
@@ -15,6 +15,7 @@ export const API_EDGE_OVERRIDES: Record<string, unknown> = {
       certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
     },
     wafWebAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/shared/1234',
+    binaryMediaTypes: ['application/pdf', 'image/*'],
     authorizer: undefined,
     alarms: {
       serverErrorRatePercent: 5,
