@@ -63,31 +63,39 @@ const RESOURCE_TYPE = /AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g;
 /**
  * The resource types a Guard rule file selects its resources by (see
  * {@link ControlTowerRuleFile.resourceTypes}). Every Control Tower file selects with
- * `Resources.*[ Type == %CONST ]` for templates and `is_cfn_hook(%INPUT_DOCUMENT, %CONST)` for hook
- * input, with `let CONST = "AWS::Service::Type"`; reference checks compare `Type` with a rule
- * parameter instead (`Type == %referenced_resource_type`), which names no type here.
+ * `Resources.*[ Type == %CONST ]` (or `Resources[ … ]`, over one or more lines) for templates and
+ * `is_cfn_hook(%INPUT_DOCUMENT, %CONST)` for hook input, with `let CONST = "AWS::Service::Type"`;
+ * reference checks compare `Type` with a rule parameter instead
+ * (`Type == %referenced_resource_type`), which names no type here.
+ *
+ * It fails closed: a comparison with a regular expression (`Type == /AWS::IAM::/`) selects types no
+ * list can name, so such a file counts as selecting every type it names; every definition of a
+ * constant counts (a rule may define a `let` of the file's name again); a list may span lines.
  */
 export function guardRuleResourceTypes(source: string): string[] {
   const code = source.replace(/#.*$/gm, '');
-  const constants = new Map(
-    [...code.matchAll(/^\s*let\s+(\w+)\s*=\s*(.+)$/gm)].map((m) => [m[1] as string, m[2] as string]),
-  );
-  const typesIn = (expression: string, seen: ReadonlySet<string> = new Set()): string[] => [
-    ...(expression.match(RESOURCE_TYPE) ?? []),
-    ...[...expression.matchAll(/%(\w+)/g)].flatMap(([, name]) => {
-      const value = constants.get(name as string);
-      return value === undefined || seen.has(name as string)
-        ? []
-        : typesIn(value, new Set([...seen, name as string]));
-    }),
-  ];
-  const selected = [
-    ...[...code.matchAll(/\bType\s*(?:==|\bin\b)\s*([^\]\n]*)/g)].flatMap((m) => typesIn(m[1] as string)),
-    ...[...code.matchAll(/is_cfn_hook\(\s*%INPUT_DOCUMENT\s*,\s*([^)]*)\)/g)].flatMap((m) =>
-      typesIn(m[1] as string),
+  const named = [...new Set(code.match(RESOURCE_TYPE) ?? [])].sort();
+  const constants = new Map<string, string[]>();
+  for (const [, name, value] of code.matchAll(/^\s*let\s+(\w+)\s*=\s*(\[[^\]]*\]|.+)$/gm)) {
+    constants.set(name as string, [...(constants.get(name as string) ?? []), value as string]);
+  }
+  const expand = (expression: string, seen: ReadonlySet<string> = new Set()): string =>
+    expression.replace(/%(\w+)/g, (reference, name: string) => {
+      const values = constants.get(name);
+      if (values === undefined || seen.has(name)) return reference;
+      return values.map((v) => expand(v, new Set([...seen, name]))).join(' ');
+    });
+  const comparisons = [
+    ...[...code.matchAll(/\bType\s*(?:==|\bin\b)\s*(\[[^\]]*\]|[^\]\n]*)/g)].map((m) =>
+      expand(m[1] as string),
+    ),
+    ...[...code.matchAll(/is_cfn_hook\(\s*%INPUT_DOCUMENT\s*,\s*([^)]*)\)/g)].map((m) =>
+      expand(m[1] as string),
     ),
   ];
-  return [...new Set(selected.length > 0 ? selected : (code.match(RESOURCE_TYPE) ?? []))].sort();
+  if (comparisons.some((c) => /(^|[\s,[(])\/[^/]+\//.test(c))) return named;
+  const selected = comparisons.flatMap((c) => c.match(RESOURCE_TYPE) ?? []);
+  return selected.length > 0 ? [...new Set(selected)].sort() : named;
 }
 
 let ruleFiles: ControlTowerRuleFile[] | undefined;

@@ -3,8 +3,9 @@
 // routes each service declares in the given service cloud assemblies (a service repository's cdk.out
 // after `cdk synth`), each route checked as the routes receiver would check it.
 //
-// The work is routesCommand (lib/routes-command.ts). The root package.json runs this file with tsx
-// directly, because npm swallows `-c` when it forwards arguments through `npm run --workspace`.
+// The work is routesCommand (lib/routes-command.ts). The root package.json runs this file itself
+// (`node --import tsx`), because npm swallows `-c` when it forwards arguments through
+// `npm run --workspace`.
 import { ConfigError } from '../lib/config/errors';
 import { routesCommand } from '../lib/routes-command';
 

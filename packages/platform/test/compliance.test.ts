@@ -101,6 +101,42 @@ rule r when is_cfn_hook(%INPUT_DOCUMENT, "AWS::IAM::Policy") { }`;
     ]);
   });
 
+  it('reads a list over several lines, inline or in a constant, and every definition of a name', () => {
+    const source = `
+let TYPES = [
+    "AWS::S3::Bucket",
+    "AWS::S3::BucketPolicy"
+]
+let selected = Resources.*[
+    Type in [
+        "AWS::SQS::Queue",
+        "AWS::SNS::Topic"
+    ]
+]
+let T = "AWS::KMS::Key"
+let a = Resources.*[ Type in %TYPES ]
+rule r {
+    let T = "AWS::KMS::Alias"
+    let b = Resources.*[ Type == %T ]
+}`;
+    expect(guardRuleResourceTypes(source)).toEqual([
+      'AWS::KMS::Alias',
+      'AWS::KMS::Key',
+      'AWS::S3::Bucket',
+      'AWS::S3::BucketPolicy',
+      'AWS::SNS::Topic',
+      'AWS::SQS::Queue',
+    ]);
+  });
+
+  it('counts every type a file names when it selects by a regular expression', () => {
+    const source = `
+let queues = Resources.*[ Type == "AWS::SQS::Queue" ]
+let iam = Resources.*[ Type == /AWS::IAM::/ ]
+rule r { check_local_references(%INPUT_DOCUMENT, Role, "AWS::IAM::Role") }`;
+    expect(guardRuleResourceTypes(source)).toEqual(['AWS::IAM::Role', 'AWS::SQS::Queue']);
+  });
+
   it('falls back to every type a file names when it selects by none', () => {
     const source = 'let x = "AWS::Lambda::Function"\nrule r { Resources.*.Properties.Tags exists }';
     expect(guardRuleResourceTypes(source)).toEqual(['AWS::Lambda::Function']);

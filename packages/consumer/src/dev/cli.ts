@@ -145,7 +145,12 @@ async function dev(argv: readonly string[]): Promise<number> {
     root,
     port,
     host: args.host,
-    binaryMediaTypes: args['binary-media-types']?.split(',').map((t) => t.trim()) ?? values.binaryMediaTypes,
+    // `--binary-media-types ""` means none, overriding the platform configuration.
+    binaryMediaTypes:
+      args['binary-media-types']
+        ?.split(',')
+        .map((t) => t.trim())
+        .filter(Boolean) ?? values.binaryMediaTypes,
     // The platform's authorizer code itself; its decisions are in the request lines, not its logger's.
     authorizer: (url) => createAuthorizerHandler({ issuers: issuers.resolve(url), logger: QUIET }),
     iam: iamCredentials ? (request) => verifySigV4(request, iamCredentials) : undefined,

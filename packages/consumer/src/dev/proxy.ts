@@ -204,15 +204,18 @@ export function decodesBinaryResponse(
   accept: string | undefined,
   binaryMediaTypes: readonly string[],
 ): boolean {
-  const first = (accept ?? '').split(',')[0]?.split(';')[0]?.trim().toLowerCase() ?? '';
+  const first = (accept ?? '').split(',')[0]?.split(';')[0]?.trim() ?? '';
   return isBinary(first, binaryMediaTypes);
 }
 
+// Media types are case-insensitive (RFC 6838), in the request and in the API's list alike.
 function isBinary(contentType: string, binaryMediaTypes: readonly string[]): boolean {
-  return binaryMediaTypes.some((t) => {
+  const type = contentType.toLowerCase();
+  return binaryMediaTypes.some((entry) => {
+    const t = entry.toLowerCase();
     if (t === '*/*') return true;
-    if (t.endsWith('/*')) return contentType.startsWith(t.slice(0, -1));
-    return t === contentType;
+    if (t.endsWith('/*')) return type.startsWith(t.slice(0, -1));
+    return t === type;
   });
 }
 

@@ -132,6 +132,7 @@ describe('proxyResponse', () => {
     ['there is no Accept header', undefined, ['image/png'], false],
     ['the API has no binary media type', 'image/png', [], false],
     ['curl asks for anything (Accept: */*)', '*/*', ['image/png'], false],
+    ['the API lists a type in capitals', 'image/png', ['Image/PNG'], true],
   ])('decodes a base64 result when %s: %s', (_, accept, types, decoded) => {
     expect(decodesBinaryResponse(accept, types)).toBe(decoded);
   });

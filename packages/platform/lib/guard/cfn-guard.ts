@@ -84,10 +84,17 @@ export function evaluateGuardRulesOnEach(rules: string, inputs: readonly unknown
         `cfn-guard failed (exit ${result.status}): ${result.error?.message || result.stderr || result.stdout}`,
       );
     }
-    const reports = JSON.parse(result.stdout) as Array<{
+    let reports: Array<{
       name: string;
       not_compliant?: Array<{ Rule: { name: string; checks: unknown[] } }>;
     }>;
+    try {
+      reports = JSON.parse(result.stdout);
+    } catch (error) {
+      throw new Error(
+        `cfn-guard exited ${result.status} without a JSON report (${(error as Error).message}): ${result.stderr || result.stdout || '(no output)'}`,
+      );
+    }
     // Reports are matched to inputs by the data file they name, not by their position.
     const byFile = new Map(reports.map((report) => [report.name, report]));
     return dataFiles.map((dataFile, index) => {
