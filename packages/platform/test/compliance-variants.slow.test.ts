@@ -60,7 +60,7 @@ const VARIANTS: ReadonlyArray<{
     overrides: { ...NAT_INSTANCE_OVERRIDES, ...API_EDGE_OVERRIDES },
   },
   {
-    // environments.test.ts (staging is prod's config with other names: compliance-staging.test.ts
+    // environments.test.ts (staging is prod's config with other names: compliance-environments.test.ts
     // checks it as configured), network-stack.test.ts (flow logs)
     name: 'prod pinned to an account and region, with REJECT-only flow logs',
     env: 'prod',
