@@ -82,3 +82,29 @@ describe('package versions', () => {
     expect(consumer.dependencies.esbuild).toBeDefined();
   });
 });
+
+describe('release docs', () => {
+  // A service team installs what the docs tell it to: a package the consumer depends on but the
+  // docs never name is one a private registry will not be set up to serve.
+  const releasing = readFileSync(path.join(ROOT, 'docs/releasing.md'), 'utf8');
+  const consumerReadme = readFileSync(path.join(ROOT, 'packages/consumer/README.md'), 'utf8');
+  const published = publishablePackages(ROOT);
+
+  it.each(published.map((p) => [p.name] as const))(
+    'docs/releasing.md lists %s and gives it a row',
+    (name) => {
+      const [intro] = releasing.split('\n## ');
+      expect(intro).toContain(`\`${name}\``);
+      expect(releasing).toContain(`| \`${name.split('/')[1]}\` |`);
+    },
+  );
+
+  it("names every published package the consumer depends on in the consumer's README", () => {
+    const consumer = json(path.join(ROOT, 'packages/consumer/package.json'));
+    const ours = Object.keys(consumer.dependencies as Record<string, string>).filter((d) =>
+      published.some((p) => p.name === d),
+    );
+    expect(ours).toEqual(['@shared-lambda-infra/contract', '@shared-lambda-infra/jwt-authorizer']);
+    for (const dep of ours) expect(consumerReadme.split('## Quick start')[0]).toContain(`\`${dep}\``);
+  });
+});
