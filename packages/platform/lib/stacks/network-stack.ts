@@ -404,6 +404,24 @@ export class NetworkStack extends PlatformStack {
           'Public subnets hold only the NAT gateway or NAT instance, which needs the default route to the internet gateway to give the private subnets egress.',
         );
       }
+      // Dual stack only: CDK's `::/0` route of a public subnet.
+      const route6 = subnet.node.tryFindChild('DefaultRoute6');
+      if (route6) {
+        acknowledge(
+          route6,
+          'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
+          'The IPv6 default route of a public subnet, which holds only the NAT and assigns no IPv6 address on launch (AssignIpv6AddressOnCreation false); the private subnets leave through the egress-only internet gateway, not this route.',
+        );
+      }
+    }
+    if (this.config.network.ipv6.enabled) {
+      for (const subnet of vpc.privateSubnets) {
+        acknowledge(
+          subnet.node.defaultChild as ec2.CfnSubnet,
+          'NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled',
+          "The private subnet assigns IPv6 addresses on creation (dual stack, for Lambda's IPv6 egress), but its only IPv6 route out is the egress-only internet gateway, which admits no connection from the internet; it maps no public IPv4 address.",
+        );
+      }
     }
     // CDK's provider that strips the default security group's rules at deploy time: a
     // single-purpose handler that calls only the EC2 API, so a VPC (and NAT) would add nothing.
