@@ -303,8 +303,8 @@ export class NetworkStack extends PlatformStack {
         open: false,
         // Dual stack: the endpoint's interfaces get IPv6 addresses and its private DNS name AAAA
         // records too, so a function that prefers IPv6 reaches the endpoint rather than the egress-only
-        // gateway. CAUTION: changing IpAddressType replaces the endpoint (a short outage of that
-        // AWS API for the VPC; see docs/network.md).
+        // gateway. Not a create-only property: turning IPv6 on updates the endpoint in place. A
+        // service without IPv6 support on PrivateLink rejects it at deploy time (docs/network.md).
         ...(network.ipv6.enabled
           ? {
               ipAddressType: ec2.VpcEndpointIpAddressType.DUALSTACK,
