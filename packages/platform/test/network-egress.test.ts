@@ -43,7 +43,8 @@ function routeTableOf(template: Template, subnetId: string): string {
   const association = Object.values(
     template.findResources('AWS::EC2::SubnetRouteTableAssociation') as Resources,
   ).find((a) => (a.Properties.SubnetId as { Ref: string }).Ref === subnetId);
-  return (association?.Properties.RouteTableId as { Ref: string }).Ref;
+  if (!association) throw new Error(`no route table association for subnet ${subnetId}`);
+  return (association.Properties.RouteTableId as { Ref: string }).Ref;
 }
 
 /** The routes of a subnet's route table, by destination (IPv4 or IPv6 CIDR). */
