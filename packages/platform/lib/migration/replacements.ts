@@ -51,7 +51,7 @@ type Template = { readonly Resources?: Record<string, Resource> };
  * or updates, from the two templates alone, the way CloudFormation decides it: a resource whose
  * logical id disappears is removed (and one that appears is added: a renamed construct id is a
  * remove and an add); a resource whose type changes, or whose create-only property changes, is
- * replaced. A replaced resource gets a new physical id, so every `Ref` or `Fn::GetAtt` to it changes
+ * replaced (a custom resource never is by CloudFormation itself). A replaced resource gets a new physical id, so every `Ref` or `Fn::GetAtt` to it changes
  * value at deploy time although the template text does not: a create-only property holding such a
  * reference replaces its resource too (repeated until nothing more changes), and any other property
  * holding one is an update.
@@ -73,7 +73,11 @@ export function compareTemplates(
   }
   // Resources whose physical id will not survive the deploy: references to them change value.
   const gone = () =>
-    new Set([...changes.values()].filter((c) => c.action !== 'update' && c.action !== 'add').map((c) => c.logicalId));
+    new Set(
+      [...changes.values()]
+        .filter((c) => c.action !== 'update' && c.action !== 'add')
+        .map((c) => c.logicalId),
+    );
 
   let settled = false;
   while (!settled) {
@@ -87,7 +91,9 @@ export function compareTemplates(
         settled = false;
         continue;
       }
-      const table = createOnly[r.Type];
+      // A custom resource has no schema: CloudFormation updates it, and only its handler can make
+      // that a replacement (by answering with a new physical id), which no template shows.
+      const table = isCustomResource(r.Type) ? [] : createOnly[r.Type];
       const changed = changedProperties(previous.Properties ?? {}, r.Properties ?? {}, moved);
       if (changed.length === 0) continue;
       if (!table) unknownTypes.add(r.Type);
@@ -150,6 +156,10 @@ function references(value: unknown): string[] {
   if (Array.isArray(o['Fn::GetAtt'])) return [String(o['Fn::GetAtt'][0])];
   if (typeof o['Fn::GetAtt'] === 'string') return [o['Fn::GetAtt'].split('.')[0]];
   return Object.values(o).flatMap(references);
+}
+
+function isCustomResource(type: string): boolean {
+  return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
 }
 
 function at(properties: Record<string, unknown> | undefined, path: string): unknown {
