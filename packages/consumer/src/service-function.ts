@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { serviceFunctionName, serviceRoleName } from '@shared-lambda-infra/contract';
-import { Aws, Duration, Fn, type IResolvable, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -224,11 +224,7 @@ export class ServiceFunction extends nodejs.NodejsFunction {
       // In a dual-stack environment the function may send over IPv6, which leaves through the
       // egress-only internet gateway (free) instead of the NAT (billed per GB). In an IPv4-only one
       // the property is absent, as before dual stack existed, so those functions see no change.
-      ipv6AllowedForDualStack: Fn.conditionIf(
-        platform.dualStackVpc.logicalId,
-        true,
-        Aws.NO_VALUE,
-      ) as unknown as IResolvable,
+      ipv6AllowedForDualStack: Fn.conditionIf(platform.dualStackVpc.logicalId, true, Aws.NO_VALUE),
     };
   }
 }
