@@ -113,7 +113,8 @@ export interface ServiceFunctionProps
 /**
  * A Node.js Lambda function placed in the platform: bundled with esbuild (minified, source maps,
  * AWS SDK v3 left to the runtime), Node.js 24 on arm64, in the shared VPC's private subnets with
- * the shared Lambda security group, X-Ray active, Powertools environment set, a log group with the
+ * the shared Lambda security group (and outbound IPv6 allowed when the platform's VPC is dual stack,
+ * decided at deploy time from the contract), X-Ray active, Powertools environment set, a log group with the
  * platform's retention, and a physical name from the naming convention. By default it has its own
  * role, bounded by the platform's permissions boundary (applied by `ServiceStack`).
  *
