@@ -329,3 +329,18 @@ describe('a single NAT gateway with neither addresses nor drain configured', () 
     expect(gateway.MaxDrainDurationSeconds).toBeUndefined();
   });
 });
+
+describe('a NAT instance in a dual-stack VPC', () => {
+  it('keeps IPv4 egress on the instance and sends IPv6 through the egress-only gateway, with no NAT64 route', () => {
+    // GIVEN dev.yaml with nat instance and IPv6 on (DNS64 off: config refuses it with an instance)
+    const template = networkTemplate({ network: { nat: 'instance', ipv6: { enabled: true } } });
+    const instance = onlyId(template, 'AWS::EC2::Instance');
+    const eigw = onlyId(template, 'AWS::EC2::EgressOnlyInternetGateway');
+    for (const subnet of subnetIds(template, 'Private')) {
+      expect(routesOf(template, subnet)).toEqual({
+        '0.0.0.0/0': { InstanceId: { Ref: instance } },
+        '::/0': { EgressOnlyInternetGatewayId: { Ref: eigw } },
+      });
+    }
+  });
+});
