@@ -265,7 +265,11 @@ export class NetworkStack extends PlatformStack {
     });
     group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and the internet');
     if (network.ipv6.enabled) {
-      group.addEgressRule(ec2.Peer.anyIpv6(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and the internet over IPv6');
+      group.addEgressRule(
+        ec2.Peer.anyIpv6(),
+        ec2.Port.tcp(443),
+        'HTTPS to AWS APIs and the internet over IPv6',
+      );
     }
     return group;
   }
