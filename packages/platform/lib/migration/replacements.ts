@@ -5,7 +5,7 @@ import CREATE_ONLY from './create-only-properties.json';
  * whatever references it, then delete the old one in the cleanup phase), by resource type: the
  * `createOnlyProperties` of AWS's CloudFormation registry schemas, as the registry lists them
  * (`Name` or a nested `Parent/Child`). `create-only-properties.json` names the schema source and
- * commit it was extracted from.
+ * commit it was extracted from; `scripts/extract-create-only.ts` refreshes it.
  */
 export const CREATE_ONLY_PROPERTIES: Readonly<Record<string, readonly string[]>> =
   CREATE_ONLY.createOnlyProperties;
