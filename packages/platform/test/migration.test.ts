@@ -229,6 +229,17 @@ describe('migrating a deployed dev network (2 AZs)', () => {
     });
   });
 
+  it('IPv6 on with an interface endpoint: the endpoint becomes dual stack in place', () => {
+    const changes = plan(
+      network({ interfaceEndpoints: ['ssm'] }),
+      network({ interfaceEndpoints: ['ssm'], ipv6: { enabled: true } }),
+    );
+    const endpoint = Object.entries(changes).filter(([, v]) => v.includes('AWS::EC2::VPCEndpoint'));
+    expect(endpoint).toEqual([
+      ['VpcSsmEndpointC46DB833', 'update AWS::EC2::VPCEndpoint DnsOptions, IpAddressType'],
+    ]);
+  });
+
   it('DNS64 on: turns DNS64 on in each private subnet and adds its NAT64 route', () => {
     expect(plan(dualStack, dualStackDns64)).toEqual({
       VpcPrivateSubnet1Nat6415F2DD5D: 'add AWS::EC2::Route',

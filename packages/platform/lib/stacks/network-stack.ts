@@ -306,9 +306,9 @@ export class NetworkStack extends PlatformStack {
         // `open` would add ingress from the whole VPC CIDR; the group above admits only Lambdas.
         open: false,
         // Dual stack: the endpoint's interfaces get IPv6 addresses and its private DNS name AAAA
-        // records too, so a function that prefers IPv6 reaches the endpoint rather than the egress-only
-        // gateway. Not a create-only property: turning IPv6 on updates the endpoint in place. A
-        // service without IPv6 support on PrivateLink rejects it at deploy time (docs/network.md).
+        // records too, so it answers a client that resolves and connects over IPv6 as the public
+        // service name would. Neither is a create-only property: turning IPv6 on updates the endpoint
+        // in place. A service without IPv6 support on PrivateLink rejects it at deploy time.
         ...(network.ipv6.enabled
           ? {
               ipAddressType: ec2.VpcEndpointIpAddressType.DUALSTACK,
