@@ -136,6 +136,21 @@ describe('OrdersStack (dev)', () => {
       template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
     });
 
+    it('send over IPv6 (egress-only gateway, no NAT) exactly when the platform publishes a dual-stack VPC', () => {
+      const ipAddressType = ssm(template, '/shared-lambda-infra/dev/network/ip-address-type');
+      const conditions = template.toJSON().Conditions as Json;
+      const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Array<{
+        Properties: { VpcConfig: { Ipv6AllowedForDualStack: { 'Fn::If': [string, unknown, unknown] } } };
+      }>;
+      expect(functions).toHaveLength(3);
+      for (const fn of functions) {
+        const [condition, whenTrue, whenFalse] = fn.Properties.VpcConfig.Ipv6AllowedForDualStack['Fn::If'];
+        expect(conditions[condition]).toEqual({ 'Fn::Equals': [ipAddressType, 'dualstack'] });
+        expect(whenTrue).toBe(true);
+        expect(whenFalse).toEqual({ Ref: 'AWS::NoValue' });
+      }
+    });
+
     it('get the allowed CORS origins from the platform, for the Access-Control-Allow-Origin of their responses', () => {
       const origins = ssm(template, '/shared-lambda-infra/dev/api/cors-allow-origins');
       template.allResourcesProperties('AWS::Lambda::Function', {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { serviceFunctionName, serviceRoleName } from '@shared-lambda-infra/contract';
-import { Aws, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -113,7 +113,8 @@ export interface ServiceFunctionProps
 /**
  * A Node.js Lambda function placed in the platform: bundled with esbuild (minified, source maps,
  * AWS SDK v3 left to the runtime), Node.js 24 on arm64, in the shared VPC's private subnets with
- * the shared Lambda security group, X-Ray active, Powertools environment set, a log group with the
+ * the shared Lambda security group (and outbound IPv6 allowed when the platform's VPC is dual stack,
+ * decided at deploy time from the contract), X-Ray active, Powertools environment set, a log group with the
  * platform's retention, and a physical name from the naming convention. By default it has its own
  * role, bounded by the platform's permissions boundary (applied by `ServiceStack`).
  *
@@ -221,6 +222,10 @@ export class ServiceFunction extends nodejs.NodejsFunction {
     cfn.vpcConfig = {
       subnetIds: platform.privateSubnetIds,
       securityGroupIds: [this.securityGroup.securityGroupId],
+      // In a dual-stack environment the function may send over IPv6, which leaves through the
+      // egress-only internet gateway (free) instead of the NAT (billed per GB). In an IPv4-only one
+      // the property is absent, as before dual stack existed, so those functions see no change.
+      ipv6AllowedForDualStack: Fn.conditionIf(platform.dualStackVpc.logicalId, true, Aws.NO_VALUE),
     };
   }
 }

@@ -6,7 +6,7 @@ import {
   type ServiceContractParameter,
   serviceBoundaryPolicyName,
 } from '@shared-lambda-infra/contract';
-import { CfnRule, Fn, Stack } from 'aws-cdk-lib';
+import { CfnCondition, CfnRule, Fn, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, type IConstruct } from 'constructs';
@@ -53,6 +53,7 @@ export class ServicePlatform extends Construct {
   public readonly service: string;
 
   private lambdaSg?: ec2.ISecurityGroup;
+  private dualStack?: CfnCondition;
 
   constructor(scope: Construct, id: string, props: ServicePlatformProps) {
     super(scope, id);
@@ -98,6 +99,18 @@ export class ServicePlatform extends Construct {
       { mutable: false, allowAllOutbound: true },
     );
     return this.lambdaSg;
+  }
+
+  /**
+   * A deploy-time condition, true when the platform's VPC is dual-stack (its `ip-address-type`
+   * parameter is `dualstack`). A condition rather than a synth-time switch: the service repository
+   * does not know, and must not have to know, how each environment's network is configured.
+   */
+  public get dualStackVpc(): CfnCondition {
+    this.dualStack ??= new CfnCondition(this, 'DualStackVpc', {
+      expression: Fn.conditionEquals(this.value(Parameters.vpcIpAddressType), 'dualstack'),
+    });
+    return this.dualStack;
   }
 
   /**

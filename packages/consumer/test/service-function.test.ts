@@ -66,13 +66,31 @@ describe('ServiceFunction', () => {
   });
 
   it('runs in every private subnet the platform publishes, with the shared Lambda security group', () => {
-    expect(fn('list-orders').VpcConfig).toEqual({
+    expect(fn('list-orders').VpcConfig).toMatchObject({
       SubnetIds: parameterRef(template, `${PREFIX}/network/private-subnet-ids`),
       SecurityGroupIds: [parameterRef(template, `${PREFIX}/network/lambda-security-group-id`)],
     });
     expect(
       template.toJSON().Parameters[parameterRef(template, `${PREFIX}/network/private-subnet-ids`).Ref].Type,
     ).toBe('AWS::SSM::Parameter::Value<List<String>>');
+  });
+
+  it('allows IPv6 egress exactly when the platform publishes ip-address-type dualstack', () => {
+    const ipAddressType = parameterRef(template, `${PREFIX}/network/ip-address-type`);
+    const conditions = template.toJSON().Conditions as Record<string, unknown>;
+    const vpcConfig = fn('list-orders').VpcConfig as Record<string, unknown>;
+    // CloudFormation's reading of the template, for each value the platform may publish.
+    const deployed = (published: string) =>
+      resolve(
+        { Ipv6AllowedForDualStack: vpcConfig.Ipv6AllowedForDualStack },
+        { [ipAddressType.Ref]: published, 'AWS::NoValue': NO_VALUE },
+        conditions,
+      );
+    expect(deployed('dualstack')).toEqual({ Ipv6AllowedForDualStack: true });
+    expect(deployed('ipv4')).toEqual({});
+    for (const name of ['list-orders', 'shared', 'custom-name']) {
+      expect(fn(name).VpcConfig).toHaveProperty('Ipv6AllowedForDualStack', vpcConfig.Ipv6AllowedForDualStack);
+    }
   });
 
   it('traces with X-Ray', () => {
@@ -219,3 +237,39 @@ describe('ServiceFunction failures', () => {
     );
   });
 });
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/**
+ * The value CloudFormation deploys for `value`: `Ref` to a parameter or pseudo parameter from
+ * `refs`, `Fn::If` on a condition evaluated from `conditions` (`Fn::Equals` of resolved values),
+ * and `AWS::NoValue` removing the key it stands in.
+ */
+function resolve(
+  value: unknown,
+  refs: Record<string, unknown>,
+  conditions: Record<string, unknown>,
+): unknown {
+  if (Array.isArray(value))
+    return value.map((v) => resolve(v, refs, conditions)).filter((v) => v !== NO_VALUE);
+  if (typeof value !== 'object' || value === null) return value;
+  const o = value as Record<string, unknown>;
+  if (typeof o.Ref === 'string') {
+    if (!(o.Ref in refs)) throw new Error(`no value for Ref ${o.Ref}`);
+    return refs[o.Ref];
+  }
+  if (o['Fn::Equals']) {
+    const [a, b] = (o['Fn::Equals'] as unknown[]).map((v) => resolve(v, refs, conditions));
+    return a === b;
+  }
+  if (o['Fn::If']) {
+    const [name, yes, no] = o['Fn::If'] as [string, unknown, unknown];
+    return resolve(resolve(conditions[name], refs, conditions) ? yes : no, refs, conditions);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    const r = resolve(v, refs, conditions);
+    if (r !== NO_VALUE) out[k] = r;
+  }
+  return out;
+}

@@ -109,6 +109,14 @@ export const Parameters = {
     description: 'IPv4 CIDR block of the shared VPC.',
     producer: 'network',
   }),
+  vpcIpAddressType: platform({
+    component: 'network',
+    attribute: 'ip-address-type',
+    type: 'String',
+    description:
+      '`ipv4`, or `dualstack` when the VPC and its private subnets have IPv6 (network.ipv6.enabled): service functions then allow outbound IPv6 (Ipv6AllowedForDualStack).',
+    producer: 'network',
+  }),
   availabilityZones: platform({
     component: 'network',
     attribute: 'availability-zones',

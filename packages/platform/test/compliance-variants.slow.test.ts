@@ -1,7 +1,14 @@
 import type { EnvironmentName } from '@shared-lambda-infra/contract';
 import { describe, expect, it } from 'vitest';
 import { rawConfig, synthPlatform } from './helpers/synth';
-import { API_EDGE_OVERRIDES, API_PRIVATE_OVERRIDES, NAT_INSTANCE_OVERRIDES } from './helpers/variants';
+import {
+  API_EDGE_OVERRIDES,
+  API_PRIVATE_OVERRIDES,
+  NAT_INSTANCE_OVERRIDES,
+  PER_AZ_DUAL_STACK_OVERRIDES,
+  REGIONAL_DUAL_STACK_OVERRIDES,
+  REGIONAL_EIPS_OVERRIDES,
+} from './helpers/variants';
 
 // The compliance packs (cdk-nag's three packs, the Control Tower rules) and CDK's built-in
 // CloudFormation validation over the config variants that the stack test files synthesize without
@@ -65,6 +72,24 @@ const VARIANTS: ReadonlyArray<{
     name: 'prod pinned to an account and region, with REJECT-only flow logs',
     env: 'prod',
     overrides: { ...PINNED, network: { flowLogs: { trafficType: 'REJECT', retentionDays: 180 } } },
+  },
+  {
+    // network-egress.test.ts (regional NAT, IPv6 with DNS64, dualstack API and domain)
+    name: 'dev with a regional NAT gateway over three AZs, dual stack with DNS64 and a dualstack API behind a custom domain',
+    env: 'dev',
+    overrides: REGIONAL_DUAL_STACK_OVERRIDES,
+  },
+  {
+    // network-egress.test.ts (regional NAT in manual mode), pinned so the AZs are real names
+    name: 'dev pinned to an account and region, with a regional NAT gateway on configured Elastic IPs',
+    env: 'dev',
+    overrides: { ...PINNED, ...REGIONAL_EIPS_OVERRIDES },
+  },
+  {
+    // network-egress.test.ts (zonal gateways on configured Elastic IPs, NAT64 per AZ)
+    name: 'dev with a NAT gateway per AZ on configured Elastic IPs, dual stack with DNS64',
+    env: 'dev',
+    overrides: PER_AZ_DUAL_STACK_OVERRIDES,
   },
 ];
 

@@ -163,6 +163,93 @@ describe('cost estimate from templates', () => {
   });
 });
 
+describe('cost of regional NAT gateways, configured Elastic IPs and IPv6 egress', () => {
+  const subnet = (az: number) => ({
+    Type: 'AWS::EC2::Subnet',
+    Properties: { VpcId: { Ref: 'Vpc' }, AvailabilityZone: { 'Fn::Select': [az, { 'Fn::GetAZs': '' }] } },
+  });
+  const stacks = (nat: Record<string, unknown>, extra: Record<string, unknown> = {}) => [
+    {
+      stackName: 'fixture-network',
+      template: {
+        Resources: {
+          // Three AZs, two subnets in each.
+          A1: subnet(0),
+          A2: subnet(0),
+          B1: subnet(1),
+          B2: subnet(1),
+          C1: subnet(2),
+          C2: subnet(2),
+          Other: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: 'vpc-other', AvailabilityZone: 'x' } },
+          Nat: { Type: 'AWS::EC2::NatGateway', Properties: nat },
+          ...extra,
+        },
+      },
+    },
+  ];
+  const noFreeTier = { ...ASSUMPTIONS, cloudWatchFreeTier: false };
+
+  it('bills a regional gateway in automatic mode in every AZ of its VPC that has a subnet, with one address each', () => {
+    const estimate = estimateCost(
+      stacks({ AvailabilityMode: 'regional', VpcId: { Ref: 'Vpc' } }),
+      noFreeTier,
+    );
+    // 3 AZs x 0.045 x 730 = 98.55; 3 addresses x 0.005 x 730 = 10.95
+    expect(estimate.lines.map((l) => [l.item, l.quantity, l.unit])).toEqual([
+      ['NAT gateway (regional), per active AZ', 3, 'gateway-AZ'],
+      ['Public IPv4 address', 3, 'address'],
+    ]);
+    expect(line(estimate, 'NAT gateway (regional), per active AZ')).toBeCloseTo(98.55, 6);
+    expect(line(estimate, 'Public IPv4 address')).toBeCloseTo(10.95, 6);
+  });
+
+  it('bills a regional gateway in manual mode in the AZs it lists, for every address listed', () => {
+    const estimate = estimateCost(
+      stacks({
+        AvailabilityMode: 'regional',
+        VpcId: { Ref: 'Vpc' },
+        AvailabilityZoneAddresses: [
+          { AvailabilityZone: 'a', AllocationIds: ['eipalloc-1', 'eipalloc-2'] },
+          { AvailabilityZone: 'b', AllocationIds: ['eipalloc-3'] },
+        ],
+      }),
+      noFreeTier,
+    );
+    expect(line(estimate, 'NAT gateway (regional), per active AZ')).toBeCloseTo(65.7, 6);
+    expect(estimate.lines.find((l) => l.item === 'Public IPv4 address')?.quantity).toBe(3);
+    expect(line(estimate, 'NAT gateway')).toBeUndefined();
+  });
+
+  it('counts the Elastic IP of a zonal gateway configured by allocation id, and a stack-allocated one once', () => {
+    const configured = estimateCost(stacks({ AllocationId: 'eipalloc-0123456789abcdef0' }), noFreeTier);
+    expect(configured.lines.map((l) => [l.item, l.quantity])).toEqual([
+      ['NAT gateway', 1],
+      ['Public IPv4 address', 1],
+    ]);
+    const allocated = estimateCost(
+      stacks({ AllocationId: { 'Fn::GetAtt': ['Eip', 'AllocationId'] } }, { Eip: { Type: 'AWS::EC2::EIP' } }),
+      noFreeTier,
+    );
+    expect(allocated.lines.map((l) => [l.item, l.quantity])).toEqual([
+      ['NAT gateway', 1],
+      ['Public IPv4 address', 1],
+    ]);
+  });
+
+  it("lists IPv6 egress as free of the NAT's processing charge when the VPC has an egress-only gateway", () => {
+    const rates = (extra: Record<string, unknown>) =>
+      estimateCost(stacks({}, extra), noFreeTier).rates.map((r) => [r.item, r.price]);
+    expect(rates({ Eigw: { Type: 'AWS::EC2::EgressOnlyInternetGateway' } }).slice(0, 3)).toEqual([
+      ['Data processed by a NAT gateway', 0.045],
+      ["IPv6 egress through the egress-only internet gateway (saves the NAT's $0.045 a GB)", 0],
+      ['Data out to the internet', 0.09],
+    ]);
+    expect(rates({}).map(([item]) => item)).not.toContain(
+      "IPv6 egress through the egress-only internet gateway (saves the NAT's $0.045 a GB)",
+    );
+  });
+});
+
 describe('network choices', () => {
   const network = {
     nat: 'single',
@@ -184,6 +271,9 @@ describe('network choices', () => {
       ['single', 3, 80.5, false],
       ['perAz', 2, 102.6, false],
       ['perAz', 3, 153.9, false],
+      // regional: (0.045 + 0.005) x 730 per AZ + one gateway's 2 alarm metrics x 0.10
+      ['regional', 2, 102.4, false],
+      ['regional', 3, 153.5, false],
     ]);
   });
 

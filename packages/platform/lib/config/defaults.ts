@@ -41,6 +41,8 @@ export const DEFAULTS = {
     privateSubnetMask: 20,
     interfaceEndpoints: ['ssm', 'secretsmanager', 'sts', 'logs', 'kms', 'sqs'] as InterfaceEndpointName[],
     flowLogs: { enabled: true, trafficType: 'ALL' as const },
+    // IPv4 only: turning IPv6 on adds a CIDR block and changes every subnet (see docs/network.md).
+    ipv6: { enabled: false, dns64: false },
   },
   storage: {
     encryption: 'kms' as const,

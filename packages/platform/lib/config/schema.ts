@@ -63,11 +63,48 @@ const networkSchema = z
       .default(DEFAULTS.network.maxAzs)
       .describe('Availability Zones to span. CAUTION: changing it replaces subnets.'),
     nat: z
-      .enum(['single', 'perAz', 'instance'])
+      .enum(['single', 'perAz', 'regional', 'instance'])
       .default(DEFAULTS.network.nat)
       .describe(
-        'Egress for private subnets: single (one shared NAT gateway, cheapest managed option), perAz (one NAT gateway per AZ, survives an AZ outage), instance (a NAT instance, cheapest, for dev accounts).',
+        'Egress for private subnets: single (one shared NAT gateway, cheapest managed option), perAz (one NAT gateway per AZ, survives an AZ outage), regional (one regional NAT gateway that is active in every AZ with subnets, survives an AZ outage, needs no public subnet for itself), instance (a NAT instance, cheapest, for dev accounts). CAUTION: changing it replaces the NAT gateways and their addresses (see docs/network.md, Migration).',
       ),
+    natEipAllocationIds: z
+      .array(
+        z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, {
+          message: 'must be an Elastic IP allocation id, e.g. eipalloc-0123456789abcdef0',
+        }),
+      )
+      .min(1)
+      .optional()
+      .describe(
+        "Elastic IPs (allocation ids) the NAT gateways send from, for partners that allowlist the platform's addresses: one for single, one per AZ (in AZ order) for perAz and regional; not with instance. Omit to let the stack allocate them (single, perAz) or AWS provide them (regional).",
+      ),
+    natMaxDrainSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(4000)
+      .optional()
+      .describe(
+        "Seconds a NAT gateway lets connections on an address finish before releasing it when an address is removed (natEipAllocationIds changed); AWS's default is 350. Not with instance.",
+      ),
+    ipv6: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(DEFAULTS.network.ipv6.enabled)
+          .describe(
+            'Dual-stack VPC: an Amazon-provided IPv6 /56, a /64 in every subnet, an egress-only internet gateway for the private subnets, and service functions allowed to send over IPv6 (ipv6AllowedForDualStack). IPv6 traffic bypasses the NAT and its per-GB charge.',
+          ),
+        dns64: z
+          .boolean()
+          .default(DEFAULTS.network.ipv6.dns64)
+          .describe(
+            'DNS64 on the private subnets, with the NAT64 route (64:ff9b::/96) to the NAT gateway: names with IPv4 addresses only resolve to synthesized IPv6 addresses that the NAT gateway translates. Needs enabled and a NAT gateway (not instance).',
+          ),
+      })
+      .default({ ...DEFAULTS.network.ipv6 })
+      .describe('IPv6 (dual stack); off by default: an IPv4-only VPC.'),
     natInstanceType: z
       .string()
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'must be an EC2 instance type, e.g. t4g.nano' })
@@ -299,6 +336,12 @@ const apiSchema = z
       ])
       .default({ mode: 'open' })
       .describe('Resource policy: open, or limited to source CIDRs or VPC endpoints.'),
+    ipAddressType: z
+      .enum(['ipv4', 'dualstack'])
+      .optional()
+      .describe(
+        "Who may call the API (and its custom domain): ipv4, or dualstack (IPv4 and IPv6 clients). Private APIs (access mode vpcEndpoints) are always dualstack. Omit to keep AWS's default (ipv4 for a regional API).",
+      ),
     domain: z
       .strictObject({
         name: z

@@ -123,10 +123,69 @@ function subnetMasks(network: PlatformConfig['network']): Array<{ key: string; k
   ];
 }
 
+/**
+ * NAT and IPv6 keys that only some `nat` modes can honour: each combination AWS cannot build (or
+ * that would silently do nothing) is a problem, not a key quietly ignored.
+ */
+function checkEgress(network: PlatformConfig['network']): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { nat, natEipAllocationIds: eips, ipv6 } = network;
+  if (eips !== undefined) {
+    if (nat === 'instance') {
+      problems.push({
+        path: 'network.natEipAllocationIds',
+        message: `is set (${eips.length} allocation ids) but nat is "instance": a NAT instance takes an Amazon-provided public IP; remove natEipAllocationIds or use a NAT gateway (single, perAz, regional)`,
+      });
+    } else {
+      const needed = nat === 'single' ? 1 : network.maxAzs;
+      const why =
+        nat === 'single'
+          ? 'one NAT gateway, one address'
+          : nat === 'perAz'
+            ? `one NAT gateway in each of the ${network.maxAzs} AZs`
+            : `the regional NAT gateway sends from one address in each of the ${network.maxAzs} AZs, and with configured addresses it serves only the AZs listed`;
+      if (eips.length !== needed) {
+        problems.push({
+          path: 'network.natEipAllocationIds',
+          message: `lists ${eips.length} allocation ids but nat "${nat}" with maxAzs ${network.maxAzs} needs exactly ${needed} (${why}); list ${needed}`,
+        });
+      }
+    }
+    for (const { index, first } of duplicates(eips, (e) => e)) {
+      problems.push({
+        path: `network.natEipAllocationIds[${index}]`,
+        message: `${show(eips[index])} is listed twice (also natEipAllocationIds[${first}]); an Elastic IP can be associated with one NAT gateway address only`,
+      });
+    }
+  }
+  if (network.natMaxDrainSeconds !== undefined && nat === 'instance') {
+    problems.push({
+      path: 'network.natMaxDrainSeconds',
+      message: `is ${network.natMaxDrainSeconds} but nat is "instance": the drain duration is a NAT gateway setting; remove it or use a NAT gateway`,
+    });
+  }
+  if (ipv6.dns64 && !ipv6.enabled) {
+    problems.push({
+      path: 'network.ipv6.dns64',
+      message:
+        'is true but ipv6.enabled is false: DNS64 answers with IPv6 addresses, and IPv4-only subnets have no IPv6 to reach them with; set ipv6.enabled: true or remove dns64',
+    });
+  }
+  if (ipv6.dns64 && nat === 'instance') {
+    problems.push({
+      path: 'network.ipv6.dns64',
+      message:
+        'is true but nat is "instance": DNS64 needs NAT64 to translate the synthesized 64:ff9b::/96 addresses, which NAT gateways do and the NAT instance (iptables masquerade on IPv4) does not; use a NAT gateway (single, perAz, regional) or turn dns64 off',
+    });
+  }
+  return problems;
+}
+
 function checkNetwork(network: PlatformConfig['network']): ConfigProblem[] {
   const vpc = parseCidr(network.cidr);
-  if (!vpc) return []; // the schema already reported it
-  const problems: ConfigProblem[] = [];
+  const egress = checkEgress(network);
+  if (!vpc) return egress; // the schema already reported the CIDR
+  const problems: ConfigProblem[] = [...egress];
   if (vpc.prefix < VPC_PREFIX.min || vpc.prefix > VPC_PREFIX.max) {
     problems.push({
       path: 'network.cidr',
@@ -213,6 +272,19 @@ function checkApi(api: PlatformConfig['api']): ConfigProblem[] {
     problems.push({
       path: `api.authorizer.issuers[${index}].issuer`,
       message: `${show(issuers[index].issuer)} is listed twice (also issuers[${first}]); merge their audiences into one entry`,
+    });
+  }
+  if (api.ipAddressType === 'ipv4' && api.access.mode === 'vpcEndpoints') {
+    problems.push({
+      path: 'api.ipAddressType',
+      message:
+        '"ipv4" cannot apply to a private API (access.mode vpcEndpoints): API Gateway gives private APIs the dualstack IP address type only; use "dualstack" or omit ipAddressType',
+    });
+  }
+  if (api.ipAddressType === 'dualstack' && api.access.mode === 'sourceCidrs') {
+    problems.push({
+      path: 'api.ipAddressType',
+      message: `"dualstack" would let IPv6 clients reach the API, but access.mode sourceCidrs allows only the IPv4 blocks listed (${api.access.cidrs.join(', ')}): a client that prefers IPv6 would be refused with 403; use "ipv4" or another access mode`,
     });
   }
   if (api.access.mode === 'vpcEndpoints' && api.domain) {

@@ -98,8 +98,21 @@ export function estimateCost(
   };
 
   // Network.
-  const natGateways = byType('AWS::EC2::NatGateway').length;
-  add('NAT gateway', natGateways, 'gateway', prices.network.natGatewayHour * hours);
+  const natGateways = byType('AWS::EC2::NatGateway').map(([, r]) => r.Properties ?? {});
+  const zonal = natGateways.filter((p) => p.AvailabilityMode !== 'regional');
+  add('NAT gateway', zonal.length, 'gateway', prices.network.natGatewayHour * hours);
+  // A regional gateway bills its hourly rate in every AZ it is active in: the AZs listed with
+  // addresses (manual mode), else every AZ of the VPC that has a subnet (automatic mode follows
+  // them). Each active AZ sends from at least one public IPv4 address.
+  const regionalAzs = natGateways
+    .filter((p) => p.AvailabilityMode === 'regional')
+    .map((p) => regionalGatewayAzs(p, resources));
+  add(
+    'NAT gateway (regional), per active AZ',
+    regionalAzs.reduce((n, azs) => n + azs.azs, 0),
+    'gateway-AZ',
+    prices.network.natGatewayHour * hours,
+  );
   const instances = byType('AWS::EC2::Instance').map(([, r]) => r.Properties ?? {});
   for (const type of [...new Set(instances.map((p) => String(p.InstanceType)))].sort()) {
     const hourly = prices.ec2Hour[type];
@@ -112,6 +125,9 @@ export function estimateCost(
   }
   const publicIps =
     byType('AWS::EC2::EIP').length +
+    // Elastic IPs allocated outside the stack (natEipAllocationIds) are billed all the same.
+    zonal.filter((p) => typeof p.AllocationId === 'string').length +
+    regionalAzs.reduce((n, azs) => n + azs.addresses, 0) +
     instances.filter((p) =>
       ((p.NetworkInterfaces as Array<Record<string, unknown>> | undefined) ?? []).some(
         (n) => n.AssociatePublicIpAddress === true,
@@ -221,6 +237,15 @@ function trafficRates(
   const rates: RateLine[] = [];
   const rate = (item: string, per: string, price: number) => rates.push({ item, per, price });
   if (has('AWS::EC2::NatGateway')) rate('Data processed by a NAT gateway', 'GB', prices.network.natGatewayGb);
+  if (has('AWS::EC2::EgressOnlyInternetGateway')) {
+    // Dual stack: IPv6 from the private subnets bypasses the NAT, so each GB a service moves to an
+    // IPv6 destination saves the NAT's processing charge (data out to the internet is billed alike).
+    rate(
+      `IPv6 egress through the egress-only internet gateway (saves the NAT's $${prices.network.natGatewayGb} a GB)`,
+      'GB',
+      prices.network.egressOnlyInternetGatewayGb,
+    );
+  }
   if (has('AWS::EC2::VPCEndpoint', (p) => p.VpcEndpointType === 'Interface')) {
     rate('Data processed by interface endpoints', 'GB', prices.network.interfaceEndpointGb);
   }
@@ -259,6 +284,28 @@ function trafficRates(
   return rates;
 }
 
+/**
+ * The AZs a regional NAT gateway is active (and billed) in, and the public addresses it holds. Manual
+ * mode: the `AvailabilityZoneAddresses` entries and their allocation ids. Automatic mode: the
+ * distinct AZs of the subnets of its VPC in the same template, one Amazon-provided address each.
+ */
+function regionalGatewayAzs(
+  gateway: Record<string, unknown>,
+  resources: ReadonlyArray<[string, Resource]>,
+): { azs: number; addresses: number } {
+  const listed = gateway.AvailabilityZoneAddresses as Array<{ AllocationIds?: unknown[] }> | undefined;
+  if (listed !== undefined) {
+    return { azs: listed.length, addresses: listed.reduce((n, a) => n + (a.AllocationIds?.length ?? 0), 0) };
+  }
+  const vpc = JSON.stringify(gateway.VpcId);
+  const azs = new Set(
+    resources
+      .filter(([, r]) => r.Type === 'AWS::EC2::Subnet' && JSON.stringify(r.Properties?.VpcId) === vpc)
+      .map(([, r]) => JSON.stringify(r.Properties?.AvailabilityZone)),
+  );
+  return { azs: azs.size, addresses: azs.size };
+}
+
 /** One network layout's fixed monthly cost, for the high-availability comparison. */
 export interface NetworkChoice {
   readonly nat: PlatformConfig['network']['nat'];
@@ -271,7 +318,7 @@ export interface NetworkChoice {
 
 /**
  * What each high-availability choice of the network costs a month, for the environment's own
- * interface endpoints: NAT instance, one NAT gateway or one per AZ, over two or three AZs. The
+ * interface endpoints: NAT instance, one NAT gateway, one per AZ or a regional one, over two or three AZs. The
  * same arithmetic as {@link estimateCost}, from config instead of templates (the alternatives are
  * not synthesized): a gateway pays its hours, its Elastic IP and its two alarms; the instance its
  * hours, public address and root volume; each endpoint its hours in every AZ.
@@ -289,9 +336,19 @@ export function networkChoices(
     prices.ebs.defaultRootVolumeGb * prices.ebs.gp3GbMonth;
   const endpointAz = prices.network.interfaceEndpointAzHour * hours;
   const choices: NetworkChoice[] = [];
-  for (const nat of ['instance', 'single', 'perAz'] as const) {
+  // Regional: the hourly rate and one address in every AZ, but one gateway's two alarms.
+  const regionalAz = (prices.network.natGatewayHour + prices.network.publicIpv4Hour) * hours;
+  const regional = (maxAzs: number) => regionalAz * maxAzs + 2 * prices.cloudWatch.alarmMetricMonth;
+  for (const nat of ['instance', 'single', 'perAz', 'regional'] as const) {
     for (const maxAzs of [2, 3] as const) {
-      const natCost = nat === 'instance' ? instance : nat === 'single' ? gateway : gateway * maxAzs;
+      const natCost =
+        nat === 'instance'
+          ? instance
+          : nat === 'single'
+            ? gateway
+            : nat === 'perAz'
+              ? gateway * maxAzs
+              : regional(maxAzs);
       choices.push({
         nat,
         maxAzs,

@@ -25,6 +25,7 @@ export const PRICES = {
     'https://aws.amazon.com/s3/pricing/ (Standard storage)',
   ],
   network: {
+    /** Zonal gateway per hour; a regional gateway pays it for every AZ it is active in (see docs/cost.md). */
     natGatewayHour: 0.045,
     natGatewayGb: 0.045,
     /** Every public IPv4 address, a NAT gateway's Elastic IP and a NAT instance's included. */
@@ -33,6 +34,8 @@ export const PRICES = {
     interfaceEndpointAzHour: 0.01,
     /** First PB a month, summed over the region's interface endpoints. */
     interfaceEndpointGb: 0.01,
+    /** An egress-only internet gateway has no hourly or processing charge (IPv6 egress). */
+    egressOnlyInternetGatewayGb: 0,
     /** To the internet, after the first 100 GB a month, up to 10 TB. */
     dataTransferOutGb: 0.09,
   },

@@ -68,7 +68,7 @@ export function renderCost(
       ),
     );
     out.push(
-      'NAT and interface endpoints only. instance: one NAT instance, an AZ outage or instance failure cuts egress; single: one managed gateway, its AZ is a single point of failure; perAz: survives an AZ outage.',
+      'NAT and interface endpoints only. instance: one NAT instance, an AZ outage or instance failure cuts egress; single: one managed gateway, its AZ is a single point of failure; perAz: survives an AZ outage; regional: one gateway billed in every AZ it is active in, survives an AZ outage.',
     );
   }
   return out.join('\n');

@@ -272,9 +272,13 @@ export class ApiStack extends PlatformStack {
    */
   private get endpointConfiguration(): apigateway.EndpointConfiguration {
     const { access } = this.config.api;
+    // Unset keeps the property out of the template (AWS's default: ipv4 for a regional API,
+    // dualstack for a private one). Changing it updates the API in place and takes effect at once.
+    const ipAddressType = this.ipAddressType;
     if (access.mode === 'vpcEndpoints') {
       return {
         types: [apigateway.EndpointType.PRIVATE],
+        ipAddressType,
         vpcEndpoints: access.vpcEndpointIds.map((id, i) =>
           ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(this, `ApiVpcEndpoint${i}`, {
             vpcEndpointId: id,
@@ -283,7 +287,18 @@ export class ApiStack extends PlatformStack {
         ),
       };
     }
-    return { types: [apigateway.EndpointType.REGIONAL] };
+    return { types: [apigateway.EndpointType.REGIONAL], ipAddressType };
+  }
+
+  private get ipAddressType(): apigateway.IpAddressType | undefined {
+    switch (this.config.api.ipAddressType) {
+      case 'ipv4':
+        return apigateway.IpAddressType.IPV4;
+      case 'dualstack':
+        return apigateway.IpAddressType.DUAL_STACK;
+      default:
+        return undefined;
+    }
   }
 
   private createDomain(): apigateway.DomainName | undefined {
@@ -295,6 +310,14 @@ export class ApiStack extends PlatformStack {
       endpointType: apigateway.EndpointType.REGIONAL,
       securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
     });
+    if (this.config.api.ipAddressType) {
+      // L1: DomainNameProps has no IP address type. The domain takes the API's, so a client that
+      // resolves the custom name reaches the API over the same protocols as the execute-api name.
+      (domainName.node.defaultChild as apigateway.CfnDomainName).endpointConfiguration = {
+        types: [apigateway.EndpointType.REGIONAL],
+        ipAddressType: this.config.api.ipAddressType,
+      };
+    }
     new apigateway.BasePathMapping(this, 'BasePathMapping', {
       domainName,
       restApi: this.restApi,

@@ -4,7 +4,7 @@ import {
   Parameters,
   resourceName,
 } from '@shared-lambda-infra/contract';
-import { Aspects, Fn } from 'aws-cdk-lib';
+import { Aspects, Duration, Fn } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -22,13 +22,16 @@ type NetworkConfig = PlatformConfig['network'];
 /**
  * The shared network: one VPC per environment that every Lambda service runs in.
  *
- * - public subnets hold the NAT gateways (or the NAT instance) and nothing else;
+ * - public subnets hold the zonal NAT gateways (or the NAT instance) and nothing else; a regional
+ *   NAT gateway needs none, but they stay so the internet gateway and a way back to zonal NAT remain;
  * - private subnets with egress are where Lambda functions place their Hyperplane ENIs;
  * - optional isolated subnets (no route out) are for data stores;
  * - S3 and DynamoDB gateway endpoints (free) and the configured interface endpoints keep AWS API
  *   traffic off the NAT, which bills per gigabyte;
  * - a default Lambda security group, and one for the interface endpoints that admits only it;
- * - VPC flow logs to CloudWatch Logs.
+ * - VPC flow logs to CloudWatch Logs;
+ * - with `ipv6.enabled`, a dual-stack VPC: IPv6 from the private subnets leaves through a free
+ *   egress-only internet gateway instead of the NAT (see docs/network.md).
  *
  * Everything a service needs is published as contract parameters (`/{project}/{env}/network/*`).
  *
@@ -41,7 +44,7 @@ export class NetworkStack extends PlatformStack {
   public readonly lambdaSecurityGroup: ec2.ISecurityGroup;
   /** Security group of the interface endpoints: HTTPS in from {@link lambdaSecurityGroup} only. */
   public readonly endpointSecurityGroup: ec2.ISecurityGroup;
-  /** Ids of the NAT gateways (empty when `nat` is `instance`), for alarms. */
+  /** Ids of the NAT gateways (one for `regional`, empty when `nat` is `instance`), for alarms. */
   public readonly natGatewayIds: string[];
   /** The flow log group; undefined when `network.flowLogs.enabled` is false. */
   public readonly flowLogGroup?: logs.ILogGroup;
@@ -56,8 +59,9 @@ export class NetworkStack extends PlatformStack {
     this.natGatewayIds =
       network.nat === 'instance' ? [] : nat.provider.configuredGateways.map((g) => g.gatewayId);
     if (nat.provider instanceof ec2.NatInstanceProviderV2) this.hardenNatInstances(network, nat.provider);
+    if (network.ipv6.dns64) this.enableDns64(vpc, nat.provider);
 
-    this.lambdaSecurityGroup = this.createLambdaSecurityGroup(vpc);
+    this.lambdaSecurityGroup = this.createLambdaSecurityGroup(vpc, network);
     this.endpointSecurityGroup = this.createEndpointSecurityGroup(vpc, this.lambdaSecurityGroup);
     this.createGatewayEndpoints(vpc);
     this.createInterfaceEndpoints(vpc, network, this.endpointSecurityGroup);
@@ -82,11 +86,36 @@ export class NetworkStack extends PlatformStack {
   }
 
   private createNatProvider(network: NetworkConfig): { provider: ec2.NatProvider; count: number } {
+    // Only matters when an address leaves a gateway (natEipAllocationIds changed): connections on
+    // it get this long to finish. Unset keeps AWS's default (350 s) and the property out of the template.
+    const maxDrainDuration =
+      network.natMaxDrainSeconds === undefined ? undefined : Duration.seconds(network.natMaxDrainSeconds);
+    const eipAllocationIds = network.natEipAllocationIds;
     switch (network.nat) {
       case 'single':
-        return { provider: ec2.NatProvider.gateway(), count: 1 };
+        return { provider: ec2.NatProvider.gateway({ eipAllocationIds, maxDrainDuration }), count: 1 };
       case 'perAz':
-        return { provider: ec2.NatProvider.gateway(), count: network.maxAzs };
+        return {
+          provider: ec2.NatProvider.gateway({ eipAllocationIds, maxDrainDuration }),
+          count: network.maxAzs,
+        };
+      case 'regional':
+        return {
+          provider: ec2.NatProvider.regionalGateway({
+            maxDrainDuration,
+            // Configured addresses put the gateway in manual mode: it serves exactly the AZs listed,
+            // one address each, and does not expand on its own; the AZs are the VPC's (config
+            // checked that there is one address per AZ). Without them AWS provides the addresses
+            // and expands the gateway into every AZ that has a subnet.
+            availabilityZoneAddresses: eipAllocationIds?.map((allocationId, i) => ({
+              availabilityZone: this.availabilityZones[i],
+              allocationIds: [allocationId],
+            })),
+          }),
+          // The regional gateway is one resource; CDK does not read the count for it, and the
+          // VPC's public subnets are kept (see the class comment).
+          count: 1,
+        };
       case 'instance': {
         const instanceType = new ec2.InstanceType(network.natInstanceType);
         return {
@@ -121,6 +150,9 @@ export class NetworkStack extends PlatformStack {
         // Only the NAT lives here and it asks for its address explicitly; nothing else should
         // get a public IP by accident.
         mapPublicIpOnLaunch: false,
+        // The same for IPv6 (dual stack only): an IPv6 address is publicly routable through the
+        // internet gateway, so nothing here gets one unasked.
+        ipv6AssignAddressOnCreation: network.ipv6.enabled ? false : undefined,
       },
       {
         name: 'Private',
@@ -143,6 +175,12 @@ export class NetworkStack extends PlatformStack {
       subnetConfiguration,
       natGatewayProvider: nat.provider,
       natGateways: nat.count,
+      // Dual stack: an Amazon-provided /56, a /64 per subnet, `::/0` to the internet gateway from the
+      // public subnets and to an egress-only internet gateway (free, outbound only) from the private
+      // ones. CAUTION: turning it on changes every subnet in place and adds routes; see docs/network.md.
+      ...(network.ipv6.enabled
+        ? { ipProtocol: ec2.IpProtocol.DUAL_STACK, ipv6Addresses: ec2.Ipv6Addresses.amazonProvided() }
+        : {}),
       // Private DNS on interface endpoints needs both.
       enableDnsHostnames: true,
       enableDnsSupport: true,
@@ -214,7 +252,7 @@ export class NetworkStack extends PlatformStack {
    * filtered by security groups. A service that needs another port (a database) attaches its own
    * security group next to this one rather than widening the shared one for every service.
    */
-  private createLambdaSecurityGroup(vpc: ec2.IVpc): ec2.SecurityGroup {
+  private createLambdaSecurityGroup(vpc: ec2.IVpc, network: NetworkConfig): ec2.SecurityGroup {
     const group = new ec2.SecurityGroup(this, 'LambdaSecurityGroup', {
       vpc,
       securityGroupName: resourceName('securityGroup', {
@@ -226,6 +264,13 @@ export class NetworkStack extends PlatformStack {
       allowAllOutbound: false,
     });
     group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and the internet');
+    if (network.ipv6.enabled) {
+      group.addEgressRule(
+        ec2.Peer.anyIpv6(),
+        ec2.Port.tcp(443),
+        'HTTPS to AWS APIs and the internet over IPv6',
+      );
+    }
     return group;
   }
 
@@ -260,6 +305,16 @@ export class NetworkStack extends PlatformStack {
         securityGroups: [group],
         // `open` would add ingress from the whole VPC CIDR; the group above admits only Lambdas.
         open: false,
+        // Dual stack: the endpoint's interfaces get IPv6 addresses and its private DNS name AAAA
+        // records too, so it answers a client that resolves and connects over IPv6 as the public
+        // service name would. Neither is a create-only property: turning IPv6 on updates the endpoint
+        // in place. A service without IPv6 support on PrivateLink rejects it at deploy time.
+        ...(network.ipv6.enabled
+          ? {
+              ipAddressType: ec2.VpcEndpointIpAddressType.DUALSTACK,
+              dnsRecordIpType: ec2.VpcEndpointDnsRecordIpType.DUALSTACK,
+            }
+          : {}),
       });
     }
   }
@@ -317,6 +372,23 @@ export class NetworkStack extends PlatformStack {
     return logGroup;
   }
 
+  /**
+   * DNS64 on every private subnet and the NAT64 route (`64:ff9b::/96`) to the NAT gateway that
+   * serves the subnet: a name with only IPv4 addresses resolves to a synthesized IPv6 address in
+   * that prefix, which the NAT gateway translates to IPv4. Without the route, DNS64 answers would
+   * lead nowhere (CDK adds neither).
+   */
+  private enableDns64(vpc: ec2.Vpc, provider: ec2.NatProvider): void {
+    const gateways = provider.configuredGateways;
+    vpc.privateSubnets.forEach((subnet, i) => {
+      (subnet.node.defaultChild as ec2.CfnSubnet).enableDns64 = true;
+      // Zonal gateways serve the subnet of their own AZ (the order CDK created them in); the
+      // regional gateway (and a single one) serves them all.
+      const gateway = gateways[i] ?? gateways[0];
+      (subnet as ec2.PrivateSubnet).addIpv6Nat64Route(gateway.gatewayId);
+    });
+  }
+
   /** Only reached when the environment's config turns flow logs off on purpose. */
   private acknowledgeNoFlowLogs(vpc: ec2.Vpc): void {
     const reason =
@@ -334,6 +406,24 @@ export class NetworkStack extends PlatformStack {
           route,
           'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
           'Public subnets hold only the NAT gateway or NAT instance, which needs the default route to the internet gateway to give the private subnets egress.',
+        );
+      }
+      // Dual stack only: CDK's `::/0` route of a public subnet.
+      const route6 = subnet.node.tryFindChild('DefaultRoute6');
+      if (route6) {
+        acknowledge(
+          route6,
+          'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
+          'The IPv6 default route of a public subnet, which holds only the NAT and assigns no IPv6 address on launch (AssignIpv6AddressOnCreation false); the private subnets leave through the egress-only internet gateway, not this route.',
+        );
+      }
+    }
+    if (this.config.network.ipv6.enabled) {
+      for (const subnet of vpc.privateSubnets) {
+        acknowledge(
+          subnet.node.defaultChild as ec2.CfnSubnet,
+          'NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled',
+          "The private subnet assigns IPv6 addresses on creation (dual stack, for Lambda's IPv6 egress), but its only IPv6 route out is the egress-only internet gateway, which admits no connection from the internet; it maps no public IPv4 address.",
         );
       }
     }
@@ -357,6 +447,11 @@ export class NetworkStack extends PlatformStack {
     publish('ContractMajorVersion', Parameters.contractMajorVersion, CONTRACT_MAJOR_VERSION);
     publish('VpcId', Parameters.vpcId, vpc.vpcId);
     publish('VpcCidr', Parameters.vpcCidr, vpc.vpcCidrBlock);
+    publish(
+      'VpcIpAddressType',
+      Parameters.vpcIpAddressType,
+      this.config.network.ipv6.enabled ? 'dualstack' : 'ipv4',
+    );
     publish('AvailabilityZones', Parameters.availabilityZones, vpc.availabilityZones);
     publish(
       'PublicSubnetIds',

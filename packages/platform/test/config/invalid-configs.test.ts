@@ -80,7 +80,10 @@ const CATALOGUE: readonly InvalidConfig[] = [
     name: 'nat is not a known mode',
     override: { network: { nat: 'double' } },
     problems: [
-      { path: 'network.nat', says: ['expected one of "single", "perAz", "instance", got "double"'] },
+      {
+        path: 'network.nat',
+        says: ['expected one of "single", "perAz", "regional", "instance", got "double"'],
+      },
     ],
   },
   {
@@ -147,6 +150,111 @@ const CATALOGUE: readonly InvalidConfig[] = [
       },
     ],
   },
+  {
+    name: 'natEipAllocationIds is set with a NAT instance',
+    override: { network: { nat: 'instance', natEipAllocationIds: ['eipalloc-0123456789abcdef0'] } },
+    problems: [
+      {
+        path: 'network.natEipAllocationIds',
+        says: ['(1 allocation ids) but nat is "instance"', 'remove natEipAllocationIds or use a NAT gateway'],
+      },
+    ],
+  },
+  {
+    name: 'a regional NAT gateway gets fewer Elastic IPs than AZs',
+    override: {
+      network: { nat: 'regional', maxAzs: 3, natEipAllocationIds: ['eipalloc-0123456789abcdef0'] },
+    },
+    problems: [
+      {
+        path: 'network.natEipAllocationIds',
+        says: [
+          'lists 1 allocation ids but nat "regional" with maxAzs 3 needs exactly 3',
+          'serves only the AZs listed',
+        ],
+      },
+    ],
+  },
+  {
+    name: 'a single NAT gateway gets two Elastic IPs',
+    override: {
+      network: {
+        nat: 'single',
+        natEipAllocationIds: ['eipalloc-0123456789abcdef0', 'eipalloc-0123456789abcdef1'],
+      },
+    },
+    problems: [
+      {
+        path: 'network.natEipAllocationIds',
+        says: ['lists 2 allocation ids but nat "single"', 'needs exactly 1'],
+      },
+    ],
+  },
+  {
+    name: 'one Elastic IP is listed for two NAT gateways',
+    override: {
+      network: {
+        nat: 'perAz',
+        natEipAllocationIds: ['eipalloc-0123456789abcdef0', 'eipalloc-0123456789abcdef0'],
+      },
+    },
+    problems: [
+      {
+        path: 'network.natEipAllocationIds[1]',
+        says: ['"eipalloc-0123456789abcdef0" is listed twice (also natEipAllocationIds[0])'],
+      },
+    ],
+  },
+  {
+    name: 'an Elastic IP is given as an address instead of an allocation id',
+    override: { network: { natEipAllocationIds: ['203.0.113.7'] } },
+    problems: [
+      {
+        path: 'network.natEipAllocationIds[0]',
+        says: ['must be an Elastic IP allocation id, e.g. eipalloc-0123456789abcdef0', 'got "203.0.113.7"'],
+      },
+    ],
+  },
+  {
+    name: 'a drain duration is set for a NAT instance',
+    override: { network: { nat: 'instance', natMaxDrainSeconds: 600 } },
+    problems: [{ path: 'network.natMaxDrainSeconds', says: ['is 600 but nat is "instance"'] }],
+  },
+  {
+    name: 'a drain duration is beyond what AWS allows',
+    override: { network: { natMaxDrainSeconds: 5000 } },
+    problems: [{ path: 'network.natMaxDrainSeconds', says: ['4000', 'got 5000'] }],
+  },
+  {
+    name: 'DNS64 is on in an IPv4-only VPC',
+    override: { network: { ipv6: { dns64: true } } },
+    problems: [
+      {
+        path: 'network.ipv6.dns64',
+        says: ['ipv6.enabled is false', 'set ipv6.enabled: true or remove dns64'],
+      },
+    ],
+  },
+  {
+    name: 'DNS64 is on behind a NAT instance, which does no NAT64',
+    override: { network: { nat: 'instance', ipv6: { enabled: true, dns64: true } } },
+    problems: [
+      {
+        path: 'network.ipv6.dns64',
+        says: [
+          'nat is "instance"',
+          'the NAT instance (iptables masquerade on IPv4) does not',
+          'use a NAT gateway',
+        ],
+      },
+    ],
+  },
+  {
+    name: 'ipv6 is not a mapping',
+    override: { network: { ipv6: true } },
+    problems: [{ path: 'network.ipv6', says: ['got true'] }],
+  },
+
   // ----- observability -----
   {
     name: 'a log retention CloudWatch does not accept',
@@ -312,6 +420,39 @@ const CATALOGUE: readonly InvalidConfig[] = [
     override: { api: { cache: { sizeGb: '2' } } },
     problems: [{ path: 'api.cache.sizeGb', says: ['expected one of', '"0.5"', '"237"', 'got "2"'] }],
   },
+  {
+    name: 'a private API is asked to take IPv4 only',
+    override: {
+      api: {
+        ipAddressType: 'ipv4',
+        access: { mode: 'vpcEndpoints', vpcEndpointIds: ['vpce-0123456789abcdef0'] },
+      },
+    },
+    problems: [
+      {
+        path: 'api.ipAddressType',
+        says: ['"ipv4" cannot apply to a private API', 'dualstack IP address type only'],
+      },
+    ],
+  },
+  {
+    name: 'a dual-stack API admits only IPv4 source CIDRs',
+    override: {
+      api: { ipAddressType: 'dualstack', access: { mode: 'sourceCidrs', cidrs: ['203.0.113.0/24'] } },
+    },
+    problems: [
+      {
+        path: 'api.ipAddressType',
+        says: ['allows only the IPv4 blocks listed (203.0.113.0/24)', 'refused with 403', 'use "ipv4"'],
+      },
+    ],
+  },
+  {
+    name: 'ipAddressType is not a known type',
+    override: { api: { ipAddressType: 'ipv6' } },
+    problems: [{ path: 'api.ipAddressType', says: ['expected "ipv4" or "dualstack", got "ipv6"'] }],
+  },
+
   // ----- services -----
   {
     name: 'two services share a name',

@@ -30,6 +30,7 @@ interface CfnResource {
 interface CfnTemplate {
   Resources?: Record<string, CfnResource>;
   Parameters?: Record<string, { Type: string; Default?: string }>;
+  Conditions?: Record<string, Json>;
 }
 
 /** A synthesized template and the name of the stack it is deployed as. */
@@ -446,7 +447,18 @@ export class IamModel {
         }
         case 'Fn::GetAZs':
           return [`${REGION}a`, `${REGION}b`];
-        case 'Fn::If':
+        case 'Fn::If': {
+          // A condition over the model's values (a service function's dual-stack switch reads the
+          // platform's published ip-address-type).
+          const [name, whenTrue, whenFalse] = arg as [string, Json, Json];
+          const condition = t.template.Conditions?.[name];
+          if (condition === undefined) throw new Error(`${t.stackName}: Fn::If on unknown condition ${name}`);
+          return this.resolve(t, this.resolve(t, condition) === true ? whenTrue : whenFalse);
+        }
+        case 'Fn::Equals': {
+          const [a, b] = this.resolve(t, arg) as [Json, Json];
+          return JSON.stringify(a) === JSON.stringify(b);
+        }
         case 'Fn::ImportValue':
         case 'Fn::FindInMap':
           throw new Error(`${t.stackName}: ${key} is not modelled`);

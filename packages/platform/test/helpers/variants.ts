@@ -70,3 +70,42 @@ export const NAT_INSTANCE_OVERRIDES: Record<string, unknown> = {
     flowLogs: { enabled: false },
   },
 };
+
+/**
+ * dev with a regional NAT gateway over 3 AZs (AWS-provided addresses, a 600 s drain), IPv6 with
+ * DNS64, two interface endpoints, and a dualstack API behind a custom domain.
+ */
+export const REGIONAL_DUAL_STACK_OVERRIDES: Record<string, unknown> = {
+  network: {
+    maxAzs: 3,
+    nat: 'regional',
+    natMaxDrainSeconds: 600,
+    interfaceEndpoints: ['ssm', 'logs'],
+    ipv6: { enabled: true, dns64: true },
+  },
+  api: {
+    ipAddressType: 'dualstack',
+    domain: {
+      name: 'api.example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+    },
+  },
+};
+
+/** dev (2 AZs) with a regional NAT gateway in manual mode: one configured Elastic IP per AZ, IPv4 only. */
+export const REGIONAL_EIPS_OVERRIDES: Record<string, unknown> = {
+  network: {
+    nat: 'regional',
+    natEipAllocationIds: ['eipalloc-0a1b2c3d4e5f60001', 'eipalloc-0a1b2c3d4e5f60002'],
+  },
+};
+
+/** dev (2 AZs) with a NAT gateway per AZ on configured Elastic IPs, a 120 s drain, IPv6 with DNS64. */
+export const PER_AZ_DUAL_STACK_OVERRIDES: Record<string, unknown> = {
+  network: {
+    nat: 'perAz',
+    natEipAllocationIds: ['eipalloc-0a1b2c3d4e5f60001', 'eipalloc-0a1b2c3d4e5f60002'],
+    natMaxDrainSeconds: 120,
+    ipv6: { enabled: true, dns64: true },
+  },
+};
