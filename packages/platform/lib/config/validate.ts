@@ -65,6 +65,11 @@ export interface ConfigParts {
    * @default - absent or did not parse: the GitHub checks are skipped
    */
   readonly github?: PlatformConfig['github'];
+  /**
+   * The `quotas` section: the policy-size checks of names read the trust policy length from it.
+   * @default - did not parse: AWS's default quotas are assumed
+   */
+  readonly quotas?: PlatformConfig['quotas'];
 }
 
 /**
