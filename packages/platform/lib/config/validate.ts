@@ -6,6 +6,7 @@ import {
   RESERVED_SERVICE_NAMES,
   serviceFunctionNamePattern,
 } from '@shared-lambda-infra/contract';
+import { checkNameLimits } from '../limits/name-model';
 import { blockSize, parseCidr } from './cidr';
 import { PLATFORM_API_RESOURCES, RESERVED_BASE_PATHS } from './defaults';
 import { type ConfigProblem, show } from './errors';
@@ -96,6 +97,7 @@ export function validateParts(parts: ConfigParts): ConfigProblem[] {
     ...(parts.services ? checkServices(parts.services, scope) : []),
     ...(parts.api && parts.services ? checkQuotas(parts.api, parts.services) : []),
     ...(parts.github ? checkGithub(parts.github) : []),
+    ...checkNameLimits(parts),
   ];
 }
 

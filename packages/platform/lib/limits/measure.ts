@@ -52,6 +52,8 @@ export interface MeasuredPolicy {
 export interface MeasuredRole {
   /** `{stackName}/{logicalId}`. */
   readonly subject: string;
+  /** Resolved trust policy. */
+  readonly trustDocument: unknown;
   /** Resolved trust policy length. */
   readonly trustLength: number;
   /** Inline policies (Policies property and AWS::IAM::Policy resources naming the role). */
@@ -132,9 +134,11 @@ export function roles(env: MeasuredEnvironment): MeasuredRole[] {
           managed.push(`${stack.stackName}/${otherId}`);
         }
       }
+      const trustDocument = resolver.resolve(p.AssumeRolePolicyDocument);
       out.push({
         subject: `${stack.stackName}/${id}`,
-        trustLength: policyLength(resolver.resolve(p.AssumeRolePolicyDocument)),
+        trustDocument,
+        trustLength: policyLength(trustDocument),
         inline: inline.sort((a, b) => b.size - a.size),
         managed,
       });
