@@ -146,7 +146,7 @@ export function checkNameLimits(
     );
     problems.push({
       path: 'project',
-      message: `${show(project)} makes the ${LIMIT_NAME[t.kind]} ${t.policy} ${projectWorst.size.toLocaleString('en-US')} characters once resolved, over IAM's limit of ${limit.toLocaleString('en-US')}; use a project name of at most ${room} characters`,
+      message: `${show(project)} makes the ${LIMIT_NAME[t.kind]} ${t.policy} ${projectWorst.size.toLocaleString('en-US')} characters once resolved, over IAM's limit of ${limit.toLocaleString('en-US')}; use a project name of at most ${room} characters${t.kind === 'trust' ? ' or raise quotas.roleTrustPolicyLength' : ''}`,
     });
     return problems;
   }
