@@ -49,7 +49,7 @@ beforeEach(() => {
       ],
       NextToken: 'page-2',
     })
-    .resolvesOnce({ NetworkInterfaces: [{ InterfaceType: 'lambda' }, { InterfaceType: 'nat_gateway' }] });
+    .resolvesOnce({ NetworkInterfaces: [{ InterfaceType: 'lambda' }, { InterfaceType: 'natGateway' }] });
   iam.on(GetAccountSummaryCommand).resolves({
     SummaryMap: { Roles: 850, RolesQuota: 1000, Policies: 300, PoliciesQuota: 1500 },
   });
