@@ -22,7 +22,7 @@ function alarmName(scope: NameScope, identifier: string): string {
 }
 
 /** The NAT gateway alarms (the limit alarms of the same stack are tested in test/limits/). */
-function natAlarms(template: Template): Array<{ Properties: Record<string, unknown> }> {
+function natAlarms(template: Template): Array<{ [key: string]: { [key: string]: unknown } }> {
   return Object.values(
     template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/NATGateway' } }),
   );
