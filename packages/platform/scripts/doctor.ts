@@ -1,6 +1,5 @@
 // `npm run doctor [-- -c env=dev] [-- -c config=path/to/file.yaml]`: checks a deployed environment
-// with read-only credentials (the platform read-only role of the environment, or any ReadOnlyAccess
-// principal): contract parameters, the API health route, the routes queues, the guard hooks, the
+// with read-only credentials (any principal with ReadOnlyAccess: only Get, Describe and List calls): contract parameters, the API health route, the routes queues, the guard hooks, the
 // account's quotas against `quotas`, and drift of the platform stacks. One line per check, with the
 // fix; exits 1 when a check fails. The region is the config's, else AWS_REGION.
 import * as path from 'node:path';

@@ -88,7 +88,7 @@ export async function runDoctor(
         check,
         ok: false,
         detail: `${(error as Error).name}: ${(error as Error).message}`,
-        fix: 'run with credentials of the platform read-only role of this environment (ReadOnlyAccess) and the right AWS_REGION',
+        fix: 'run with read-only credentials of this account (ReadOnlyAccess) and the right AWS_REGION',
       });
     }
   };

@@ -285,6 +285,6 @@ describe('doctor on broken accounts', () => {
       check: 'contract parameters',
       detail: 'AccessDeniedException: User is not authorized to perform: ssm:GetParameters',
     });
-    expect(problems[0].fix).toContain('read-only role');
+    expect(problems[0].fix).toContain('read-only credentials');
   });
 });
