@@ -19,7 +19,7 @@ export function renderLimitsDoc(header: string): string {
     'size at which it runs out; `npm run synth` fails when one is exceeded and warns past 80%; config validation',
     'refuses a project or service name whose longest generated policy would cross an IAM limit. After a deploy,',
     'the observability stack alarms on what AWS measures and on what the limits function publishes',
-    "(`{project}/{env}/Limits` namespace), and `npm run doctor` compares the account's applied quotas with `quotas`.",
+    "(namespace `{project}/Limits`, dimension `Environment`), and `npm run doctor` compares the account's applied quotas with `quotas`.",
     '',
     'Account quotas are shared by every environment config that names the same `account`: their usages add up.',
     '',
