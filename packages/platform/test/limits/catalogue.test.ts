@@ -250,3 +250,29 @@ describe('limit problems', () => {
     ]);
   });
 });
+
+describe('the quotas config keys', () => {
+  // Each adjustable limit is measured against the account's value in `quotas`.
+  it.each([
+    ['iam-roles-per-account', 'rolesPerAccount', 3000, 3000],
+    ['iam-policies-per-account', 'customerManagedPoliciesPerAccount', 4000, 4000],
+    ['cloudformation-stacks', 'stacksPerAccount', 5000, 5000],
+    ['apigateway-account-throttle', 'apiThrottleRate', 20_000, 20_000],
+    ['iam-managed-policies-per-role', 'managedPoliciesPerRole', 20, 20],
+    ['iam-role-trust-policy-length', 'roleTrustPolicyLength', 4096, 4096],
+    // Lambda keeps 100 of the account's concurrency unreserved.
+    ['lambda-concurrency', 'lambdaConcurrentExecutions', 3000, 2900],
+  ])('%s is measured against quotas.%s', (id, key, value, expected) => {
+    const config = configFor('dev', { quotas: { [key]: value } });
+
+    const [usage] = limit(id).usage(limitContext({ config, stacks: [policyStack] }));
+
+    expect(usage.limit).toBe(expected);
+  });
+
+  it('rejects a trust policy length above the 4,096 AWS grants', () => {
+    expect(() => configFor('dev', { quotas: { roleTrustPolicyLength: 5000 } })).toThrow(
+      /quotas\.roleTrustPolicyLength: .*4096/,
+    );
+  });
+});
