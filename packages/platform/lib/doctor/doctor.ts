@@ -247,7 +247,8 @@ async function checkHooks(
     }),
   );
   return hooks.map((alias) => {
-    const found = out.TypeConfigurations?.find((c) => c.Alias === alias || c.TypeName === alias);
+    // The hook's type name is its alias; a configuration's own Alias is `default`.
+    const found = out.TypeConfigurations?.find((c) => c.TypeName === alias);
     const status = found?.Configuration
       ? (
           JSON.parse(found.Configuration) as {

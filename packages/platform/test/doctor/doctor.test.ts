@@ -87,7 +87,8 @@ beforeEach(() => {
   sqs.on(GetQueueAttributesCommand).resolves({ Attributes: EMPTY_QUEUE });
   cfn.on(BatchDescribeTypeConfigurationsCommand).callsFake(({ TypeConfigurationIdentifiers = [] }) => ({
     TypeConfigurations: TypeConfigurationIdentifiers.map((t: { TypeName: string }) => ({
-      Alias: t.TypeName,
+      Alias: 'default',
+      TypeName: t.TypeName,
       Configuration: ENABLED_HOOK_CONFIGURATION,
     })),
   }));
@@ -212,7 +213,8 @@ describe('doctor on broken accounts', () => {
     cfn.on(BatchDescribeTypeConfigurationsCommand).resolves({
       TypeConfigurations: [
         {
-          Alias: 'Private::SharedLambdaInfra::DevServiceGuard',
+          Alias: 'default',
+          TypeName: 'Private::SharedLambdaInfra::DevServiceGuard',
           Configuration: JSON.stringify({
             CloudFormationConfiguration: { HookConfiguration: { HookInvocationStatus: 'DISABLED' } },
           }),
