@@ -130,8 +130,14 @@ export function roles(env: MeasuredEnvironment): MeasuredRole[] {
             size: policyLength(resolver.resolve(other.Properties?.PolicyDocument)),
           });
         }
-        if (other.Type === 'AWS::IAM::ManagedPolicy' && naming(other.Properties?.Roles, id)) {
-          managed.push(`${stack.stackName}/${otherId}`);
+        // A policy that names the role and is also in its ManagedPolicyArns is attached once.
+        const arn = String(resolver.resolve({ Ref: otherId }));
+        if (
+          other.Type === 'AWS::IAM::ManagedPolicy' &&
+          naming(other.Properties?.Roles, id) &&
+          !managed.includes(arn)
+        ) {
+          managed.push(arn);
         }
       }
       const trustDocument = resolver.resolve(p.AssumeRolePolicyDocument);

@@ -109,6 +109,24 @@ describe('IAM policy usage', () => {
     expect(role.managed).toHaveLength(2);
   });
 
+  it('counts a managed policy attached both ways (ManagedPolicyArns and the policy naming the role) once', () => {
+    const resources = policyStack.template.Resources ?? {};
+    const both: StackTemplate = {
+      stackName: 'fixture',
+      template: {
+        Resources: {
+          ...resources,
+          ReadPolicyABCDEF12: {
+            ...resources.ReadPolicyABCDEF12,
+            Properties: { ...resources.ReadPolicyABCDEF12.Properties, Roles: [{ Ref: 'FnRole' }] },
+          },
+        },
+      },
+    };
+
+    expect(roles({ config: configFor('dev'), stacks: [both] })[0].managed).toHaveLength(2);
+  });
+
   it('names the largest statements as contributors', () => {
     const usage = limit('iam-managed-policy-size').usage(limitContext(env))[0];
 
