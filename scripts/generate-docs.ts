@@ -4,6 +4,9 @@
 //   docs/config.md                                      from the config JSON Schema
 //   packages/platform/config/platform-config.schema.json from the zod schema of config/<env>.yaml
 //   docs/security.md (the matrix section)               from test/security/matrix.ts
+//   docs/limits.md                                      from packages/platform/lib/limits/catalogue.ts
+//   packages/platform/lib/limits/policy-templates.json  from each environment's synthesized policies
+//     (a synthesis each, so test/docs.test.ts leaves it to packages/platform/test/limits/name-model.test.ts)
 // test/docs.test.ts fails when a committed file differs from what this script would write.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -33,6 +36,10 @@ import {
   serviceStackName,
   stackName,
 } from '@shared-lambda-infra/contract';
+import { loadPlatformConfig } from '../packages/platform/lib/config/load';
+import { renderLimitsDoc } from '../packages/platform/lib/limits/doc';
+import { POLICY_TEMPLATES_FILE, renderPolicyTemplates } from '../packages/platform/lib/limits/name-model';
+import { measuredEnvironment } from '../packages/platform/lib/limits/synth';
 import { CONFIG_SCHEMA_FILE, renderConfigSchema } from '../packages/platform/scripts/generate-config-schema';
 import { renderMatrix } from '../test/security/matrix';
 
@@ -54,7 +61,17 @@ export function generatedFiles(): GeneratedFile[] {
     { file: path.join(ROOT, 'docs', 'contract.md'), content: renderContractDoc() },
     { file: path.join(ROOT, 'docs', 'config.md'), content: renderConfigDoc(JSON.parse(schemaText)) },
     { file: SECURITY_DOC, content: renderSecurityDoc() },
+    {
+      file: path.join(ROOT, 'docs', 'limits.md'),
+      content: renderLimitsDoc(HEADER('packages/platform/lib/limits/catalogue.ts')),
+    },
   ];
+}
+
+/** Generated files that need a synthesis of every environment (seconds each). */
+export function synthesizedFiles(): GeneratedFile[] {
+  const environments = ENVIRONMENTS.map((env) => measuredEnvironment(loadPlatformConfig({ env }).config));
+  return [{ file: POLICY_TEMPLATES_FILE, content: renderPolicyTemplates(environments) }];
 }
 
 const HEADER = (source: string) =>
@@ -381,7 +398,7 @@ function escapeText(text: string): string {
 }
 
 if (path.resolve(process.argv[1] ?? '') === __filename) {
-  for (const { file, content } of generatedFiles()) {
+  for (const { file, content } of [...generatedFiles(), ...synthesizedFiles()]) {
     writeFileSync(file, content);
     console.log(`wrote ${path.relative(process.cwd(), file)}`);
   }

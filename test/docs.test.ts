@@ -11,10 +11,11 @@ const ROOT = path.resolve(__dirname, '..');
 describe('generated files', () => {
   const files = generatedFiles();
 
-  it('generates the contract reference, the config reference, the security matrix and the config JSON Schema', () => {
+  it('generates the contract reference, the config reference, the security matrix, the limits table and the config JSON Schema', () => {
     expect(files.map((f) => path.relative(ROOT, f.file)).sort()).toEqual([
       'docs/config.md',
       'docs/contract.md',
+      'docs/limits.md',
       'docs/security.md',
       'packages/platform/config/platform-config.schema.json',
     ]);

@@ -8,7 +8,15 @@ try {
   // mistake is reported at once.
   const { config } = loadConfigForApp();
   const { createPlatformApp } = require('../lib/app') as typeof import('../lib/app');
-  createPlatformApp({ config }).app.synth();
+  const assembly = createPlatformApp({ config }).app.synth();
+  // AWS limits (lib/limits/catalogue.ts): stop `cdk deploy` before CreateStack would fail on one.
+  const { checkAssemblyLimits } = require('../lib/limits/check') as typeof import('../lib/limits/check');
+  const limits = checkAssemblyLimits(config, assembly.stacks);
+  for (const warning of limits.warnings) console.error(`warning: ${warning}`);
+  if (limits.errors.length > 0) {
+    console.error(limits.errors.map((e) => `error: ${e}`).join('\n'));
+    process.exit(1);
+  }
 } catch (error) {
   // A config mistake is the user's to fix: print what is wrong, not a stack trace.
   if (error instanceof ConfigError) {

@@ -8,6 +8,7 @@ import { createPlatformApp, PLATFORM_ROOT } from '../lib/app';
 import { renderSummary, summarizeAssembly } from '../lib/assembly-summary';
 import { ConfigError } from '../lib/config/errors';
 import { renderEnvironmentCost } from '../lib/cost/render';
+import { checkAssemblyLimits } from '../lib/limits/check';
 
 function parseContext(argv: readonly string[]): Record<string, string> {
   const context: Record<string, string> = {};
@@ -49,6 +50,14 @@ try {
     ),
   );
   console.log(renderEnvironmentCost(config, assembly.stacks));
+  // AWS limits (lib/limits/catalogue.ts): CreateStack would fail on an exceeded one long after
+  // every test passed, so the synthesis fails here instead.
+  const limits = checkAssemblyLimits(config, assembly.stacks);
+  for (const warning of limits.warnings) console.warn(`\nwarning: ${warning}`);
+  if (limits.errors.length > 0) {
+    console.error(`\n${limits.errors.map((e) => `error: ${e}`).join('\n')}`);
+    process.exit(1);
+  }
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

@@ -72,6 +72,18 @@ export const DEFAULTS = {
     // @see https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
     quotas: { resourcesPerApi: 300, authorizersPerApi: 10 },
   },
+  // The account's AWS quotas the limit checks measure against (lib/limits/catalogue.ts cites each):
+  // AWS's defaults, for an account that has raised none.
+  quotas: {
+    rolesPerAccount: 1000,
+    customerManagedPoliciesPerAccount: 1500,
+    managedPoliciesPerRole: 10,
+    roleTrustPolicyLength: 2048,
+    lambdaConcurrentExecutions: 1000,
+    lambdaEnisPerVpc: 500,
+    apiThrottleRate: 10_000,
+    stacksPerAccount: 2000,
+  },
   github: {
     oidcProvider: 'create' as const,
     // Deploys only from the main branch and release tags unless an environment says otherwise.

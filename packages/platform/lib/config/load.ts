@@ -146,6 +146,7 @@ function parsedParts(input: unknown): ConfigParts {
     api: section('api'),
     services,
     github: section('github'),
+    quotas: section('quotas'),
   };
 }
 

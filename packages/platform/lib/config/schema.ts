@@ -539,6 +539,68 @@ const githubSchema = z
   .optional()
   .describe('GitHub Actions access (OIDC); omit to create no GitHub roles.');
 
+// The account's adjustable AWS quotas, as raised through Service Quotas: lib/limits/catalogue.ts
+// measures the platform against them before a deploy and `npm run doctor` compares them with the
+// account's applied values. Each maximum is the highest value AWS grants, where it publishes one.
+const quota = (key: keyof typeof DEFAULTS.quotas, min: number, max: number, what: string) =>
+  z.number().int().min(min).max(max).default(DEFAULTS.quotas[key]).describe(what);
+
+const quotasSchema = z
+  .strictObject({
+    rolesPerAccount: quota(
+      'rolesPerAccount',
+      1,
+      5000,
+      "IAM 'Roles per account' (L-FE177D64, default 1,000, at most 5,000): every environment config that names the same account adds up against it.",
+    ),
+    customerManagedPoliciesPerAccount: quota(
+      'customerManagedPoliciesPerAccount',
+      1,
+      5000,
+      "IAM 'Customer managed policies per account' (L-E95E4862, default 1,500, at most 5,000), summed over the account's environments.",
+    ),
+    managedPoliciesPerRole: quota(
+      'managedPoliciesPerRole',
+      1,
+      20,
+      "IAM 'Managed policies per role' (L-0DA4ABF3, default 10, at most 20).",
+    ),
+    roleTrustPolicyLength: quota(
+      'roleTrustPolicyLength',
+      1,
+      4096,
+      "IAM 'Role trust policy length' in characters (L-C07B4B0D, default 2,048, at most 4,096).",
+    ),
+    lambdaConcurrentExecutions: quota(
+      'lambdaConcurrentExecutions',
+      10,
+      1_000_000,
+      "Lambda 'Concurrent executions' of the account and region (L-B99A9384, default 1,000); the concurrency alarm measures against the applied value.",
+    ),
+    lambdaEnisPerVpc: quota(
+      'lambdaEnisPerVpc',
+      1,
+      100_000,
+      "Lambda 'Elastic network interfaces per VPC' (L-9FEE3D26, default 500): Hyperplane ENIs, one per subnet and security-group set.",
+    ),
+    apiThrottleRate: quota(
+      'apiThrottleRate',
+      1,
+      1_000_000,
+      "API Gateway 'Throttle rate' of the account and region in requests per second (L-8A5B8E43, default 10,000), shared by every service's throttle in every environment of the account.",
+    ),
+    stacksPerAccount: quota(
+      'stacksPerAccount',
+      1,
+      100_000,
+      "CloudFormation 'Stack count' of the account and region (L-0485CB21, default 2,000).",
+    ),
+  })
+  .default({ ...DEFAULTS.quotas })
+  .describe(
+    "The account's adjustable AWS quotas (as raised through Service Quotas): `npm run limits` and `npm run synth` measure the platform against them, `npm run doctor` compares them with the account's applied values.",
+  );
+
 /** The schema of one environment file. */
 export const platformConfigSchema = z.strictObject({
   project: z
@@ -583,6 +645,7 @@ export const platformConfigSchema = z.strictObject({
     .default([])
     .describe('Service registry: one entry onboards one Lambda repository.'),
   github: githubSchema,
+  quotas: quotasSchema,
 });
 
 /** A parsed, defaulted environment config. */

@@ -6,6 +6,7 @@ import {
   RESERVED_SERVICE_NAMES,
   serviceFunctionNamePattern,
 } from '@shared-lambda-infra/contract';
+import { checkNameLimits } from '../limits/name-model';
 import { blockSize, parseCidr } from './cidr';
 import { PLATFORM_API_RESOURCES, RESERVED_BASE_PATHS } from './defaults';
 import { type ConfigProblem, show } from './errors';
@@ -65,6 +66,11 @@ export interface ConfigParts {
    * @default - absent or did not parse: the GitHub checks are skipped
    */
   readonly github?: PlatformConfig['github'];
+  /**
+   * The `quotas` section: the policy-size checks of names read the trust policy length from it.
+   * @default - did not parse: AWS's default quotas are assumed
+   */
+  readonly quotas?: PlatformConfig['quotas'];
 }
 
 /**
@@ -91,6 +97,7 @@ export function validateParts(parts: ConfigParts): ConfigProblem[] {
     ...(parts.services ? checkServices(parts.services, scope) : []),
     ...(parts.api && parts.services ? checkQuotas(parts.api, parts.services) : []),
     ...(parts.github ? checkGithub(parts.github) : []),
+    ...checkNameLimits(parts),
   ];
 }
 

@@ -4,12 +4,14 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../compliance';
 import { ContractValue } from '../constructs/contract-parameter';
 import { createPlatformKey } from '../constructs/kms';
+import { LimitsWatch } from '../constructs/limits-watch';
 import type { NetworkStack } from './network-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
@@ -41,6 +43,8 @@ export class ObservabilityStack extends PlatformStack {
   public readonly dashboard: cloudwatch.Dashboard;
   /** The customer-managed key that encrypts {@link alarmTopic}. */
   public readonly alarmTopicKey: kms.IKey;
+  /** The AWS limits watch: the limits function and its alarms (docs/limits.md). */
+  public readonly limits: LimitsWatch;
 
   constructor(scope: Construct, props: ObservabilityStackProps) {
     super(scope, 'observability', props);
@@ -48,6 +52,7 @@ export class ObservabilityStack extends PlatformStack {
     this.alarmTopic = this.createAlarmTopic(this.alarmTopicKey);
     this.dashboard = this.createDashboard();
     this.watchNatGateways(props.network.natGatewayIds);
+    this.limits = this.watchLimits(props.network);
     this.publishContract();
   }
 
@@ -184,6 +189,48 @@ export class ObservabilityStack extends PlatformStack {
       graph('NAT packets dropped', ['PacketsDropCount']),
       new cloudwatch.AlarmStatusWidget({ title: 'NAT alarms', alarms, width: 12, height: 6 }),
     );
+  }
+
+  /**
+   * The "Limits" section of the dashboard and its alarms: what AWS publishes against its quotas
+   * (Lambda concurrency) and what the limits function publishes (lib/constructs/limits-watch.ts),
+   * each alarming at 80% to the platform topic.
+   */
+  private watchLimits(network: NetworkStack): LimitsWatch {
+    const watch = new LimitsWatch(this, 'Limits', {
+      project: this.nameScope.project,
+      environment: this.nameScope.env,
+      vpcId: network.vpc.vpcId,
+      lambdaEniQuota: this.config.quotas.lambdaEnisPerVpc,
+      alarmTopic: this.alarmTopic,
+      logRetention: this.config.observability.logRetentionDays as logs.RetentionDays,
+      logRemovalPolicy: this.dataRemovalPolicy,
+    });
+    const metrics = watch.metrics();
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown:
+          '## Limits\nUsage of AWS limits in percent; alarms at 80%. `npm run limits` and docs/limits.md say how each is raised.',
+        width: 24,
+        height: 2,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Account limits (% used)',
+        width: 12,
+        height: 6,
+        left: [metrics.IamRoles, metrics.IamPolicies, metrics.CloudFormationStacks, metrics.SsmParameters],
+        leftYAxis: { min: 0, max: 100 },
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Network and Lambda limits (% used)',
+        width: 12,
+        height: 6,
+        left: [metrics.SubnetAddresses, metrics.LambdaEnis, watch.concurrencyPercent()],
+        leftYAxis: { min: 0, max: 100 },
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Limit alarms', alarms: watch.alarms, width: 24, height: 3 }),
+    );
+    return watch;
   }
 
   private natAlarm(

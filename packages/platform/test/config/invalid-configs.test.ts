@@ -709,7 +709,7 @@ describe('invalid configs', () => {
         '  observability.logRetentionDays: must be a CloudWatch Logs retention value: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got 10',
         '  api.cors.allowCredentials: true cannot be combined with allowOrigins "*": browsers reject credentialed responses whose Access-Control-Allow-Origin is "*"; list the origins explicitly or set allowCredentials: false',
         '  services[1].basePath: "orders" is already owned by service "orders-v1"; choose another path',
-        '  unknownTopLevel: unknown key (allowed here: project, environment, account, region, owner, terminationProtection, removalPolicy, network, storage, observability, api, services, github)',
+        '  unknownTopLevel: unknown key (allowed here: project, environment, account, region, owner, terminationProtection, removalPolicy, network, storage, observability, api, services, github, quotas)',
       ].join('\n'),
     );
   });

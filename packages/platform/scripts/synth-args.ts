@@ -1,0 +1,23 @@
+// The `-c key=value` arguments the platform scripts take, as the CDK CLI would.
+
+/** Parses `-c key=value` pairs; exits with usage on anything else. */
+export function parseContext(argv: readonly string[], command: string): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-c' || arg === '--context') {
+      const pair = argv[++i] ?? '';
+      const eq = pair.indexOf('=');
+      if (eq <= 0) usage(command, `expected key=value after ${arg}, got "${pair}"`);
+      context[pair.slice(0, eq)] = pair.slice(eq + 1);
+    } else {
+      usage(command, `unknown argument "${arg}"`);
+    }
+  }
+  return context;
+}
+
+function usage(command: string, problem: string): never {
+  console.error(`${problem}\nusage: npm run ${command} -- [-c env=dev|staging|prod] [-c config=PATH]`);
+  process.exit(2);
+}
