@@ -134,11 +134,13 @@ export function createReceiver(options: ReceiverOptions = {}) {
       logicalResourceId: event.LogicalResourceId,
       requestId: event.RequestId,
     });
+    const request: { mustSucceed?: boolean } = {};
     const physicalFallback =
       event.RequestType === 'Create' ? `${event.LogicalResourceId}-refused` : event.PhysicalResourceId;
     try {
       const ctx: Ctx = {
         ...d,
+        request,
         store: d.store.bounded({ clock, deadline }),
         clock,
         log,
@@ -156,10 +158,15 @@ export function createReceiver(options: ReceiverOptions = {}) {
       const refused = error instanceof Refusal;
       if (!refused) {
         log.error('request failed', { error: errorMessage(error) });
-        // A platform reason (Parameter Store or DynamoDB throttling past the backoff) never fails an
-        // Update or a Delete, which may be a rollback: the error makes Lambda deliver the event
-        // again (after 1 and 2 minutes), well within the resource's 900 s ServiceTimeout.
-        if (event.RequestType !== 'Create') throw error;
+        // A platform reason (Parameter Store or DynamoDB throttling past the backoff) never fails a
+        // Delete or a rollback (or an Update not known yet not to be one): the error makes Lambda
+        // deliver the event again (after 1 and 2 minutes), well within the 900 s ServiceTimeout.
+        // A forward Create or Update is answered FAILED with the reason, so the stack rolls back now.
+        if (
+          event.RequestType === 'Delete' ||
+          (event.RequestType === 'Update' && request.mustSucceed !== false)
+        )
+          throw error;
       }
       // A Delete that cannot be served must not hang stack deletion or a rollback: nothing of an
       // unknown or refused request was ever stored, so there is nothing to remove.
@@ -185,6 +192,8 @@ export const handler = createReceiver();
 const RECEIVER_ANSWER_MARGIN_MS = 8_000;
 
 interface Ctx {
+  /** What is known of the request so far: whether it is a rollback (it must not fail for the platform). */
+  readonly request: { mustSucceed?: boolean };
   readonly ssm: SSMClient;
   readonly registrations: RegistrationReader;
   readonly deadline: number;
@@ -230,12 +239,32 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
     await receiveRoutesDelete(event, ctx, candidate);
     return;
   }
-  const registrations = candidate
-    ? await ctx.registrations.read([candidate, ...hyphenPrefixes(candidate)], ctx.deadline)
-    : new Map<string, ServiceRegistration>();
-  const service = candidate && registrations.has(candidate) ? candidate : undefined;
+  const parsed = parseDeclaration(event.ResourceProperties.Declaration);
+  const routes = Array.isArray(parsed) ? undefined : parsed.routes;
+  const declarationHash = routes ? hashOf(routes) : '';
+  const stored = candidate ? await ctx.store.get<ServiceItem>(serviceItemKey(candidate)) : undefined;
+  // A rollback (an Update back to a table this very stack had answered SUCCESS) needs no registry
+  // read: the table was validated when it was first stored, the reconciler validates it again, and
+  // Parameter Store throttling must not fail it.
+  const rollback =
+    !!routes &&
+    event.RequestType === 'Update' &&
+    stored?.stackId === event.StackId &&
+    (stored?.succeededHashes ?? []).includes(declarationHash);
+  ctx.request.mustSucceed = rollback;
+  const registrations =
+    candidate && !rollback
+      ? await ctx.registrations.read(
+          [
+            candidate,
+            ...hyphenPrefixes(candidate),
+            ...functionOwnerCandidates(ctx.scope, candidate, routes ?? []),
+          ],
+          ctx.deadline,
+        )
+      : new Map<string, ServiceRegistration>();
+  const service = candidate && (rollback || registrations.has(candidate)) ? candidate : undefined;
   if (!service || serviceFromRoutesStackName(ctx.scope, event.StackId, [service]) !== service) {
-    if (event.RequestType === 'Delete') throw new Refusal('nothing stored for this stack');
     throw new Refusal(
       `stack ${event.StackId} may not declare routes: only the stack named ${ctx.scope.project}-${ctx.scope.env}-{service}-api of a registered service may`,
     );
@@ -252,7 +281,6 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
       `stack ${stack} could also be deployed by service "${rival}" (its deploy role may deploy every stack named ${ctx.scope.project}-${ctx.scope.env}-${rival}-*), so it cannot prove it is service "${service}"'s; rename one of the two services in the registry`,
     );
   }
-  const registration = registrations.get(service) as ServiceRegistration;
   const physicalId = routesPhysicalId(ctx.scope, service);
   const ignored = Object.keys(event.ResourceProperties).filter(
     (k) => k !== 'ServiceToken' && k !== 'Declaration',
@@ -264,7 +292,7 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
     });
   }
   const key = serviceItemKey(service);
-  const current = await ctx.store.get<ServiceItem>(key);
+  const current = stored;
   if (seenBefore(current, event.RequestId)) {
     ctx.log.info('duplicate delivery of a request already stored or answered; ignored', {
       service,
@@ -282,36 +310,18 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
     });
     return;
   }
-
-  const parsed = parseDeclaration(event.ResourceProperties.Declaration);
   if (Array.isArray(parsed))
     throw new Refusal(`${ROUTES_RESOURCE_TYPE} of service "${service}": ${parsed.join('; ')}`);
-  const declarationHash = hashOf(parsed.routes);
-  const mustSucceed =
-    event.RequestType === 'Update' && (current?.succeededHashes ?? []).includes(declarationHash);
+  const mustSucceed = rollback;
   const tooLarge = declarationSizeProblem(parsed.routes);
-  const problems = tooLarge
-    ? [tooLarge]
-    : validateRoutes(
-        ctx.scope,
-        ctx.location,
-        registration,
-        parsed.routes,
-        await ownersToTell(ctx, service, parsed.routes, registration),
-      );
+  const registration = registrations.get(service);
+  const problems =
+    rollback || !registration
+      ? []
+      : tooLarge
+        ? [tooLarge]
+        : validateRoutes(ctx.scope, ctx.location, registration, parsed.routes, registrations);
   if (problems.length > 0) {
-    if (mustSucceed) {
-      // A rollback to a table that was live before but breaks a rule added since: failing it would
-      // leave the stack in UPDATE_ROLLBACK_FAILED. The stored table (the last valid one) stays.
-      ctx.log.warn('rollback to a table that no longer validates; kept the stored table', {
-        service,
-        problems,
-      });
-      await answerOnce(ctx, service, pendingOf(event, physicalId, ctx.clock, true, declarationHash), {
-        status: 'SUCCESS',
-      });
-      return;
-    }
     throw new Refusal(
       `${ROUTES_RESOURCE_TYPE} of service "${service}" has ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}:\n${problems.join('\n')}`,
     );
@@ -549,29 +559,28 @@ function hyphenPrefixes(name: string): string[] {
 }
 
 /**
- * The registrations that tell this service's functions from another's: the services whose name
- * extends this one's and names one of the declared functions (`…-fn-orders-api-list` belongs to
- * `orders-api` when it is registered, not to `orders`). A few names, whatever the registry's size.
+ * The names whose registrations tell this service's functions from another's: services whose name
+ * would extend this one's and name one of the declared functions (`…-fn-orders-api-list` belongs
+ * to `orders-api` when it is registered, not to `orders`). A few names, whatever the registry's size.
  */
-async function ownersToTell(
-  ctx: Ctx,
+function functionOwnerCandidates(
+  scope: NameScope,
   service: string,
   routes: readonly DeclaredRoute[],
-  registration: ServiceRegistration,
-): Promise<Map<string, ServiceRegistration>> {
-  const prefix = `${ctx.scope.project}-${ctx.scope.env}-fn-${service}-`;
+): string[] {
+  const prefix = `${scope.project}-${scope.env}-fn-${service}-`;
   const names = new Set<string>();
   for (const r of routes) {
-    const fn = typeof r.functionArn === 'string' ? (r.functionArn.split(':')[6] ?? '') : '';
+    const fn = typeof r?.functionArn === 'string' ? (r.functionArn.split(':')[6] ?? '') : '';
     if (!fn.startsWith(prefix)) continue;
     const rest = fn.slice(prefix.length - service.length - 1);
-    for (const candidate of [...hyphenPrefixes(rest), rest]) {
-      if (candidate.length > service.length && candidate.length <= 20 && candidate.startsWith(`${service}-`))
-        names.add(candidate);
+    for (const name of [...hyphenPrefixes(rest), rest]) {
+      // Service names are at most 20 characters.
+      if (name.length > service.length && name.length <= 20 && name.startsWith(`${service}-`))
+        names.add(name);
     }
   }
-  const found = names.size > 0 ? await ctx.registrations.read(names, ctx.deadline) : new Map();
-  return new Map([[service, registration], ...found]);
+  return [...names];
 }
 
 function answerBounds(ctx: Ctx) {

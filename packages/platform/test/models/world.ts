@@ -14,6 +14,7 @@ import {
   type PlatformSettings,
   RECEIVER_TIMEOUT_SECONDS,
   RECONCILE_MAX_RECEIVE_COUNT,
+  RECONCILE_VISIBILITY_TIMEOUT_SECONDS,
   RECONCILER_TIMEOUT_SECONDS,
   SCHEDULED_RECONCILE_MESSAGE,
   SETTINGS_RESOURCE_TYPE,
@@ -95,8 +96,9 @@ export class World {
   readonly table = new TableModel();
   readonly queue = new FifoQueueModel(
     this.clock,
-    // What the CDK side deploys (AWS's advice, 6 x the function timeout), the reconciler must cope.
-    RECONCILER_TIMEOUT_SECONDS * 6 * 1000,
+    // What the CDK side deploys: the reconciler's timeout plus a minute (a crashed reconcile comes
+    // back within the routes resource's 900 s ServiceTimeout).
+    RECONCILE_VISIBILITY_TIMEOUT_SECONDS * 1000,
     RECONCILE_MAX_RECEIVE_COUNT,
   );
   readonly ssm = new ParameterStoreModel(this.clock);
