@@ -516,9 +516,10 @@ export const RECEIVER_PERMISSIONS: readonly RequiredStatement[] = [
 /** The reconciler's permissions (besides its log group and the SQS event source's own grants). */
 export const RECONCILER_PERMISSIONS: readonly RequiredStatement[] = [
   {
-    actions: ['ssm:GetParametersByPath'],
-    resources: ['arn:{partition}:ssm:{region}:{account}:parameter/{project}/{env}/services'],
-    reason: 'reads every ServiceRegistration: base path and throttling come from the registry',
+    actions: ['ssm:GetParameters'],
+    resources: ['arn:{partition}:ssm:{region}:{account}:parameter/{project}/{env}/services/*/registration'],
+    reason:
+      'reads the ServiceRegistration of each service that declared routes: base path and throttling come from the registry',
   },
   {
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],

@@ -48,7 +48,7 @@ import {
   TOMBSTONE_HISTORY,
   type Tombstone,
 } from './interface';
-import { loadRegistry, RegistrationReader } from './registry';
+import { functionOwnerCandidates, hyphenPrefixes, loadRegistry, RegistrationReader } from './registry';
 import { answer, type CfnAnswer } from './respond';
 import { declarationSizeProblem, RoutesStore } from './store';
 import { parseDeclaration, validateRoutes } from './validate';
@@ -550,37 +550,6 @@ export function candidateService(scope: NameScope, stackId: string): string | un
   } catch {
     return undefined;
   }
-}
-
-/** `a-b-c` -> `a`, `a-b`: the shorter names a hyphenated name extends. */
-function hyphenPrefixes(name: string): string[] {
-  const parts = name.split('-');
-  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('-'));
-}
-
-/**
- * The names whose registrations tell this service's functions from another's: services whose name
- * would extend this one's and name one of the declared functions (`…-fn-orders-api-list` belongs
- * to `orders-api` when it is registered, not to `orders`). A few names, whatever the registry's size.
- */
-function functionOwnerCandidates(
-  scope: NameScope,
-  service: string,
-  routes: readonly DeclaredRoute[],
-): string[] {
-  const prefix = `${scope.project}-${scope.env}-fn-${service}-`;
-  const names = new Set<string>();
-  for (const r of routes) {
-    const fn = typeof r?.functionArn === 'string' ? (r.functionArn.split(':')[6] ?? '') : '';
-    if (!fn.startsWith(prefix)) continue;
-    const rest = fn.slice(prefix.length - service.length - 1);
-    for (const name of [...hyphenPrefixes(rest), rest]) {
-      // Service names are at most 20 characters.
-      if (name.length > service.length && name.length <= 20 && name.startsWith(`${service}-`))
-        names.add(name);
-    }
-  }
-  return [...names];
 }
 
 function answerBounds(ctx: Ctx) {

@@ -39,7 +39,7 @@ import {
   serviceItemKey,
 } from './interface';
 import { type ComposedApi, composeApi, resourcesOf, type ServiceRoutes } from './openapi';
-import { loadRegistry } from './registry';
+import { functionOwnerCandidates, RegistrationReader } from './registry';
 import { AnswerRefusedError, answer, type CfnAnswer } from './respond';
 import { type DesiredState, RoutesStore } from './store';
 import { ControlPlaneLimiter, DEFAULT_RETRY_POLICY, TransientApplyError } from './throttle';
@@ -257,11 +257,17 @@ async function reconcile(run: Run): Promise<void> {
   const settings = state.platform.settings;
   let registry: Map<string, ServiceRegistration>;
   try {
-    registry = await loadRegistry(run.ssm, run.scope, run.log, {
-      clock: run.clock,
-      deadline: run.deadline,
-      baseMs: 200,
-    });
+    // Only the registrations of the services that have a table (and of the few names their
+    // functions could be confused with): 10 per GetParameters call, fresh on every reconcile.
+    const names = [...state.services.values()].flatMap((item) => [
+      item.service,
+      ...functionOwnerCandidates(run.scope, item.service, item.routes),
+      ...functionOwnerCandidates(run.scope, item.service, item.applied?.routes),
+    ]);
+    registry = await new RegistrationReader(run.ssm, run.scope, run.log, run.clock, 0, 0).read(
+      names,
+      run.deadline,
+    );
   } catch (error) {
     await onPlatformFailure(run, state, error);
     throw error;

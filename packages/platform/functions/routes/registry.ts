@@ -1,5 +1,6 @@
 import { GetParametersByPathCommand, GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import {
+  type DeclaredRoute,
   type NameScope,
   Parameters,
   ROUTE_AUTHORIZATIONS,
@@ -153,4 +154,31 @@ export function parseRegistration(service: string, raw: string | undefined): Ser
   }
   if (typeof value.cachingAllowed !== 'boolean') return '"cachingAllowed" must be true or false';
   return value as ServiceRegistration;
+}
+
+/** `a-b-c` -> `a`, `a-b`: the shorter names a hyphenated name extends. */
+export function hyphenPrefixes(name: string): string[] {
+  const parts = name.split('-');
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('-'));
+}
+
+/**
+ * The names whose registrations tell this service's functions from another's: services whose name
+ * would extend this one's and name one of the declared functions (`…-fn-orders-api-list` belongs
+ * to `orders-api` when it is registered, not to `orders`). A few names, whatever the registry's size.
+ */
+export function functionOwnerCandidates(scope: NameScope, service: string, routes: unknown): string[] {
+  const prefix = `${scope.project}-${scope.env}-fn-${service}-`;
+  const names = new Set<string>();
+  for (const r of Array.isArray(routes) ? (routes as Partial<DeclaredRoute>[]) : []) {
+    const fn = typeof r?.functionArn === 'string' ? (r.functionArn.split(':')[6] ?? '') : '';
+    if (!fn.startsWith(prefix)) continue;
+    const rest = fn.slice(prefix.length - service.length - 1);
+    for (const name of [...hyphenPrefixes(rest), rest]) {
+      // Service names are at most 20 characters.
+      if (name.length > service.length && name.length <= 20 && name.startsWith(`${service}-`))
+        names.add(name);
+    }
+  }
+  return [...names];
 }
