@@ -149,10 +149,13 @@ describe('load and faults', () => {
     const all = names(100);
     const deploying = all.slice(0, 30);
     await setUp(all);
+    const before = { ...world.ssm.faults.calls };
     const statuses = await world.run(...deploying.map((n) => () => world.deployService(n, table(n))));
     expect(statuses).toEqual(deploying.map(() => 'CREATE_COMPLETE'));
-    // One request reads one service's registration: one GetParameters call, no paging through 100.
-    expect(world.ssm.faults.calls.GetParameters).toBeLessThanOrEqual(30);
+    // A request reads one service's registration (one GetParameters call, the 100 are never paged
+    // through); each reconcile reads the 30 stored services' registrations, 10 per call.
+    expect((world.ssm.faults.calls.GetParametersByPath ?? 0) - (before.GetParametersByPath ?? 0)).toBe(0);
+    expect((world.ssm.faults.calls.GetParameters ?? 0) - (before.GetParameters ?? 0)).toBeLessThanOrEqual(60);
     expect(world.queue.deadLetters).toEqual([]);
     expectHealthy();
   });
