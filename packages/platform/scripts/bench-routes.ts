@@ -7,22 +7,48 @@
 // the median and longest wait from a request to its answer, whether the invariant holds.
 //
 //   npm run bench:routes --workspace @shared-lambda-infra/platform [-- --only train]
+//   npm run bench:routes --workspace @shared-lambda-infra/platform -- --services 30 --spread 30 [--registered 100] [--foreign-throttle 60]
 //
-// --only NAME: run only the scenarios whose name contains NAME (e.g. `instant`, `minute`, `1000`, `train`).
+// --only NAME: run only the scenarios whose label contains NAME (`instant`, `minute`, `1000`, `train`).
+// --services N: instead, one scenario: N services (of --registered, default N) start within --spread
+// seconds (seeded), while other clients hold the account's CreateDeployment quota for --foreign-throttle s.
 
 import { concurrentDeploys, type LoadResult, releaseTrain } from '../test/models/load';
 
-const only = (() => {
-  const i = process.argv.indexOf('--only');
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
-})();
+}
 
-const SCENARIOS: Array<[string, () => Promise<LoadResult>]> = [
-  ['30 at the same instant', () => concurrentDeploys(30, 30, 0)],
-  ['100 within a minute', () => concurrentDeploys(100, 100, 60)],
-  ['10 at once among 1000', () => concurrentDeploys(10, 1000, 0)],
-  ['release train', () => releaseTrain(200, 150)],
-];
+function number(name: string, fallback: number): number {
+  const value = Number(flag(name) ?? fallback);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`--${name} must be an integer >= 0, got ${flag(name)}`);
+  return value;
+}
+
+const only = flag('only');
+const custom = flag('services');
+
+const SCENARIOS: Array<[string, () => Promise<LoadResult>]> = custom
+  ? [
+      [
+        'custom',
+        () =>
+          concurrentDeploys(
+            number('services', 30),
+            Math.max(number('services', 30), number('registered', 0)),
+            number('spread', 30),
+            number('foreign-throttle', 0),
+          ),
+      ],
+    ]
+  : [
+      ['30 at the same instant', () => concurrentDeploys(30, 30, 0)],
+      ['100 within a minute', () => concurrentDeploys(100, 100, 60)],
+      ['10 at once among 1000', () => concurrentDeploys(10, 1000, 0)],
+      ['release train', () => releaseTrain(200, 150)],
+    ];
 
 function row(result: LoadResult): Array<[string, string]> {
   const statuses = Object.values(result.statuses);

@@ -122,15 +122,20 @@ export function concurrentDeploys(
   count: number,
   registered: number,
   spreadSeconds: number,
+  /** Other clients hold the account's CreateDeployment quota for this long from the start. */
+  foreignThrottleSeconds = 0,
 ): Promise<LoadResult> {
   const quota = Math.max(300, count * 3 + 10);
   const name =
     spreadSeconds === 0
       ? `${count} services at the same instant (${registered} registered, resources quota ${quota})`
       : `${count} services within ${spreadSeconds} s (${registered} registered, resources quota ${quota})`;
-  return measure(name, registered, quota, (world) =>
-    deployAll(world, serviceNames(registered).slice(0, count), spreadSeconds * 1000),
-  );
+  const suffix =
+    foreignThrottleSeconds > 0 ? `, CreateDeployment held by others for ${foreignThrottleSeconds} s` : '';
+  return measure(`${name}${suffix}`, registered, quota, (world) => {
+    world.apigateway.exhaustedUntil.CreateDeployment = world.clock.now() + foreignThrottleSeconds * 1000;
+    return deployAll(world, serviceNames(registered).slice(0, count), spreadSeconds * 1000);
+  });
 }
 
 /**
