@@ -680,7 +680,9 @@ async function settle(
     });
     if (next?.outbox?.length) outboxes.push({ key: PLATFORM_ITEM_KEY, outbox: next.outbox });
   }
-  await sendOutboxes(run, outboxes);
+  const unsent = await sendOutboxes(run, outboxes);
+  // The batch comes back in a minute and sends them (the applied state is already recorded).
+  if (unsent > 0) throw new TransientApplyError(`${unsent} answers to CloudFormation could not be sent yet`);
 }
 
 /**
@@ -696,23 +698,37 @@ async function flushOutboxes(run: Run, state: DesiredState): Promise<boolean> {
   run.log.warn('answers decided by an earlier run but not confirmed sent; sending them', {
     requests: outboxes.flatMap((o) => o.outbox.map((a) => a.pending.requestId)),
   });
+  // What still cannot be sent stays in its outbox; it must not hold up everyone else's apply.
   await sendOutboxes(run, outboxes);
   return true;
 }
 
+/** How long a pre-signed ResponseURL stays valid: past it, an unsent answer is dropped. */
+const RESPONSE_URL_VALIDITY_MS = 7_200_000;
+
+/**
+ * Sends the decided answers and records the sent ones. Returns how many could not be sent yet (S3
+ * kept failing): they stay in the outbox for the next run, until their URL has expired. Each answer
+ * gets at most 20 s, so one unreachable URL cannot hold up the others' answers.
+ */
 async function sendOutboxes(
   run: Run,
   outboxes: ReadonlyArray<{ key: string; outbox: readonly DecidedAnswer[] }>,
-): Promise<void> {
+): Promise<number> {
   let unsent = 0;
   for (const { key, outbox } of outboxes) {
     const done: string[] = [];
     for (const a of outbox) {
+      if (run.clock.now() > a.pending.receivedAt + RESPONSE_URL_VALIDITY_MS) {
+        run.log.warn('dropped an answer whose ResponseURL has expired', { requestId: a.pending.requestId });
+        done.push(a.pending.requestId);
+        continue;
+      }
       try {
         await answer(
           a.pending,
           { status: a.status, reason: a.reason },
-          { clock: run.clock, deadline: run.answerBy },
+          { clock: run.clock, deadline: Math.min(run.answerBy, run.clock.now() + 20_000) },
         );
         done.push(a.pending.requestId);
       } catch (error) {
@@ -736,7 +752,7 @@ async function sendOutboxes(
         : undefined,
     );
   }
-  if (unsent > 0) throw new TransientApplyError(`${unsent} answers to CloudFormation could not be sent yet`);
+  return unsent;
 }
 
 function lagSeconds(run: Run, verdicts: readonly Verdict[]): number {
