@@ -613,7 +613,32 @@ async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ct
     event.RequestType === 'Update' &&
     (current?.settingsHash === settingsHash || (current?.succeededHashes ?? []).includes(settingsHash));
   const pending = pendingOf(event, physicalId, ctx.clock, mustSucceed, settingsHash);
-  await ctx.store.update<PlatformItem>(PLATFORM_ITEM_KEY, (item) => ({
+  let duplicate = false;
+  await ctx.store.update<PlatformItem>(PLATFORM_ITEM_KEY, (item) => {
+    // A duplicate async delivery of a request already stored, being answered or answered.
+    if (
+      item &&
+      (item.pending.some((p) => p.requestId === event.RequestId) ||
+        (item.outbox ?? []).some((o) => o.pending.requestId === event.RequestId) ||
+        (item.answered ?? []).includes(event.RequestId))
+    ) {
+      duplicate = true;
+      return undefined;
+    }
+    return platformItem(item, settings, settingsHash, event, pending);
+  });
+  if (!duplicate) await enqueue(ctx, { reason: 'platform', requestId: event.RequestId });
+}
+
+function platformItem(
+  item: PlatformItem | undefined,
+  settings: PlatformSettings,
+  settingsHash: string,
+  event: CloudFormationCustomResourceEvent,
+  pending: PendingResponse,
+): PlatformItem {
+  return {
+    ...(item ?? {}),
     pk: PLATFORM_ITEM_KEY,
     kind: 'platform',
     settings,
@@ -622,9 +647,8 @@ async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ct
     logicalResourceId: event.LogicalResourceId,
     version: item?.version ?? 0,
     succeededHashes: item?.succeededHashes ?? [],
-    pending: [...(item?.pending ?? []).filter((p) => p.requestId !== event.RequestId), pending],
-  }));
-  await enqueue(ctx, { reason: 'platform', requestId: event.RequestId });
+    pending: [...(item?.pending ?? []), pending],
+  };
 }
 
 /** Parses the `Settings` property; a {@link Refusal} names what is missing. */
