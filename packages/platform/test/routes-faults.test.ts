@@ -1,7 +1,7 @@
 import type { DeclaredRoute, ServiceRegistration } from '@shared-lambda-infra/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerProblems, invariantProblems, servedState, stuckStacks } from './models/invariant';
-import { fnArn, route, World } from './models/world';
+import { fnArn, platformSettings, route, World } from './models/world';
 
 /**
  * Issue 21, part 2: the shared API under load and faults. The real receiver and reconciler against
@@ -199,8 +199,10 @@ describe('load and faults', () => {
     const services = names(5);
     await setUp(services);
     world.delivery.duplicate = () => true;
-    const statuses = await world.run(...services.map((n) => () => world.deployService(n, table(n))));
-    expect(statuses).toEqual(services.map(() => 'CREATE_COMPLETE'));
+    const statuses = await world.run(...services.map((n) => () => world.deployService(n, table(n))), () =>
+      world.deployPlatform(platformSettings({ binaryMediaTypes: ['image/png'] })),
+    );
+    expect(statuses).toEqual([...services.map(() => 'CREATE_COMPLETE'), 'UPDATE_COMPLETE']);
     const updates = await world.run(
       () => world.deployService(services[0], [table(services[0])[0]], { failAfter: true }),
       () => world.deleteService(services[1]),
@@ -227,6 +229,16 @@ describe('load and faults', () => {
     const services = names(3);
     await setUp(services);
     world.crashReconcilerAfterAnswers(0);
+    const statuses = await world.run(...services.map((n) => () => world.deployService(n, table(n))));
+    expect(statuses).toEqual(services.map(() => 'CREATE_COMPLETE'));
+    expect(world.invocations.crashed).toBe(1);
+    expectHealthy();
+  });
+
+  it('a reconciler that dies between its writes (applied state and one outbox recorded, the others not): each request answered exactly once', async () => {
+    const services = names(3);
+    await setUp(services);
+    world.crashReconcilerAfterWrites(2);
     const statuses = await world.run(...services.map((n) => () => world.deployService(n, table(n))));
     expect(statuses).toEqual(services.map(() => 'CREATE_COMPLETE'));
     expect(world.invocations.crashed).toBe(1);

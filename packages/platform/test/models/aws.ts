@@ -299,13 +299,22 @@ export function clients(
     readonly ssm: ParameterStoreModel;
   },
   /** When `frozen` returns true, a call never returns (`hang`): the calling Lambda has crashed. */
-  crash?: { readonly frozen: () => boolean; readonly hang: () => Promise<never> },
+  crash?: {
+    readonly frozen: () => boolean;
+    readonly hang: () => Promise<never>;
+    /** Told of every write that went through (DynamoDB PutItem, DeleteItem). */
+    readonly wrote?: () => void;
+  },
 ) {
   // biome-ignore lint/suspicious/noExplicitAny: each model method has its own input type
-  const call = (fn: (input: any) => unknown) => async (input: any) => {
-    if (crash?.frozen()) return crash.hang();
-    return fn(input);
-  };
+  const call =
+    (fn: (input: any) => unknown, write = false) =>
+    async (input: any) => {
+      if (crash?.frozen()) return crash.hang();
+      const out = fn(input);
+      if (write) crash?.wrote?.();
+      return out;
+    };
   const apigateway = new APIGatewayClient({ region: 'eu-west-1' });
   const apigw = mockClient(apigateway);
   apigw.on(PutRestApiCommand).callsFake(call((input) => models.apigateway.putRestApi(input)));
@@ -316,8 +325,8 @@ export function clients(
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
   const ddb = mockClient(db);
   ddb.on(GetCommand).callsFake(call((input) => models.table.get(input)));
-  ddb.on(PutCommand).callsFake(call((input) => models.table.put(input)));
-  ddb.on(DeleteCommand).callsFake(call((input) => models.table.delete(input)));
+  ddb.on(PutCommand).callsFake(call((input) => models.table.put(input), true));
+  ddb.on(DeleteCommand).callsFake(call((input) => models.table.delete(input), true));
   ddb.on(ScanCommand).callsFake(call((input) => models.table.scan(input)));
 
   const sqs = new SQSClient({ region: 'eu-west-1' });

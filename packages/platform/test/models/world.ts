@@ -121,13 +121,19 @@ export class World {
   private readonly reconciler;
   private stopped = false;
   private poller?: Promise<void>;
-  private crash?: { afterAnswers: number; base: number; armed: boolean };
+  private crash?: { afterAnswers: number; afterWrites: number; writes: number; base: number; armed: boolean };
 
   constructor() {
     this.table.clock = this.clock;
     const models = { apigateway: this.apigateway, table: this.table, queue: this.queue, ssm: this.ssm };
     const sdk = clients(models);
-    const reconcilerSdk = clients(models, { frozen: () => this.frozen(), hang: () => this.clock.hang() });
+    const reconcilerSdk = clients(models, {
+      frozen: () => this.frozen(),
+      hang: () => this.clock.hang(),
+      wrote: () => {
+        if (this.crash?.armed) this.crash.writes++;
+      },
+    });
     const env = {
       PROJECT: SCOPE.project,
       ENV_NAME: SCOPE.env,
@@ -236,12 +242,17 @@ export class World {
    * every AWS call it makes from then on never returns, and Lambda ends it at its timeout.
    */
   crashReconcilerAfterAnswers(answers: number): void {
-    this.crash = { afterAnswers: answers, base: 0, armed: false };
+    this.crash = { afterAnswers: answers, afterWrites: 0, writes: 0, base: 0, armed: false };
+  }
+
+  /** Makes the reconciler crash in its next invocation once it has written `writes` items in it. */
+  crashReconcilerAfterWrites(writes: number): void {
+    this.crash = { afterAnswers: 0, afterWrites: writes, writes: 0, base: 0, armed: false };
   }
 
   private frozen(): boolean {
     const c = this.crash;
-    return !!c?.armed && this.cfn.answers.length - c.base >= c.afterAnswers;
+    return !!c?.armed && this.cfn.answers.length - c.base >= c.afterAnswers && c.writes >= c.afterWrites;
   }
 
   private invokeReceiver(event: CloudFormationCustomResourceEvent): void {
