@@ -513,7 +513,10 @@ export const RECEIVER_PERMISSIONS: readonly RequiredStatement[] = [
   },
 ];
 
-/** The reconciler's permissions (besides its log group and the SQS event source's own grants). */
+/**
+ * The reconciler's permissions (besides its log group and the SQS event source's own grants).
+ * Since issue 21 it reads registrations with GetParameters, not the whole registry by path.
+ */
 export const RECONCILER_PERMISSIONS: readonly RequiredStatement[] = [
   {
     actions: ['ssm:GetParameters'],
