@@ -104,15 +104,19 @@ export function createReconciler(options: ReconcilerOptions = {}) {
   const limiter = new ControlPlaneLimiter(clock);
   let deps: Deps | undefined;
   const init = (): Deps => {
-    deps ??= {
-      ssm: options.ssm ?? new SSMClient({}),
+    if (deps) return deps;
+    const ssm = options.ssm ?? new SSMClient({});
+    const scope = scopeFromEnv(env, RECONCILER_ENV.project, RECONCILER_ENV.env);
+    deps = {
+      ssm,
+      registrations: new RegistrationReader(ssm, scope, log, clock, 0, 300_000),
       store: new RoutesStore(
         options.db ?? DynamoDBDocumentClient.from(new DynamoDBClient({})),
         requiredEnv(env, RECONCILER_ENV.tableName),
       ),
       apigateway: options.apigateway ?? new APIGatewayClient({ maxAttempts: 1 }),
       sqs: options.sqs ?? new SQSClient({}),
-      scope: scopeFromEnv(env, RECONCILER_ENV.project, RECONCILER_ENV.env),
+      scope,
     };
     return deps;
   };
@@ -156,6 +160,11 @@ export const handler = createReconciler();
 
 interface Deps {
   readonly ssm: SSMClient;
+  /**
+   * Registrations are read fresh on every reconcile; "not registered" (mostly the names a service's
+   * functions could be confused with) is reused for 5 minutes by the warm reconciler.
+   */
+  readonly registrations: RegistrationReader;
   readonly sqs: SQSClient;
   readonly store: RoutesStore;
   readonly apigateway: APIGatewayClient;
@@ -264,10 +273,7 @@ async function reconcile(run: Run): Promise<void> {
       ...functionOwnerCandidates(run.scope, item.service, item.routes),
       ...functionOwnerCandidates(run.scope, item.service, item.applied?.routes),
     ]);
-    registry = await new RegistrationReader(run.ssm, run.scope, run.log, run.clock, 0, 0).read(
-      names,
-      run.deadline,
-    );
+    registry = await run.registrations.read(names, run.deadline);
   } catch (error) {
     await onPlatformFailure(run, state, error);
     throw error;
