@@ -350,6 +350,23 @@ describe('ApiStack in dev (config/dev.yaml)', () => {
     const receiver = statementsOf('RoutesReceiverRole');
     expect(receiver.flatMap((st) => [st.Action].flat()).some((a) => a.startsWith('apigateway:'))).toBe(false);
     expect(JSON.stringify(receiver)).toContain(':parameter/shared-lambda-infra/dev/services"');
+    // A routes request reads its own service's registration: GetParameters on registration
+    // parameters only, never on another parameter of a service (or of the platform).
+    for (const [role, statements] of [
+      ['receiver', receiver],
+      ['reconciler', reconciler],
+    ] as const) {
+      const reads = statements.filter((st) => [st.Action].flat().includes('ssm:GetParameters'));
+      expect(
+        reads.map((st) => [st.Action].flat()),
+        role,
+      ).toEqual([['ssm:GetParameters']]);
+      expect(JSON.stringify(reads[0].Resource), role).toMatch(
+        /:ssm:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":parameter\/shared-lambda-infra\/dev\/services\/\*\/registration"\]/,
+      );
+    }
+    // The reconciler no longer pages through the whole registry.
+    expect(JSON.stringify(reconciler)).not.toContain('ssm:GetParametersByPath');
   });
 
   it('alarms on 5XX rate, p99 latency, 429s and authorizer errors at the default thresholds, to the alarm topic', () => {

@@ -92,13 +92,18 @@ describe('lifecycle', () => {
     expectInvariant();
   });
 
-  it('a stack deletion removes every route of the service and its stored state', async () => {
+  it('a stack deletion removes every route of the service; its item keeps only a tombstone', async () => {
     await setUp();
     await world.run(() => world.deployService('orders', ORDERS_V1));
     const [status] = await world.run(() => world.deleteService('orders'));
     expect(status).toBe('DELETE_COMPLETE');
     expect(servedState(world).methods).toEqual(['GET /health -> mock (NONE)']);
-    expect(world.table.items.has('service#orders')).toBe(false);
+    const item = world.table.items.get('service#orders') as Record<string, unknown>;
+    expect(item.routes).toEqual([]);
+    expect(item.deleted).toBe(true);
+    expect((item.tombstones as Array<{ logicalResourceId: string }>).map((t) => t.logicalResourceId)).toEqual(
+      ['Routes'],
+    );
     expectInvariant();
   });
 
@@ -358,7 +363,7 @@ describe('hostile declarations', () => {
     );
     expect(status).toBe('ROLLBACK_COMPLETE');
     expect(stackEvents('orders-web').join('\n')).toContain(
-      'may not declare routes: only the stack named shared-lambda-infra-dev-{service}-api of a registered service may (registered: orders)',
+      'may not declare routes: only the stack named shared-lambda-infra-dev-{service}-api of a registered service may',
     );
     expect(servedState(world).methods).toEqual(['GET /health -> mock (NONE)']);
   });

@@ -44,25 +44,35 @@ export async function applyApi(
   description: string,
   ctx: ApplyContext,
 ): Promise<ApplyResult> {
+  const current = await readMethodSettings(restApiId, stageName, ctx);
+  await putBody(restApiId, body, ctx);
+  return deployBody(restApiId, stageName, current, methodSettings, description, ctx);
+}
+
+/** The stage's per-method settings (GetStage). */
+export async function readMethodSettings(
+  restApiId: string,
+  stageName: string,
+  ctx: ApplyContext,
+): Promise<Record<string, MethodSetting>> {
   const stage = await callWithRetry(
     'GetStage',
     `GetStage ${stageName} of REST API ${restApiId}`,
     () => ctx.client.send(new GetStageCommand({ restApiId, stageName })),
     ctx,
   );
-  const current = stage.methodSettings ?? {};
-  const removals = staleSettings(current, methodSettings);
-  if (removals.length > 0) {
-    // Removed while the stage's deployment still has those methods: API Gateway refuses a setting
-    // path for a method the deployment does not have. Best-effort: a setting left behind for a
-    // method that no longer exists has no effect, and the next apply tries again.
-    try {
-      await updateStage(restApiId, stageName, removals, ctx);
-    } catch (error) {
-      if (errorName(error) !== 'BadRequestException') throw error;
-      ctx.log?.warn('stale method settings not removed', { error: errorMessage(error) });
-    }
-  }
+  return stage.methodSettings ?? {};
+}
+
+/**
+ * `PutRestApi mode=overwrite` of the whole body. A `BadRequestException` (API Gateway refuses the
+ * definition) is thrown as it is, so the caller can find whose routes it refuses.
+ */
+export async function putBody(
+  restApiId: string,
+  body: Record<string, unknown>,
+  ctx: ApplyContext,
+): Promise<void> {
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   await callWithRetry(
     'PutRestApi',
@@ -73,6 +83,23 @@ export async function applyApi(
       ),
     ctx,
   );
+}
+
+/**
+ * After {@link putBody}: removes the settings of methods no longer desired (while the stage's
+ * deployment still has them: API Gateway refuses a setting path for a method the deployment does
+ * not have), deploys the working copy to the stage, then sets the desired per-method settings.
+ */
+export async function deployBody(
+  restApiId: string,
+  stageName: string,
+  current: Record<string, MethodSetting>,
+  methodSettings: readonly MethodSettingSpec[],
+  description: string,
+  ctx: ApplyContext,
+): Promise<ApplyResult> {
+  const removals = staleSettings(current, methodSettings);
+  const removed = await removeSettings(restApiId, stageName, removals, ctx);
   const deployment = await callWithRetry(
     'CreateDeployment',
     `CreateDeployment of stage ${stageName} on REST API ${restApiId}`,
@@ -85,7 +112,41 @@ export async function applyApi(
   if (!deployment.id) throw new Error(`CreateDeployment on REST API ${restApiId} returned no deployment id`);
   const ops = settingOperations(current, methodSettings);
   await updateStage(restApiId, stageName, ops, ctx);
-  return { deploymentId: deployment.id, patchOperations: removals.length + ops.length };
+  return { deploymentId: deployment.id, patchOperations: removed + ops.length };
+}
+
+/**
+ * Sends the removals in batches; a batch API Gateway refuses (one entry whose method the stage's
+ * deployment lacks, e.g. left by a hand edit) is retried one operation at a time, so one such
+ * entry never keeps the others on the stage. Returns how many were removed.
+ */
+async function removeSettings(
+  restApiId: string,
+  stageName: string,
+  removals: readonly PatchOperation[],
+  ctx: ApplyContext,
+): Promise<number> {
+  let removed = 0;
+  for (let i = 0; i < removals.length; i += PATCH_BATCH) {
+    const batch = removals.slice(i, i + PATCH_BATCH);
+    try {
+      await updateStage(restApiId, stageName, batch, ctx);
+      removed += batch.length;
+      continue;
+    } catch (error) {
+      if (errorName(error) !== 'BadRequestException') throw error;
+    }
+    for (const op of batch) {
+      try {
+        await updateStage(restApiId, stageName, [op], ctx);
+        removed++;
+      } catch (error) {
+        if (errorName(error) !== 'BadRequestException') throw error;
+        ctx.log?.warn('stale method setting not removed', { path: op.path, error: errorMessage(error) });
+      }
+    }
+  }
+  return removed;
 }
 
 async function updateStage(

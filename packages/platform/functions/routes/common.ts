@@ -78,3 +78,56 @@ export function errorName(error: unknown): string {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Error names of AWS calls that are worth retrying: throttling (Parameter Store's 40 TPS default,
+ * DynamoDB, SQS) and the services' own transient failures.
+ */
+export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalServerError',
+  'InternalFailure',
+  'InternalError',
+]);
+
+/** Bounds of {@link withBackoff}. */
+export interface Backoff {
+  /** The clock it waits on. */
+  readonly clock: Clock;
+  /** Epoch ms after which no retry starts (the invocation's remaining time, less a margin). */
+  readonly deadline: number;
+  /** Backoff cap of the first retry in ms; it doubles with each retry. @default 100 */
+  readonly baseMs?: number;
+  /** Largest backoff cap in ms. @default 5000 */
+  readonly maxMs?: number;
+}
+
+/**
+ * Calls `call`, retrying {@link THROTTLING_ERRORS} with full jitter (AWS's advice: a random wait up
+ * to a cap that doubles) as long as the wait ends before the deadline; then throws the last error.
+ * Other errors are thrown at once.
+ *
+ * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ */
+export async function withBackoff<T>(call: () => Promise<T>, bounds: Backoff): Promise<T> {
+  const base = bounds.baseMs ?? 100;
+  const max = bounds.maxMs ?? 5_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!THROTTLING_ERRORS.has(errorName(error))) throw error;
+      const delay = Math.floor(bounds.clock.random() * Math.min(max, base * 2 ** (attempt - 1)));
+      if (bounds.clock.now() + delay > bounds.deadline) throw error;
+      await bounds.clock.sleep(delay);
+    }
+  }
+}

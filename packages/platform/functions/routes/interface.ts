@@ -126,7 +126,85 @@ export interface ServiceItem {
   readonly succeededHashes: readonly string[];
   /** Requests waiting for an answer. */
   readonly pending: readonly PendingResponse[];
+  /**
+   * Answers decided but not yet confirmed sent: written BEFORE the PUT to the ResponseURL, removed
+   * after it. A reconciler that crashed in between sends the same answer again (never another one).
+   * @default - none
+   */
+  readonly outbox?: readonly DecidedAnswer[];
+  /**
+   * Request ids answered recently, newest last (at most {@link ANSWERED_HISTORY}): a duplicate async
+   * delivery of an answered request is ignored, not stored and answered a second time.
+   * @default - none
+   */
+  readonly answered?: readonly string[];
+  /**
+   * Routes resources that were deleted (StackId, LogicalResourceId, when CloudFormation issued the
+   * Delete), newest last (at most {@link TOMBSTONE_HISTORY}): a Create or Update of one of them that
+   * was issued before its Delete (Lambda's async delivery reorders) is not stored.
+   * @default - none
+   */
+  readonly tombstones?: readonly Tombstone[];
+  /**
+   * The owner (and table) before the current one, when a Create of another logical id in the SAME
+   * stack took the table over (a renamed routes resource). A Delete of the new logical id (the
+   * rollback of that update) gives the table back to this one instead of removing the routes.
+   * @default - none
+   */
+  readonly previous?: PreviousOwner;
 }
+
+/** An answer the reconciler decided on, kept until it is confirmed sent. */
+export interface DecidedAnswer {
+  /** The request. */
+  readonly pending: PendingResponse;
+  /** `SUCCESS` or `FAILED`. */
+  readonly status: 'SUCCESS' | 'FAILED';
+  /** The reason sent with it. */
+  readonly reason?: string;
+}
+
+/** A deleted routes resource. */
+export interface Tombstone {
+  /** StackId of the deleted resource. */
+  readonly stackId: string;
+  /** LogicalResourceId of the deleted resource. */
+  readonly logicalResourceId: string;
+  /** Epoch ms at which CloudFormation issued the Delete (signing time of its ResponseURL). */
+  readonly issuedAt: number;
+}
+
+/** The table of the owner a renamed routes resource took over from. */
+export interface PreviousOwner {
+  /** StackId (the same stack as the current owner). */
+  readonly stackId: string;
+  /** LogicalResourceId of the earlier routes resource. */
+  readonly logicalResourceId: string;
+  /** Its table. */
+  readonly routes: readonly DeclaredRoute[];
+  /** Its hash. */
+  readonly declarationHash: string;
+}
+
+/** How many answered request ids a service item remembers (duplicate deliveries). */
+export const ANSWERED_HISTORY = 50;
+
+/** How many tombstones a service item keeps. */
+export const TOMBSTONE_HISTORY = 20;
+
+/** How many requests may wait in one service item (older ones are answered FAILED by the receiver). */
+export const PENDING_LIMIT = 20;
+
+/**
+ * Largest declaration the receiver accepts: 64 KiB of canonical JSON (about 250 routes). A service
+ * item holds at most three tables (desired, applied, previous owner) plus bounded lists of requests
+ * (pending, outbox, answered ids, tombstones), so it stays well under DynamoDB's 400 KB item limit
+ * whatever the others do; the whole API body (6 MB PutRestApi limit) is bounded by the resources
+ * quota long before. A rollback to an earlier table is under the same limit, since it was accepted
+ * under it.
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items
+ */
+export const MAX_DECLARATION_BYTES = 64 * 1024;
 
 /** The platform-settings item in {@link ROUTES_TABLE}. */
 export interface PlatformItem {
@@ -151,6 +229,10 @@ export interface PlatformItem {
    * @default - none
    */
   readonly succeededHashes?: readonly string[];
+  /** Answers decided but not yet confirmed sent (see {@link ServiceItem.outbox}). @default - none */
+  readonly outbox?: readonly DecidedAnswer[];
+  /** Request ids answered recently (see {@link ServiceItem.answered}). @default - none */
+  readonly answered?: readonly string[];
 }
 
 /** What the reconciler last put live (item {@link APPLIED_ITEM_KEY}). */
@@ -408,9 +490,16 @@ export interface RequiredStatement {
 /** The receiver's permissions (besides its log group). */
 export const RECEIVER_PERMISSIONS: readonly RequiredStatement[] = [
   {
+    actions: ['ssm:GetParameters'],
+    resources: ['arn:{partition}:ssm:{region}:{account}:parameter/{project}/{env}/services/*/registration'],
+    reason:
+      "reads the declaring service's own ServiceRegistration (and those of the few names its stack or functions could be confused with): a cost per request that does not grow with the registry",
+  },
+  {
     actions: ['ssm:GetParametersByPath'],
     resources: ['arn:{partition}:ssm:{region}:{account}:parameter/{project}/{env}/services'],
-    reason: 'reads every ServiceRegistration (the registry) under /{project}/{env}/services/',
+    reason:
+      "reads every ServiceRegistration, only for the platform's settings (its routes must not fall under a service's base path)",
   },
   {
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -424,12 +513,16 @@ export const RECEIVER_PERMISSIONS: readonly RequiredStatement[] = [
   },
 ];
 
-/** The reconciler's permissions (besides its log group and the SQS event source's own grants). */
+/**
+ * The reconciler's permissions (besides its log group and the SQS event source's own grants).
+ * Since issue 21 it reads registrations with GetParameters, not the whole registry by path.
+ */
 export const RECONCILER_PERMISSIONS: readonly RequiredStatement[] = [
   {
-    actions: ['ssm:GetParametersByPath'],
-    resources: ['arn:{partition}:ssm:{region}:{account}:parameter/{project}/{env}/services'],
-    reason: 'reads every ServiceRegistration: base path and throttling come from the registry',
+    actions: ['ssm:GetParameters'],
+    resources: ['arn:{partition}:ssm:{region}:{account}:parameter/{project}/{env}/services/*/registration'],
+    reason:
+      'reads the ServiceRegistration of each service that declared routes: base path and throttling come from the registry',
   },
   {
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],

@@ -3,6 +3,8 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  assertServiceName,
+  type DeclaredRoute,
   type NameScope,
   ROUTES_RESOURCE_TYPE,
   routesPhysicalId,
@@ -11,7 +13,11 @@ import {
   serviceFromRoutesStackName,
   stackName,
 } from '@shared-lambda-infra/contract';
-import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import type {
+  CloudFormationCustomResourceDeleteEvent,
+  CloudFormationCustomResourceEvent,
+  Context,
+} from 'aws-lambda';
 import {
   type Clock,
   CONSOLE_LOG,
@@ -21,24 +27,30 @@ import {
   requiredEnv,
   SYSTEM_CLOCK,
   scopeFromEnv,
+  withBackoff,
 } from './common';
 import {
+  ANSWERED_HISTORY,
+  PENDING_LIMIT,
   type PendingResponse,
   PLATFORM_ITEM_KEY,
   PLATFORM_SETTINGS_VERSION,
   type PlatformItem,
   type PlatformSettings,
   RECEIVER_ENV,
+  RECEIVER_TIMEOUT_SECONDS,
   RECONCILE_MESSAGE_GROUP,
   type ReconcileMessage,
   SETTINGS_RESOURCE_TYPE,
   type ServiceItem,
   serviceItemKey,
   settingsPhysicalId,
+  TOMBSTONE_HISTORY,
+  type Tombstone,
 } from './interface';
-import { loadRegistry } from './registry';
-import { answer } from './respond';
-import { RoutesStore } from './store';
+import { functionOwnerCandidates, hyphenPrefixes, loadRegistry, RegistrationReader } from './registry';
+import { answer, type CfnAnswer } from './respond';
+import { declarationSizeProblem, RoutesStore } from './store';
 import { parseDeclaration, validateRoutes } from './validate';
 
 /**
@@ -79,24 +91,42 @@ export function createReceiver(options: ReceiverOptions = {}) {
   const log = options.log ?? CONSOLE_LOG;
   const clock = options.clock ?? SYSTEM_CLOCK;
   let deps:
-    | { ssm: SSMClient; store: RoutesStore; sqs: SQSClient; queueUrl: string; scope: NameScope }
+    | {
+        ssm: SSMClient;
+        store: RoutesStore;
+        sqs: SQSClient;
+        queueUrl: string;
+        scope: NameScope;
+        registrations: RegistrationReader;
+      }
     | undefined;
   const init = () => {
+    const ssm = options.ssm ?? new SSMClient({});
+    const scope = scopeFromEnv(env, RECEIVER_ENV.project, RECEIVER_ENV.env);
     deps ??= {
-      ssm: options.ssm ?? new SSMClient({}),
+      ssm,
+      // Lives as long as the warm container: a service's registration is read once a minute at most.
+      registrations: new RegistrationReader(ssm, scope, log, clock),
       store: new RoutesStore(
         options.db ?? DynamoDBDocumentClient.from(new DynamoDBClient({})),
         requiredEnv(env, RECEIVER_ENV.tableName),
       ),
       sqs: options.sqs ?? new SQSClient({}),
       queueUrl: requiredEnv(env, RECEIVER_ENV.queueUrl),
-      scope: scopeFromEnv(env, RECEIVER_ENV.project, RECEIVER_ENV.env),
+      scope,
     };
     return deps;
   };
 
-  return async (event: CloudFormationCustomResourceEvent, context: Pick<Context, 'invokedFunctionArn'>) => {
+  return async (
+    event: CloudFormationCustomResourceEvent,
+    context: Pick<Context, 'invokedFunctionArn'> & Partial<Pick<Context, 'getRemainingTimeInMillis'>>,
+  ) => {
     const d = init();
+    const remaining = context.getRemainingTimeInMillis?.() ?? RECEIVER_TIMEOUT_SECONDS * 1000;
+    // Retries of throttled calls stop early enough for the answer (itself retried) to go out.
+    const deadline = clock.now() + remaining - RECEIVER_ANSWER_MARGIN_MS;
+    const answerBy = clock.now() + remaining - 1_000;
     log.info('request', {
       requestType: event.RequestType,
       resourceType: event.ResourceType,
@@ -104,10 +134,20 @@ export function createReceiver(options: ReceiverOptions = {}) {
       logicalResourceId: event.LogicalResourceId,
       requestId: event.RequestId,
     });
+    const request: { mustSucceed?: boolean } = {};
     const physicalFallback =
       event.RequestType === 'Create' ? `${event.LogicalResourceId}-refused` : event.PhysicalResourceId;
     try {
-      const ctx: Ctx = { ...d, clock, log, location: location(context.invokedFunctionArn) };
+      const ctx: Ctx = {
+        ...d,
+        request,
+        store: d.store.bounded({ clock, deadline }),
+        clock,
+        log,
+        deadline,
+        answerBy,
+        location: location(context.invokedFunctionArn),
+      };
       if (event.ResourceType === ROUTES_RESOURCE_TYPE) await receiveRoutes(event, ctx);
       else if (event.ResourceType === SETTINGS_RESOURCE_TYPE) await receiveSettings(event, ctx);
       else
@@ -116,16 +156,31 @@ export function createReceiver(options: ReceiverOptions = {}) {
         );
     } catch (error) {
       const refused = error instanceof Refusal;
-      if (!refused) log.error('request failed', { error: errorMessage(error) });
+      if (!refused) {
+        log.error('request failed', { error: errorMessage(error) });
+        // A platform reason (Parameter Store or DynamoDB throttling past the backoff) never fails a
+        // Delete or a rollback (or an Update not known yet not to be one): the error makes Lambda
+        // deliver the event again (after 1 and 2 minutes), well within the 900 s ServiceTimeout.
+        // A forward Create or Update is answered FAILED with the reason, so the stack rolls back now.
+        if (
+          event.RequestType === 'Delete' ||
+          (event.RequestType === 'Update' && request.mustSucceed !== false)
+        )
+          throw error;
+      }
       // A Delete that cannot be served must not hang stack deletion or a rollback: nothing of an
       // unknown or refused request was ever stored, so there is nothing to remove.
       const status = event.RequestType === 'Delete' && refused ? 'SUCCESS' : 'FAILED';
-      await answer(pendingOf(event, physicalFallback, clock, false, ''), {
-        status,
-        reason: refused
-          ? error.message
-          : `the platform could not store the request (${errorMessage(error)}); deploy again`,
-      });
+      await answer(
+        pendingOf(event, physicalFallback, clock, false, ''),
+        {
+          status,
+          reason: refused
+            ? error.message
+            : `the platform could not store the request (${errorMessage(error)}); deploy again`,
+        },
+        { clock, deadline: answerBy },
+      );
     }
   };
 }
@@ -133,8 +188,16 @@ export function createReceiver(options: ReceiverOptions = {}) {
 /** The Lambda entry point. */
 export const handler = createReceiver();
 
+/** Milliseconds of the receiver's time kept for its answer after the last retried call. */
+const RECEIVER_ANSWER_MARGIN_MS = 8_000;
+
 interface Ctx {
+  /** What is known of the request so far: whether it is a rollback (it must not fail for the platform). */
+  readonly request: { mustSucceed?: boolean };
   readonly ssm: SSMClient;
+  readonly registrations: RegistrationReader;
+  readonly deadline: number;
+  readonly answerBy: number;
   readonly store: RoutesStore;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
@@ -170,18 +233,47 @@ function pendingOf(
 }
 
 async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx): Promise<void> {
-  const registry = await loadRegistry(ctx.ssm, ctx.scope, ctx.log);
-  const service = serviceFromRoutesStackName(ctx.scope, event.StackId, registry.keys());
-  if (!service) {
+  // The only name the stack can be the routes stack of; its registration is all this request reads.
+  const candidate = candidateService(ctx.scope, event.StackId);
+  if (event.RequestType === 'Delete' && candidate) {
+    await receiveRoutesDelete(event, ctx, candidate);
+    return;
+  }
+  const parsed = parseDeclaration(event.ResourceProperties.Declaration);
+  const routes = Array.isArray(parsed) ? undefined : parsed.routes;
+  const declarationHash = routes ? hashOf(routes) : '';
+  const stored = candidate ? await ctx.store.get<ServiceItem>(serviceItemKey(candidate)) : undefined;
+  // A rollback (an Update back to a table this very stack had answered SUCCESS) needs no registry
+  // read: the table was validated when it was first stored, the reconciler validates it again, and
+  // Parameter Store throttling must not fail it.
+  const rollback =
+    !!routes &&
+    event.RequestType === 'Update' &&
+    stored?.stackId === event.StackId &&
+    (stored?.succeededHashes ?? []).includes(declarationHash);
+  ctx.request.mustSucceed = rollback;
+  const registrations =
+    candidate && !rollback
+      ? await ctx.registrations.read(
+          [
+            candidate,
+            ...hyphenPrefixes(candidate),
+            ...functionOwnerCandidates(ctx.scope, candidate, routes ?? []),
+          ],
+          ctx.deadline,
+        )
+      : new Map<string, ServiceRegistration>();
+  const service = candidate && (rollback || registrations.has(candidate)) ? candidate : undefined;
+  if (!service || serviceFromRoutesStackName(ctx.scope, event.StackId, [service]) !== service) {
     throw new Refusal(
-      `stack ${event.StackId} may not declare routes: only the stack named ${ctx.scope.project}-${ctx.scope.env}-{service}-api of a registered service may (registered: ${[...registry.keys()].sort().join(', ') || 'none'})`,
+      `stack ${event.StackId} may not declare routes: only the stack named ${ctx.scope.project}-${ctx.scope.env}-{service}-api of a registered service may`,
     );
   }
   // A deploy role may deploy every stack named `{project}-{env}-{its service}-*`, so when another
   // registered service's name extends this one's (`orders`, `orders-api`), the owner of the shorter
   // name could deploy this stack too: the stack name no longer proves who sent it.
   const stack = routesStackName(ctx.scope, service);
-  const rival = [...registry.keys()].find(
+  const rival = [...registrations.keys()].find(
     (other) => other !== service && stack.startsWith(`${ctx.scope.project}-${ctx.scope.env}-${other}-`),
   );
   if (rival) {
@@ -189,7 +281,6 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
       `stack ${stack} could also be deployed by service "${rival}" (its deploy role may deploy every stack named ${ctx.scope.project}-${ctx.scope.env}-${rival}-*), so it cannot prove it is service "${service}"'s; rename one of the two services in the registry`,
     );
   }
-  const registration = registry.get(service) as ServiceRegistration;
   const physicalId = routesPhysicalId(ctx.scope, service);
   const ignored = Object.keys(event.ResourceProperties).filter(
     (k) => k !== 'ServiceToken' && k !== 'Declaration',
@@ -201,67 +292,89 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
     });
   }
   const key = serviceItemKey(service);
-
-  if (event.RequestType === 'Delete') {
-    const current = await ctx.store.get<ServiceItem>(key);
-    // Only the resource that owns the stored table may remove it: a cleanup-phase Delete of a renamed
-    // logical id, or of an earlier stack of the same name, leaves the current table alone.
-    if (
-      !current ||
-      current.deleted ||
-      current.stackId !== event.StackId ||
-      current.logicalResourceId !== event.LogicalResourceId
-    ) {
-      await answer(pendingOf(event, event.PhysicalResourceId, ctx.clock, true, ''), {
-        status: 'SUCCESS',
-        reason: 'nothing stored for this resource',
-      });
-      return;
-    }
-    await ctx.store.update<ServiceItem>(key, (item) =>
-      item
-        ? {
-            ...item,
-            routes: [],
-            declarationHash: hashOf([]),
-            deleted: true,
-            pending: [...item.pending, pendingOf(event, event.PhysicalResourceId, ctx.clock, true, '')],
-          }
-        : undefined,
-    );
-    await enqueue(ctx, { reason: 'service', service, requestId: event.RequestId });
+  const current = stored;
+  if (seenBefore(current, event.RequestId)) {
+    ctx.log.info('duplicate delivery of a request already stored or answered; ignored', {
+      service,
+      requestId: event.RequestId,
+    });
     return;
   }
-
-  const parsed = parseDeclaration(event.ResourceProperties.Declaration);
+  const issuedAt = issuedAtOf(event.ResponseURL, ctx.clock);
+  if (isTombstoned(current, event.StackId, event.LogicalResourceId, issuedAt)) {
+    // Lambda's async delivery handed this Create (or Update) over after the Delete CloudFormation
+    // issued later: the resource is gone, nobody waits for this answer, and the routes stay gone.
+    await answerOnce(ctx, service, pendingOf(event, physicalId, ctx.clock, false, ''), {
+      status: 'FAILED',
+      reason: 'this routes resource was deleted before its request arrived; nothing stored',
+    });
+    return;
+  }
   if (Array.isArray(parsed))
     throw new Refusal(`${ROUTES_RESOURCE_TYPE} of service "${service}": ${parsed.join('; ')}`);
-  const problems = validateRoutes(ctx.scope, ctx.location, registration, parsed.routes, registry);
-  const declarationHash = hashOf(parsed.routes);
-  const current = await ctx.store.get<ServiceItem>(key);
-  const mustSucceed =
-    event.RequestType === 'Update' && (current?.succeededHashes ?? []).includes(declarationHash);
+  const mustSucceed = rollback;
+  const tooLarge = declarationSizeProblem(parsed.routes);
+  const registration = registrations.get(service);
+  const problems =
+    rollback || !registration
+      ? []
+      : tooLarge
+        ? [tooLarge]
+        : validateRoutes(ctx.scope, ctx.location, registration, parsed.routes, registrations);
   if (problems.length > 0) {
-    if (mustSucceed) {
-      // A rollback to a table that was live before but breaks a rule added since: failing it would
-      // leave the stack in UPDATE_ROLLBACK_FAILED. The stored table (the last valid one) stays.
-      ctx.log.warn('rollback to a table that no longer validates; kept the stored table', {
-        service,
-        problems,
-      });
-      await answer(pendingOf(event, physicalId, ctx.clock, true, declarationHash), { status: 'SUCCESS' });
-      return;
-    }
     throw new Refusal(
       `${ROUTES_RESOURCE_TYPE} of service "${service}" has ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}:\n${problems.join('\n')}`,
     );
   }
+  if ((current?.pending.length ?? 0) >= PENDING_LIMIT && !mustSucceed) {
+    throw new Refusal(
+      `service "${service}" already has ${PENDING_LIMIT} requests waiting for the platform; deploy again once they are answered`,
+    );
+  }
   const pending = pendingOf(event, physicalId, ctx.clock, mustSucceed, declarationHash);
-  await ctx.store.update<ServiceItem>(key, (item) => ({
+  let duplicate = false;
+  await ctx.store.update<ServiceItem>(key, (item) => {
+    if (seenBefore(item, event.RequestId)) {
+      duplicate = true;
+      return undefined;
+    }
+    return storedDeclaration(item, key, service, event, parsed.routes, declarationHash, pending);
+  });
+  if (!duplicate) await enqueue(ctx, { reason: 'service', service, requestId: event.RequestId });
+}
+
+/**
+ * The service item after a Create or Update was accepted. A Create of another logical id in the
+ * same stack (a renamed routes resource) keeps the table it takes over as `previous`, so that the
+ * rollback of that update (a Delete of the new logical id) gives it back.
+ */
+function storedDeclaration(
+  item: ServiceItem | undefined,
+  key: string,
+  service: string,
+  event: CloudFormationCustomResourceEvent,
+  routes: readonly DeclaredRoute[],
+  declarationHash: string,
+  pending: PendingResponse,
+): ServiceItem {
+  const sameOwner = item?.stackId === event.StackId && item?.logicalResourceId === event.LogicalResourceId;
+  const takesOver = item && !item.deleted && !sameOwner && item.stackId === event.StackId;
+  const previous = takesOver
+    ? {
+        stackId: item.stackId,
+        logicalResourceId: item.logicalResourceId,
+        routes: item.routes,
+        declarationHash: item.declarationHash,
+      }
+    : sameOwner
+      ? item?.previous
+      : undefined;
+  return {
+    ...(item ?? {}),
     pk: key,
     kind: 'service',
     service,
-    routes: parsed.routes,
+    routes,
     declarationHash,
     stackId: event.StackId,
     logicalResourceId: event.LogicalResourceId,
@@ -269,10 +382,191 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
     deleted: false,
     ...(item?.applied ? { applied: item.applied } : {}),
     succeededHashes: item?.succeededHashes ?? [],
-    // Lambda retries an asynchronous invocation that failed: the same request is stored once.
-    pending: [...(item?.pending ?? []).filter((p) => p.requestId !== event.RequestId), pending],
-  }));
-  await enqueue(ctx, { reason: 'service', service, requestId: event.RequestId });
+    previous,
+    pending: [...(item?.pending ?? []), pending],
+  } as ServiceItem;
+}
+
+/**
+ * A Delete of a routes resource. Needs no registry read (a rollback must not fail because Parameter
+ * Store throttles): only the resource that owns the stored table may remove it, and a Delete of any
+ * other resource (a renamed logical id, an earlier stack of the same name, or one whose Create has
+ * not arrived yet) leaves a tombstone so that its late Create is not stored.
+ */
+async function receiveRoutesDelete(
+  event: CloudFormationCustomResourceDeleteEvent,
+  ctx: Ctx,
+  service: string,
+): Promise<void> {
+  const key = serviceItemKey(service);
+  const pending = pendingOf(event, event.PhysicalResourceId, ctx.clock, true, '');
+  const tombstone: Tombstone = {
+    stackId: event.StackId,
+    logicalResourceId: event.LogicalResourceId,
+    issuedAt: issuedAtOf(event.ResponseURL, ctx.clock),
+  };
+  const current = await ctx.store.get<ServiceItem>(key);
+  if (!current) {
+    // Nothing stored: the Delete may have overtaken its Create. A tombstone is kept only for a
+    // registered service, so a Delete from any other stack stores nothing.
+    const registered = await ctx.registrations.read([service], ctx.deadline);
+    if (!registered.has(service)) {
+      await answer(
+        pending,
+        { status: 'SUCCESS', reason: 'nothing stored for this resource' },
+        answerBounds(ctx),
+      );
+      return;
+    }
+  }
+  let outcome = 'tombstone' as 'duplicate' | 'queued' | 'tombstone';
+  await ctx.store.update<ServiceItem>(key, (item) => {
+    if (seenBefore(item, event.RequestId)) {
+      outcome = 'duplicate';
+      return undefined;
+    }
+    const tombstones = [...(item?.tombstones ?? []), tombstone].slice(-TOMBSTONE_HISTORY);
+    const owner =
+      item &&
+      !item.deleted &&
+      item.stackId === event.StackId &&
+      item.logicalResourceId === event.LogicalResourceId;
+    if (!owner) {
+      outcome = 'tombstone';
+      const clearsPrevious =
+        item?.previous?.stackId === event.StackId &&
+        item.previous.logicalResourceId === event.LogicalResourceId;
+      return {
+        ...(item ?? emptyItem(key, service, event.StackId, event.LogicalResourceId)),
+        ...(clearsPrevious ? { previous: undefined } : {}),
+        tombstones,
+        answered: [...(item?.answered ?? []), event.RequestId].slice(-ANSWERED_HISTORY),
+      } as ServiceItem;
+    }
+    outcome = 'queued';
+    const back = item.previous;
+    const restores =
+      back &&
+      !tombstones.some((t) => t.stackId === back.stackId && t.logicalResourceId === back.logicalResourceId);
+    // The rollback of a renamed routes resource: the earlier logical id still exists and owns its
+    // table again. Otherwise the service's routes go.
+    return {
+      ...item,
+      ...(restores
+        ? {
+            routes: back.routes,
+            declarationHash: back.declarationHash,
+            logicalResourceId: back.logicalResourceId,
+            deleted: false,
+          }
+        : { routes: [], declarationHash: hashOf([]), deleted: true }),
+      previous: undefined,
+      tombstones,
+      pending: [...item.pending, { ...pending, declarationHash: restores ? back.declarationHash : '' }],
+    };
+  });
+  if (outcome === 'queued') {
+    await enqueue(ctx, { reason: 'service', service, requestId: event.RequestId });
+  } else if (outcome === 'tombstone') {
+    await answer(
+      pending,
+      { status: 'SUCCESS', reason: 'nothing stored for this resource' },
+      answerBounds(ctx),
+    );
+  } else {
+    ctx.log.info('duplicate delivery of a Delete already stored or answered; ignored', {
+      service,
+      requestId: event.RequestId,
+    });
+  }
+}
+
+function emptyItem(key: string, service: string, stackId: string, logicalResourceId: string): ServiceItem {
+  return {
+    pk: key,
+    kind: 'service',
+    service,
+    routes: [],
+    declarationHash: hashOf([]),
+    stackId,
+    logicalResourceId,
+    version: 0,
+    deleted: true,
+    succeededHashes: [],
+    pending: [],
+  };
+}
+
+/** Whether a request id is already stored, being answered or answered (a duplicate async delivery). */
+function seenBefore(item: ServiceItem | undefined, requestId: string): boolean {
+  return (
+    !!item &&
+    ((item.pending ?? []).some((p) => p.requestId === requestId) ||
+      (item.outbox ?? []).some((o) => o.pending.requestId === requestId) ||
+      (item.answered ?? []).includes(requestId))
+  );
+}
+
+/** Whether the resource was deleted by a Delete issued after `issuedAt`. */
+function isTombstoned(
+  item: ServiceItem | undefined,
+  stackId: string,
+  logicalResourceId: string,
+  issuedAt: number,
+): boolean {
+  return (item?.tombstones ?? []).some(
+    (t) => t.stackId === stackId && t.logicalResourceId === logicalResourceId && issuedAt <= t.issuedAt,
+  );
+}
+
+/**
+ * When CloudFormation issued a request: the signing time (`X-Amz-Date`) of its pre-signed
+ * ResponseURL, which Lambda's retries and reordering do not change. The receipt time when absent.
+ */
+export function issuedAtOf(responseUrl: string, clock: Clock): number {
+  try {
+    const date = new URL(responseUrl).searchParams.get('X-Amz-Date');
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date ?? '');
+    if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  } catch {
+    // not a URL: the receipt time
+  }
+  return clock.now();
+}
+
+/**
+ * The service a stack name can belong to: `{project}-{env}-{service}-api` parsed, `undefined` when
+ * the rest is not a valid service name. The registry then confirms it (an exact match).
+ */
+export function candidateService(scope: NameScope, stackId: string): string | undefined {
+  const name = /:stack\/([^/]+)\//.exec(stackId)?.[1] ?? '';
+  const prefix = `${scope.project}-${scope.env}-`;
+  const suffix = '-api';
+  if (!name.startsWith(prefix) || !name.endsWith(suffix)) return undefined;
+  const service = name.slice(prefix.length, -suffix.length);
+  try {
+    assertServiceName(service);
+    return service;
+  } catch {
+    return undefined;
+  }
+}
+
+function answerBounds(ctx: Ctx) {
+  return { clock: ctx.clock, deadline: ctx.answerBy };
+}
+
+/**
+ * Answers at once, and records the request id in the service's item (when it has one) so that a
+ * duplicate delivery of the same request is not answered again.
+ */
+async function answerOnce(ctx: Ctx, service: string, pending: PendingResponse, result: CfnAnswer) {
+  await answer(pending, result, answerBounds(ctx));
+  await ctx.store.update<ServiceItem>(serviceItemKey(service), (item) =>
+    item
+      ? { ...item, answered: [...(item.answered ?? []), pending.requestId].slice(-ANSWERED_HISTORY) }
+      : undefined,
+  );
 }
 
 async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ctx): Promise<void> {
@@ -291,11 +585,19 @@ async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ct
         ? null
         : undefined,
     );
-    await answer(pendingOf(event, event.PhysicalResourceId, ctx.clock, true, ''), { status: 'SUCCESS' });
+    await answer(
+      pendingOf(event, event.PhysicalResourceId, ctx.clock, true, ''),
+      { status: 'SUCCESS' },
+      answerBounds(ctx),
+    );
     return;
   }
   const settings = parseSettings(event.ResourceProperties.Settings);
-  const registry = await loadRegistry(ctx.ssm, ctx.scope, ctx.log);
+  const registry = await loadRegistry(ctx.ssm, ctx.scope, ctx.log, {
+    clock: ctx.clock,
+    deadline: ctx.deadline,
+    baseMs: 200,
+  });
   const overlaps = (settings.routes ?? []).filter((r) =>
     [...registry.values()].some((s) => r.path === `/${s.basePath}` || r.path.startsWith(`/${s.basePath}/`)),
   );
@@ -311,7 +613,32 @@ async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ct
     event.RequestType === 'Update' &&
     (current?.settingsHash === settingsHash || (current?.succeededHashes ?? []).includes(settingsHash));
   const pending = pendingOf(event, physicalId, ctx.clock, mustSucceed, settingsHash);
-  await ctx.store.update<PlatformItem>(PLATFORM_ITEM_KEY, (item) => ({
+  let duplicate = false;
+  await ctx.store.update<PlatformItem>(PLATFORM_ITEM_KEY, (item) => {
+    // A duplicate async delivery of a request already stored, being answered or answered.
+    if (
+      item &&
+      (item.pending.some((p) => p.requestId === event.RequestId) ||
+        (item.outbox ?? []).some((o) => o.pending.requestId === event.RequestId) ||
+        (item.answered ?? []).includes(event.RequestId))
+    ) {
+      duplicate = true;
+      return undefined;
+    }
+    return platformItem(item, settings, settingsHash, event, pending);
+  });
+  if (!duplicate) await enqueue(ctx, { reason: 'platform', requestId: event.RequestId });
+}
+
+function platformItem(
+  item: PlatformItem | undefined,
+  settings: PlatformSettings,
+  settingsHash: string,
+  event: CloudFormationCustomResourceEvent,
+  pending: PendingResponse,
+): PlatformItem {
+  return {
+    ...(item ?? {}),
     pk: PLATFORM_ITEM_KEY,
     kind: 'platform',
     settings,
@@ -320,9 +647,8 @@ async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ct
     logicalResourceId: event.LogicalResourceId,
     version: item?.version ?? 0,
     succeededHashes: item?.succeededHashes ?? [],
-    pending: [...(item?.pending ?? []).filter((p) => p.requestId !== event.RequestId), pending],
-  }));
-  await enqueue(ctx, { reason: 'platform', requestId: event.RequestId });
+    pending: [...(item?.pending ?? []), pending],
+  };
 }
 
 /** Parses the `Settings` property; a {@link Refusal} names what is missing. */
@@ -348,12 +674,16 @@ export function parseSettings(raw: unknown): PlatformSettings {
 }
 
 async function enqueue(ctx: Ctx, message: ReconcileMessage): Promise<void> {
-  await ctx.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: ctx.queueUrl,
-      MessageBody: JSON.stringify(message),
-      MessageGroupId: RECONCILE_MESSAGE_GROUP,
-      MessageDeduplicationId: message.requestId,
-    }),
+  await withBackoff(
+    () =>
+      ctx.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: ctx.queueUrl,
+          MessageBody: JSON.stringify(message),
+          MessageGroupId: RECONCILE_MESSAGE_GROUP,
+          MessageDeduplicationId: message.requestId,
+        }),
+      ),
+    { clock: ctx.clock, deadline: ctx.deadline },
   );
 }

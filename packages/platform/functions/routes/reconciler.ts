@@ -10,11 +10,12 @@ import {
   type ServiceRegistration,
 } from '@shared-lambda-infra/contract';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { applyApi } from './apply';
+import { type ApplyContext, deployBody, putBody, readMethodSettings } from './apply';
 import {
   type Clock,
   CONSOLE_LOG,
   errorMessage,
+  errorName,
   hashOf,
   type Log,
   requiredEnv,
@@ -22,11 +23,14 @@ import {
   scopeFromEnv,
 } from './common';
 import {
+  ANSWERED_HISTORY,
   APPLIED_ITEM_KEY,
   type AppliedItem,
+  type DecidedAnswer,
   type PendingResponse,
   PLATFORM_ITEM_KEY,
   type PlatformItem,
+  type PlatformSettings,
   RECONCILER_ENV,
   RECONCILER_TIMEOUT_SECONDS,
   type ReconcileMessage,
@@ -34,9 +38,9 @@ import {
   type ServiceItem,
   serviceItemKey,
 } from './interface';
-import { composeApi, resourcesOf, type ServiceRoutes } from './openapi';
-import { loadRegistry } from './registry';
-import { answer, type CfnAnswer } from './respond';
+import { type ComposedApi, composeApi, resourcesOf, type ServiceRoutes } from './openapi';
+import { functionOwnerCandidates, RegistrationReader } from './registry';
+import { AnswerRefusedError, answer, type CfnAnswer } from './respond';
 import { type DesiredState, RoutesStore } from './store';
 import { ControlPlaneLimiter, DEFAULT_RETRY_POLICY, TransientApplyError } from './throttle';
 import { validateRoutes } from './validate';
@@ -100,15 +104,19 @@ export function createReconciler(options: ReconcilerOptions = {}) {
   const limiter = new ControlPlaneLimiter(clock);
   let deps: Deps | undefined;
   const init = (): Deps => {
-    deps ??= {
-      ssm: options.ssm ?? new SSMClient({}),
+    if (deps) return deps;
+    const ssm = options.ssm ?? new SSMClient({});
+    const scope = scopeFromEnv(env, RECONCILER_ENV.project, RECONCILER_ENV.env);
+    deps = {
+      ssm,
+      registrations: new RegistrationReader(ssm, scope, log, clock, 0, 300_000),
       store: new RoutesStore(
         options.db ?? DynamoDBDocumentClient.from(new DynamoDBClient({})),
         requiredEnv(env, RECONCILER_ENV.tableName),
       ),
       apigateway: options.apigateway ?? new APIGatewayClient({ maxAttempts: 1 }),
       sqs: options.sqs ?? new SQSClient({}),
-      scope: scopeFromEnv(env, RECONCILER_ENV.project, RECONCILER_ENV.env),
+      scope,
     };
     return deps;
   };
@@ -118,13 +126,16 @@ export function createReconciler(options: ReconcilerOptions = {}) {
     const d = init();
     const started = clock.now();
     const messages = event.Records.map((r) => parseMessage(r.body, log));
+    const deadline = started + context.getRemainingTimeInMillis() - margin;
     const run: Run = {
       ...d,
+      store: d.store.bounded({ clock, deadline }),
       clock,
       log,
       limiter,
       emitMetric: options.emitMetric ?? ((line) => console.log(line)),
-      deadline: started + context.getRemainingTimeInMillis() - margin,
+      deadline,
+      answerBy: deadline + margin / 2,
       force: messages.some((m) => m.force === true),
     };
     log.info('reconcile', {
@@ -135,7 +146,10 @@ export function createReconciler(options: ReconcilerOptions = {}) {
     try {
       await reconcile(run);
     } catch (error) {
-      if (error instanceof TransientApplyError) await retrySoon(run, event);
+      // Whatever failed here is the platform's (throttling, an outage, a refused platform setting):
+      // stored state cannot make a reconcile throw. The batch comes back in a minute.
+      run.log.error('reconcile failed; retried', { error: errorMessage(error) });
+      await retrySoon(run, event);
       throw error;
     }
   };
@@ -146,6 +160,11 @@ export const handler = createReconciler();
 
 interface Deps {
   readonly ssm: SSMClient;
+  /**
+   * Registrations are read fresh on every reconcile; "not registered" (mostly the names a service's
+   * functions could be confused with) is reused for 5 minutes by the warm reconciler.
+   */
+  readonly registrations: RegistrationReader;
   readonly sqs: SQSClient;
   readonly store: RoutesStore;
   readonly apigateway: APIGatewayClient;
@@ -153,11 +172,15 @@ interface Deps {
 }
 
 interface Run extends Deps {
+  /** The store with throttled calls retried until the deadline. */
+  readonly store: RoutesStore;
   readonly clock: Clock;
   readonly log: Log;
   readonly limiter: ControlPlaneLimiter;
   readonly emitMetric: (line: string) => void;
   readonly deadline: number;
+  /** Epoch ms until which answers are retried (past the apply deadline, before the timeout). */
+  readonly answerBy: number;
   readonly force: boolean;
 }
 
@@ -209,60 +232,89 @@ async function retrySoon(run: Run, event: SQSEvent): Promise<void> {
 interface Verdict {
   readonly pending: PendingResponse;
   readonly answer: CfnAnswer;
-  /** For a FAILED forward request: put the service's desired table back to what is live. */
-  readonly revert: boolean;
+  /** Put the service's desired table back to these routes (a refused or failed forward table). */
+  readonly revertTo?: readonly DeclaredRoute[];
 }
 
+/** What the reconciler serves of each service, and why it refused what it does not serve. */
+interface Plan {
+  /** Services served, with the routes served: the desired table, or the last good one. */
+  readonly included: Map<string, ServiceRoutes>;
+  /** The table each registered service falls back to when its desired one is refused. */
+  readonly fallback: Map<string, readonly DeclaredRoute[]>;
+  /** Services whose desired table is not served, with the reason. */
+  readonly rejected: Map<string, string>;
+}
+
+/** An apply failed for a reason that is not one service's: the platform's, retried later. */
+class PlatformApplyError extends TransientApplyError {}
+
 async function reconcile(run: Run): Promise<void> {
-  const state = await run.store.readAll();
+  let state = await run.store.readAll();
+  if (await flushOutboxes(run, state)) state = await run.store.readAll();
   if (!state.platform) {
     // Nothing can be applied; a Delete or rollback still succeeds (there is nothing live to undo).
-    const verdicts = everyPending(state).map((p) =>
-      p.mustSucceed ? verdict(p, { status: 'SUCCESS' }) : verdict(p, failedNoPlatform(run), true),
+    const verdicts = everyPending(state).map(({ pending: p, service }) =>
+      p.mustSucceed
+        ? verdict(p, { status: 'SUCCESS' })
+        : verdict(p, failedNoPlatform(run), state.services.get(service ?? '')?.applied?.routes ?? []),
     );
     await settle(run, state, verdicts, undefined);
     run.log.warn('no platform settings stored yet; nothing applied');
     return;
   }
   const settings = state.platform.settings;
-  const registry = await loadRegistry(run.ssm, run.scope, run.log);
-  const { included, rejected } = plan(run, state, registry);
-  let composed = composeApi(settings, [...included.values()]);
+  let registry: Map<string, ServiceRegistration>;
+  try {
+    // Only the registrations of the services that have a table (and of the few names their
+    // functions could be confused with): 10 per GetParameters call, fresh on every reconcile.
+    const names = [...state.services.values()].flatMap((item) => [
+      item.service,
+      ...functionOwnerCandidates(run.scope, item.service, item.routes),
+      ...functionOwnerCandidates(run.scope, item.service, item.applied?.routes),
+    ]);
+    registry = await run.registrations.read(names, run.deadline);
+  } catch (error) {
+    await onPlatformFailure(run, state, error);
+    throw error;
+  }
+  const planned = plan(run, state, registry);
   const limit = settings.quotas?.resourcesPerApi ?? DEFAULT_RESOURCES_PER_API;
-  if (composed.resources.length > limit) {
-    const over = overQuota(state, included, composed.resources.length, limit);
-    for (const [service, reason] of over) {
-      rejected.set(service, reason);
-      const item = state.services.get(service) as ServiceItem;
-      included.set(service, {
-        ...(included.get(service) as ServiceRoutes),
-        routes: item.applied?.routes ?? [],
-      });
+  let composed: ComposedApi;
+  try {
+    composed = composeApi(settings, [...planned.included.values()]);
+    if (composed.resources.length > limit) {
+      const over = overQuota(state, planned.included, composed.resources.length, limit);
+      for (const [service, reason] of over) refuse(planned, service, reason);
+      composed = composeApi(settings, [...planned.included.values()]);
     }
-    composed = composeApi(settings, [...included.values()]);
+  } catch (error) {
+    // Each service's table composed alone (plan): what fails now is the platform's settings.
+    await onPlatformFailure(run, state, error);
+    throw new PlatformApplyError(`the platform's settings cannot be composed: ${errorMessage(error)}`);
   }
   const { restApiId, stageName } = settings;
-  const bodyHash = hashOf({
-    body: composed.body,
-    methodSettings: composed.methodSettings,
-    restApiId,
-    stageName,
-  });
+  const hashOfComposed = (c: ComposedApi) =>
+    hashOf({ body: c.body, methodSettings: c.methodSettings, restApiId, stageName });
   try {
-    if (run.force || state.applied?.bodyHash !== bodyHash) {
-      const result = await applyApi(
+    if (run.force || state.applied?.bodyHash !== hashOfComposed(composed)) {
+      const ctx: ApplyContext = {
+        client: run.apigateway,
+        log: run.log,
+        clock: run.clock,
+        limiter: run.limiter,
+        retry: { ...DEFAULT_RETRY_POLICY, deadline: run.deadline },
+      };
+      const current = await readMethodSettings(restApiId, stageName, ctx);
+      composed = await putIsolating(run, settings, planned, composed, ctx);
+      const bodyHash = hashOfComposed(composed);
+      const result = await deployBody(
         restApiId,
         stageName,
-        composed.body,
+        current,
         composed.methodSettings,
         `shared API v2 ${bodyHash.slice(0, 12)}`,
-        {
-          client: run.apigateway,
-          log: run.log,
-          clock: run.clock,
-          limiter: run.limiter,
-          retry: { ...DEFAULT_RETRY_POLICY, deadline: run.deadline },
-        },
+        ctx,
       );
       await run.store.update<AppliedItem>(APPLIED_ITEM_KEY, (item) => ({
         pk: APPLIED_ITEM_KEY,
@@ -276,44 +328,58 @@ async function reconcile(run: Run): Promise<void> {
         deploymentId: result.deploymentId,
         resources: composed.resources.length,
         patchOperations: result.patchOperations,
+        refused: [...planned.rejected.keys()],
       });
     } else {
-      run.log.info('desired state already live; nothing to apply', { bodyHash });
+      run.log.info('desired state already live; nothing to apply', { bodyHash: state.applied?.bodyHash });
     }
   } catch (error) {
     // The apply may have changed the stage or the working copy before it failed: the next
     // reconcile must apply in full, even if the desired state is back to the last applied one.
-    await run.store.update<AppliedItem>(APPLIED_ITEM_KEY, (item) =>
-      item ? { ...item, bodyHash: INCOMPLETE_APPLY } : undefined,
-    );
-    await onApplyFailure(run, state, error);
+    await run.store
+      .update<AppliedItem>(APPLIED_ITEM_KEY, (item) =>
+        item ? { ...item, bodyHash: INCOMPLETE_APPLY } : undefined,
+      )
+      .catch((e) => run.log.warn('could not mark the apply incomplete', { error: errorMessage(e) }));
+    await onPlatformFailure(run, state, error);
     throw error;
   }
-  const verdicts = everyPending(state).map((p) => {
-    const reason = rejected.get(serviceOf(state, p) ?? '');
-    return reason && !p.mustSucceed
-      ? verdict(p, { status: 'FAILED', reason }, true)
-      : verdict(p, { status: 'SUCCESS' });
+  const verdicts = everyPending(state).map(({ pending: p, service }) => {
+    const reason = planned.rejected.get(service ?? '');
+    if (!reason) return verdict(p, { status: 'SUCCESS' });
+    const back = planned.fallback.get(service ?? '') ?? [];
+    // A rollback or a Delete whose table is refused is still answered SUCCESS (failing it would
+    // leave the stack *_FAILED); the service keeps its last good routes either way.
+    return p.mustSucceed
+      ? verdict(p, { status: 'SUCCESS', reason: `stored; not served: ${reason}` }, back)
+      : verdict(p, { status: 'FAILED', reason }, back);
   });
-  await settle(run, state, verdicts, included);
+  await settle(run, state, verdicts, planned.included);
   metric(run, {
     [ROUTES_METRICS.answered]: verdicts.length,
     [ROUTES_METRICS.lagSeconds]: lagSeconds(run, verdicts),
   });
 }
 
-/** Which services are served, and which were refused with a reason. */
-function plan(
-  run: Run,
-  state: DesiredState,
-  registry: ReadonlyMap<string, ServiceRegistration>,
-): { included: Map<string, ServiceRoutes>; rejected: Map<string, string> } {
+function refuse(planned: Plan, service: string, reason: string): void {
+  planned.rejected.set(service, reason);
+  const back = planned.fallback.get(service) ?? [];
+  const served = planned.included.get(service);
+  if (served && back.length > 0) planned.included.set(service, { ...served, routes: back });
+  else planned.included.delete(service);
+}
+
+/**
+ * Which services are served, and which were refused with a reason. Each service's table is
+ * validated against the current registry and composed ALONE, inside error handling: whatever one
+ * service stored (a value of the wrong type, a table the registry no longer allows) refuses that
+ * service only, which keeps serving its last good table.
+ */
+function plan(run: Run, state: DesiredState, registry: ReadonlyMap<string, ServiceRegistration>): Plan {
   const included = new Map<string, ServiceRoutes>();
+  const fallback = new Map<string, readonly DeclaredRoute[]>();
   const rejected = new Map<string, string>();
-  const location = {
-    region: (state.platform as PlatformItem).settings.region,
-    account: (state.platform as PlatformItem).settings.account,
-  };
+  const settings = (state.platform as PlatformItem).settings;
   for (const [service, item] of state.services) {
     const registration = registry.get(service);
     if (!registration) {
@@ -323,28 +389,135 @@ function plan(
       );
       continue;
     }
+    const lastGood = item.applied?.routes ?? [];
+    const back =
+      lastGood.length > 0 && !tableProblem(run, settings, registration, lastGood, registry) ? lastGood : [];
+    fallback.set(service, back);
     if (item.deleted) continue;
-    // The registry may have changed since the receiver checked (a base path moved): serve only
-    // what the rules allow now.
-    const problems = validateRoutes(run.scope, location, registration, item.routes, registry);
-    if (problems.length > 0) {
-      run.log.error('stored routes break the current registry; service not served', { service, problems });
-      rejected.set(service, `routes of service "${service}" break the registry: ${problems.join('; ')}`);
-      continue;
-    }
-    const settings = (state.platform as PlatformItem).settings;
-    const jwt = item.routes.filter((r) => r.authorization === 'jwt');
-    if (jwt.length > 0 && !settings.jwtAuthorizer && !settings.cognitoAuthorizer) {
-      // One service's table must not make the whole body invalid (an unknown authorizer) for all.
-      rejected.set(
-        service,
-        `route "${jwt[0].method} ${jwt[0].path}": authorization "jwt" needs the platform's JWT or Cognito authorizer, and this environment has none (set api.authorizer, or use "iam")`,
-      );
+    const problem = tableProblem(run, settings, registration, item.routes, registry);
+    if (problem) {
+      run.log.error('stored routes refused; the service keeps its last good routes', { service, problem });
+      rejected.set(service, problem);
+      if (back.length > 0) included.set(service, { registration, routes: back });
       continue;
     }
     included.set(service, { registration, routes: item.routes });
   }
-  return { included, rejected };
+  return { included, fallback, rejected };
+}
+
+/** Why a service's table cannot be served (validated and composed alone), or undefined. */
+function tableProblem(
+  run: Run,
+  settings: PlatformSettings,
+  registration: ServiceRegistration,
+  routes: readonly DeclaredRoute[],
+  registry: ReadonlyMap<string, ServiceRegistration>,
+): string | undefined {
+  const service = registration.service;
+  try {
+    if (!Array.isArray(routes)) return `the stored routes of service "${service}" are not a list`;
+    // The registry may have changed since the receiver checked (a base path moved): serve only
+    // what the rules allow now.
+    const location = { region: settings.region, account: settings.account };
+    const problems = validateRoutes(run.scope, location, registration, routes, registry);
+    if (problems.length > 0)
+      return `routes of service "${service}" break the registry: ${problems.join('; ')}`;
+    const jwt = routes.filter((r) => r.authorization === 'jwt');
+    if (jwt.length > 0 && !settings.jwtAuthorizer && !settings.cognitoAuthorizer) {
+      // One service's table must not make the whole body invalid (an unknown authorizer) for all.
+      return `route "${jwt[0].method} ${jwt[0].path}": authorization "jwt" needs the platform's JWT or Cognito authorizer, and this environment has none (set api.authorizer, or use "iam")`;
+    }
+    composeApi(settings, [{ registration, routes }]);
+    return undefined;
+  } catch (error) {
+    return `the routes of service "${service}" cannot be composed into the shared API (${errorMessage(error)}); fix the declaration and deploy again`;
+  }
+}
+
+/** API Gateway refused the definition itself (not throttling, not an outage). */
+function refusedByApiGateway(error: unknown): boolean {
+  return (
+    !(error instanceof TransientApplyError) &&
+    ['BadRequestException', 'LimitExceededException'].includes(errorName(error))
+  );
+}
+
+/**
+ * PutRestApi of the composed body. When API Gateway refuses it, the services whose table changed
+ * since the last apply are tested in halves (each test one PutRestApi, 1 per second): those refused
+ * alone are left out with API Gateway's reason and keep their last good table, the others go live.
+ * If the API is refused even without any change, the fault is the platform's: thrown, retried.
+ */
+async function putIsolating(
+  run: Run,
+  settings: PlatformSettings,
+  planned: Plan,
+  composed: ComposedApi,
+  ctx: ApplyContext,
+): Promise<ComposedApi> {
+  const { restApiId } = settings;
+  try {
+    await putBody(restApiId, composed.body, ctx);
+    return composed;
+  } catch (error) {
+    if (!refusedByApiGateway(error)) throw error;
+    run.log.warn('API Gateway refused the API; finding whose routes it refuses', {
+      error: errorMessage(error),
+    });
+  }
+  const suspects = [...planned.included]
+    .filter(([service, s]) => hashOf(s.routes) !== hashOf(planned.fallback.get(service) ?? []))
+    .map(([service]) => service)
+    .sort();
+  const accepted = new Set<string>();
+  const bodyWith = (take: ReadonlySet<string>) =>
+    composeApi(
+      settings,
+      [...planned.included]
+        .map(([service, s]) =>
+          suspects.includes(service) && !take.has(service)
+            ? { ...s, routes: planned.fallback.get(service) ?? [] }
+            : s,
+        )
+        .filter((s) => s.routes.length > 0),
+    );
+  const attempt = async (take: ReadonlySet<string>): Promise<string | undefined> => {
+    try {
+      await putBody(restApiId, bodyWith(take).body, ctx);
+      return undefined;
+    } catch (error) {
+      if (!refusedByApiGateway(error)) throw error;
+      return errorMessage(error);
+    }
+  };
+  const base = await attempt(accepted);
+  if (base !== undefined) {
+    throw new PlatformApplyError(
+      `API Gateway refuses the shared API even without this batch's changes (${base}): the platform's settings or a stored table`,
+    );
+  }
+  const search = async (group: readonly string[], knownRefused: string | undefined): Promise<void> => {
+    if (group.length === 0) return;
+    const refusal = knownRefused ?? (await attempt(new Set([...accepted, ...group])));
+    if (refusal === undefined) {
+      for (const s of group) accepted.add(s);
+      return;
+    }
+    if (group.length === 1) {
+      refuse(planned, group[0], `API Gateway refused the routes of service "${group[0]}": ${refusal}`);
+      return;
+    }
+    const half = Math.ceil(group.length / 2);
+    await search(group.slice(0, half), undefined);
+    await search(group.slice(half), undefined);
+  };
+  await search(suspects, 'refused as a whole');
+  for (const s of suspects) if (!accepted.has(s) && !planned.rejected.has(s)) refuse(planned, s, 'refused');
+  const final = composeApi(settings, [...planned.included.values()]);
+  // The last successful PutRestApi may have been a smaller set: the working copy gets the final one.
+  await putBody(restApiId, final.body, ctx);
+  return final;
 }
 
 /**
@@ -373,26 +546,23 @@ function count(routes: readonly DeclaredRoute[]): number {
   return resourcesOf(routes.map((r) => r.path)).length - 1;
 }
 
-async function onApplyFailure(run: Run, state: DesiredState, error: unknown): Promise<void> {
-  const transient = error instanceof TransientApplyError;
+/**
+ * The apply (or reading the registry) failed for the platform's reason: nobody's request is
+ * answered FAILED for it while a retry can still finish in time. Deletes and rollbacks are
+ * answered SUCCESS (their desired state is stored; the retry converges); a forward request is
+ * answered FAILED only when no retry would fit in its ServiceTimeout any more.
+ */
+async function onPlatformFailure(run: Run, state: DesiredState, error: unknown): Promise<void> {
   const reason = errorMessage(error);
-  run.log.error('apply failed', { transient, error: reason });
+  run.log.error('apply failed', { error: reason });
   metric(run, { [ROUTES_METRICS.failures]: 1 });
   const verdicts: Verdict[] = [];
-  for (const p of everyPending(state)) {
+  for (const { pending: p, service } of everyPending(state)) {
     if (p.mustSucceed) {
       // Delete and rollback: the desired state is stored; failing them would leave the stack in
       // DELETE_FAILED or UPDATE_ROLLBACK_FAILED for a reason that is not theirs. The retry converges.
       verdicts.push(
         verdict(p, { status: 'SUCCESS', reason: 'stored; the platform applies it on its next reconcile' }),
-      );
-    } else if (!transient) {
-      verdicts.push(
-        verdict(
-          p,
-          { status: 'FAILED', reason: `API Gateway refused the shared API definition: ${reason}` },
-          true,
-        ),
       );
     } else if (
       p.receivedAt + ROUTES_SERVICE_TIMEOUT_SECONDS * 1000 <
@@ -403,18 +573,22 @@ async function onApplyFailure(run: Run, state: DesiredState, error: unknown): Pr
           p,
           {
             status: 'FAILED',
-            reason: `the routes could not be applied in time (${reason}); API Gateway is throttling control-plane calls in this account, deploy again`,
+            reason: `the routes could not be applied in time (${reason}); the platform (API Gateway, Parameter Store or DynamoDB throttling, or an outage) is at fault, not this declaration: deploy again`,
           },
-          true,
+          state.services.get(service ?? '')?.applied?.routes ?? [],
         ),
       );
     }
   }
-  await settle(run, state, verdicts, undefined);
+  try {
+    await settle(run, state, verdicts, undefined);
+  } catch (e) {
+    run.log.error('could not record the answers; the retry answers', { error: errorMessage(e) });
+  }
 }
 
-function verdict(pending: PendingResponse, result: CfnAnswer, revert = false): Verdict {
-  return { pending, answer: result, revert };
+function verdict(pending: PendingResponse, result: CfnAnswer, revertTo?: readonly DeclaredRoute[]): Verdict {
+  return { pending, answer: result, ...(revertTo ? { revertTo } : {}) };
 }
 
 function failedNoPlatform(run: Run): CfnAnswer {
@@ -424,19 +598,23 @@ function failedNoPlatform(run: Run): CfnAnswer {
   };
 }
 
-function everyPending(state: DesiredState): PendingResponse[] {
-  return [...state.services.values(), ...(state.platform ? [state.platform] : [])].flatMap((i) => i.pending);
-}
-
-function serviceOf(state: DesiredState, pending: PendingResponse): string | undefined {
-  for (const item of state.services.values()) if (item.pending.includes(pending)) return item.service;
-  return undefined;
+/** Every pending request, with the service it belongs to (none: the platform's settings). */
+function everyPending(state: DesiredState): Array<{ pending: PendingResponse; service?: string }> {
+  return [
+    ...[...state.services.values()].flatMap((i) =>
+      i.pending.map((pending) => ({ pending, service: i.service })),
+    ),
+    ...(state.platform?.pending ?? []).map((pending) => ({ pending })),
+  ];
 }
 
 /**
- * Answers the verdicts, then records them: answered requests leave the items, a successful apply
- * becomes each item's `applied` state, a deleted service's item goes, a refused table is put back
- * to the live one. `served` is undefined after a failed apply (nothing new is live).
+ * Answers the verdicts exactly once, in three steps: (1) each item records its decided answers in
+ * its `outbox` and leaves `pending` (with the apply's outcome: `applied`, succeeded hashes, a
+ * refused table put back); (2) the answers are PUT; (3) the sent ones leave the outbox for
+ * `answered`. A reconciler that dies after (1) sends the recorded answers on its next run (never a
+ * different one); the receiver ignores a request id in either list (a duplicate delivery).
+ * `served` is undefined after a failed apply (nothing new is live).
  */
 async function settle(
   run: Run,
@@ -444,52 +622,56 @@ async function settle(
   verdicts: readonly Verdict[],
   served: ReadonlyMap<string, ServiceRoutes> | undefined,
 ): Promise<void> {
-  for (const v of verdicts) {
-    try {
-      await answer(v.pending, v.answer);
-    } catch (error) {
-      // The stack stopped waiting (timeout, cancelled update): its URL no longer takes answers.
-      run.log.warn('could not answer CloudFormation', {
-        requestId: v.pending.requestId,
-        error: errorMessage(error),
-      });
-    }
-  }
   const byRequest = new Map(verdicts.map((v) => [v.pending.requestId, v]));
+  const decided = (pending: readonly PendingResponse[]): DecidedAnswer[] =>
+    pending
+      .filter((p) => byRequest.has(p.requestId))
+      .map((p) => {
+        const v = byRequest.get(p.requestId) as Verdict;
+        return {
+          pending: p,
+          status: v.answer.status,
+          ...(v.answer.reason ? { reason: v.answer.reason } : {}),
+        };
+      });
+  const outboxes: Array<{ key: string; outbox: readonly DecidedAnswer[] }> = [];
   for (const [service, read] of state.services) {
     const live = served?.get(service);
-    await run.store.update<ServiceItem>(serviceItemKey(service), (item) => {
+    const key = serviceItemKey(service);
+    const next = await run.store.update<ServiceItem>(key, (item) => {
       if (!item) return undefined;
       const answered = item.pending.filter((p) => byRequest.has(p.requestId));
       const pending = item.pending.filter((p) => !byRequest.has(p.requestId));
       const unchanged = item.declarationHash === read.declarationHash;
-      if (served && item.deleted && unchanged && pending.length === 0) return null;
       const succeeded = answered
         .filter((p) => byRequest.get(p.requestId)?.answer.status === 'SUCCESS' && p.requestType !== 'Delete')
         .map((p) => p.declarationHash);
-      const reverted = answered.some((p) => byRequest.get(p.requestId)?.revert) && unchanged;
+      const revertTo = answered.map((p) => byRequest.get(p.requestId)?.revertTo).find((r) => r !== undefined);
+      const reverted = revertTo !== undefined && unchanged;
       const applied = served
-        ? live
-          ? { routes: live.routes, declarationHash: hashOf(live.routes) }
-          : { routes: [], declarationHash: hashOf([]) }
+        ? { routes: live?.routes ?? [], declarationHash: hashOf(live?.routes ?? []) }
         : item.applied;
-      const back = applied?.routes ?? [];
-      if (answered.length === 0 && !served) return undefined;
+      if (answered.length === 0 && (!served || hashOf(item.applied ?? null) === hashOf(applied ?? null)))
+        return undefined;
       return {
         ...item,
-        ...(reverted ? { routes: back, declarationHash: hashOf(back) } : {}),
+        ...(reverted ? { routes: revertTo, declarationHash: hashOf(revertTo) } : {}),
         ...(applied ? { applied } : {}),
         succeededHashes: [...item.succeededHashes.filter((h) => !succeeded.includes(h)), ...succeeded].slice(
           -SUCCEEDED_HISTORY,
         ),
         pending,
+        outbox: [...(item.outbox ?? []), ...decided(answered)],
       };
     });
+    if (next?.outbox?.length) outboxes.push({ key, outbox: next.outbox });
   }
   if (state.platform) {
-    await run.store.update<PlatformItem>(PLATFORM_ITEM_KEY, (item) => {
+    const next = await run.store.update<PlatformItem>(PLATFORM_ITEM_KEY, (item) => {
       if (!item) return undefined;
-      const succeeded = item.pending
+      const answered = item.pending.filter((p) => byRequest.has(p.requestId));
+      if (answered.length === 0) return undefined;
+      const succeeded = answered
         .filter((p) => byRequest.get(p.requestId)?.answer.status === 'SUCCESS')
         .map((p) => p.declarationHash);
       const history = item.succeededHashes ?? [];
@@ -499,9 +681,84 @@ async function settle(
           -SUCCEEDED_HISTORY,
         ),
         pending: item.pending.filter((p) => !byRequest.has(p.requestId)),
+        outbox: [...(item.outbox ?? []), ...decided(answered)],
       };
     });
+    if (next?.outbox?.length) outboxes.push({ key: PLATFORM_ITEM_KEY, outbox: next.outbox });
   }
+  const unsent = await sendOutboxes(run, outboxes);
+  // The batch comes back in a minute and sends them (the applied state is already recorded).
+  if (unsent > 0) throw new TransientApplyError(`${unsent} answers to CloudFormation could not be sent yet`);
+}
+
+/**
+ * Sends what a previous run decided but did not confirm sent (it died in between). Returns whether
+ * there was any.
+ */
+async function flushOutboxes(run: Run, state: DesiredState): Promise<boolean> {
+  const outboxes = [
+    ...[...state.services.values()].map((i) => ({ key: i.pk, outbox: i.outbox ?? [] })),
+    ...(state.platform ? [{ key: PLATFORM_ITEM_KEY, outbox: state.platform.outbox ?? [] }] : []),
+  ].filter((o) => o.outbox.length > 0);
+  if (outboxes.length === 0) return false;
+  run.log.warn('answers decided by an earlier run but not confirmed sent; sending them', {
+    requests: outboxes.flatMap((o) => o.outbox.map((a) => a.pending.requestId)),
+  });
+  // What still cannot be sent stays in its outbox; it must not hold up everyone else's apply.
+  await sendOutboxes(run, outboxes);
+  return true;
+}
+
+/** How long a pre-signed ResponseURL stays valid: past it, an unsent answer is dropped. */
+const RESPONSE_URL_VALIDITY_MS = 7_200_000;
+
+/**
+ * Sends the decided answers and records the sent ones. Returns how many could not be sent yet (S3
+ * kept failing): they stay in the outbox for the next run, until their URL has expired. Each answer
+ * gets at most 20 s, so one unreachable URL cannot hold up the others' answers.
+ */
+async function sendOutboxes(
+  run: Run,
+  outboxes: ReadonlyArray<{ key: string; outbox: readonly DecidedAnswer[] }>,
+): Promise<number> {
+  let unsent = 0;
+  for (const { key, outbox } of outboxes) {
+    const done: string[] = [];
+    for (const a of outbox) {
+      if (run.clock.now() > a.pending.receivedAt + RESPONSE_URL_VALIDITY_MS) {
+        run.log.warn('dropped an answer whose ResponseURL has expired', { requestId: a.pending.requestId });
+        done.push(a.pending.requestId);
+        continue;
+      }
+      try {
+        await answer(
+          a.pending,
+          { status: a.status, reason: a.reason },
+          { clock: run.clock, deadline: Math.min(run.answerBy, run.clock.now() + 20_000) },
+        );
+        done.push(a.pending.requestId);
+      } catch (error) {
+        run.log.warn('could not answer CloudFormation', {
+          requestId: a.pending.requestId,
+          error: errorMessage(error),
+        });
+        // A 4xx is final (the stack stopped waiting: the URL expired); anything else is retried.
+        if (error instanceof AnswerRefusedError) done.push(a.pending.requestId);
+        else unsent++;
+      }
+    }
+    if (done.length === 0) continue;
+    await run.store.update<ServiceItem | PlatformItem>(key, (item) =>
+      item
+        ? {
+            ...item,
+            outbox: (item.outbox ?? []).filter((o) => !done.includes(o.pending.requestId)),
+            answered: [...(item.answered ?? []), ...done].slice(-ANSWERED_HISTORY),
+          }
+        : undefined,
+    );
+  }
+  return unsent;
 }
 
 function lagSeconds(run: Run, verdicts: readonly Verdict[]): number {

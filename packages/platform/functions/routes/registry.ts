@@ -1,12 +1,13 @@
-import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetParametersByPathCommand, GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import {
+  type DeclaredRoute,
   type NameScope,
   Parameters,
   ROUTE_AUTHORIZATIONS,
   type RouteAuthorization,
   type ServiceRegistration,
 } from '@shared-lambda-infra/contract';
-import type { Log } from './common';
+import { type Backoff, type Clock, type Log, withBackoff } from './common';
 
 /**
  * Reads the platform registry: every `ServiceRegistration` under `/{project}/{env}/services/`.
@@ -23,14 +24,16 @@ export async function loadRegistry(
   ssm: SSMClient,
   scope: NameScope,
   log: Log,
+  backoff?: Backoff,
 ): Promise<Map<string, ServiceRegistration>> {
   const root = `/${scope.project}/${scope.env}/services`;
   const registry = new Map<string, ServiceRegistration>();
   let nextToken: string | undefined;
   do {
-    const page = await ssm.send(
-      new GetParametersByPathCommand({ Path: root, Recursive: true, NextToken: nextToken, MaxResults: 10 }),
-    );
+    const input = { Path: root, Recursive: true, NextToken: nextToken, MaxResults: 10 };
+    const page = backoff
+      ? await withBackoff(() => ssm.send(new GetParametersByPathCommand(input)), backoff)
+      : await ssm.send(new GetParametersByPathCommand(input));
     for (const p of page.Parameters ?? []) {
       const match = /^\/[^/]+\/[^/]+\/services\/([^/]+)\/([^/]+)$/.exec(p.Name ?? '');
       if (!match || match[2] !== Parameters.serviceRegistration.attribute) continue;
@@ -48,6 +51,83 @@ export async function loadRegistry(
     nextToken = page.NextToken;
   } while (nextToken);
   return registry;
+}
+
+/** The registration parameter's name of one service. */
+export function registrationParameterName(scope: NameScope, service: string): string {
+  return Parameters.serviceRegistration.path(scope, service);
+}
+
+/** GetParameters takes at most 10 names per call. */
+const NAMES_PER_CALL = 10;
+
+/**
+ * Reads the registrations of a few named services (GetParameters, 10 names a call), not the whole
+ * registry: what one routes request costs Parameter Store does not grow with the number of
+ * registered services. Answers are cached in the warm Lambda (a registered service for
+ * `ttlMs`, an unregistered name for `negativeTtlMs` so a newly registered service is seen soon),
+ * and throttling (Parameter Store's default is 40 transactions per second for the account,
+ * shared with every other reader) is retried with jittered backoff within the caller's deadline.
+ *
+ * @see https://docs.aws.amazon.com/general/latest/gr/ssm.html#limits_ssm
+ */
+export class RegistrationReader {
+  private readonly cache = new Map<string, { at: number; value: ServiceRegistration | undefined }>();
+
+  /**
+   * @param ssm the client.
+   * @param scope the project and environment.
+   * @param log where unusable registrations are reported.
+   * @param clock the clock of the cache and the backoff.
+   * @param ttlMs how long a registration is reused.
+   * @param negativeTtlMs how long "not registered" is reused.
+   */
+  constructor(
+    private readonly ssm: SSMClient,
+    private readonly scope: NameScope,
+    private readonly log: Log,
+    private readonly clock: Clock,
+    private readonly ttlMs = 60_000,
+    private readonly negativeTtlMs = 5_000,
+  ) {}
+
+  /** The registrations of those of `services` that are registered (and parse), by service. */
+  async read(services: Iterable<string>, deadline: number): Promise<Map<string, ServiceRegistration>> {
+    const now = this.clock.now();
+    const result = new Map<string, ServiceRegistration>();
+    const missing: string[] = [];
+    for (const service of new Set(services)) {
+      const hit = this.cache.get(service);
+      const ttl = hit?.value ? this.ttlMs : this.negativeTtlMs;
+      if (hit && now - hit.at < ttl) {
+        if (hit.value) result.set(service, hit.value);
+      } else missing.push(service);
+    }
+    for (let i = 0; i < missing.length; i += NAMES_PER_CALL) {
+      const chunk = missing.slice(i, i + NAMES_PER_CALL);
+      const byName = new Map(chunk.map((s) => [registrationParameterName(this.scope, s), s]));
+      const out = await withBackoff(
+        () => this.ssm.send(new GetParametersCommand({ Names: [...byName.keys()] })),
+        { clock: this.clock, deadline, baseMs: 200, maxMs: 5_000 },
+      );
+      const found = new Map((out.Parameters ?? []).map((p) => [p.Name ?? '', p.Value]));
+      for (const [name, service] of byName) {
+        let value: ServiceRegistration | undefined;
+        if (found.has(name)) {
+          const parsed = parseRegistration(service, found.get(name));
+          if (typeof parsed === 'string') {
+            this.log.error('unusable service registration; the service is treated as not registered', {
+              parameter: name,
+              problem: parsed,
+            });
+          } else value = parsed;
+        }
+        this.cache.set(service, { at: this.clock.now(), value });
+        if (value) result.set(service, value);
+      }
+    }
+    return result;
+  }
 }
 
 /** The registration, or a sentence saying what is wrong with it. */
@@ -74,4 +154,31 @@ export function parseRegistration(service: string, raw: string | undefined): Ser
   }
   if (typeof value.cachingAllowed !== 'boolean') return '"cachingAllowed" must be true or false';
   return value as ServiceRegistration;
+}
+
+/** `a-b-c` -> `a`, `a-b`: the shorter names a hyphenated name extends. */
+export function hyphenPrefixes(name: string): string[] {
+  const parts = name.split('-');
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('-'));
+}
+
+/**
+ * The names whose registrations tell this service's functions from another's: services whose name
+ * would extend this one's and name one of the declared functions (`…-fn-orders-api-list` belongs
+ * to `orders-api` when it is registered, not to `orders`). A few names, whatever the registry's size.
+ */
+export function functionOwnerCandidates(scope: NameScope, service: string, routes: unknown): string[] {
+  const prefix = `${scope.project}-${scope.env}-fn-${service}-`;
+  const names = new Set<string>();
+  for (const r of Array.isArray(routes) ? (routes as Partial<DeclaredRoute>[]) : []) {
+    const fn = typeof r?.functionArn === 'string' ? (r.functionArn.split(':')[6] ?? '') : '';
+    if (!fn.startsWith(prefix)) continue;
+    const rest = fn.slice(prefix.length - service.length - 1);
+    for (const name of [...hyphenPrefixes(rest), rest]) {
+      // Service names are at most 20 characters.
+      if (name.length > service.length && name.length <= 20 && name.startsWith(`${service}-`))
+        names.add(name);
+    }
+  }
+  return [...names];
 }

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { type Clock, SYSTEM_CLOCK } from './common';
 import type { PendingResponse } from './interface';
 
 /** The answer to one CloudFormation custom-resource request. */
@@ -13,14 +14,48 @@ export interface CfnAnswer {
 /** CloudFormation shows at most 4 KB of a reason; keep room for its own prefix. */
 const MAX_REASON = 3_500;
 
+/** How an answer is retried. */
+export interface AnswerOptions {
+  /** The clock of the backoff. @default SYSTEM_CLOCK */
+  readonly clock?: Clock;
+  /** Epoch ms after which no retry starts. @default - 20 s from the first attempt */
+  readonly deadline?: number;
+}
+
+/** The ResponseURL refused the answer for good (HTTP 4xx: expired, or not CloudFormation's). */
+export class AnswerRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AnswerRefusedError';
+  }
+}
+
 /**
- * PUTs the answer to the request's pre-signed S3 URL, with up to 3 attempts. The URL was signed
- * without a content type, so the request sends an empty one (a default such as `text/plain`
- * breaks the signature).
+ * The URL an answer is PUT to. The single place where a ResponseURL is turned into a target, so a
+ * check of the URL (https on CloudFormation's response hosts) is one call here.
+ */
+export function responseTarget(responseUrl: string): URL {
+  return new URL(responseUrl);
+}
+
+/**
+ * PUTs the answer to the request's pre-signed S3 URL. The URL was signed without a content type,
+ * so the request sends an empty one (a default such as `text/plain` breaks the signature).
+ *
+ * S3 answers 503 (Slow Down) and 500 now and then, and a connection may drop: those are retried
+ * with full-jitter backoff (caps 0.2, 0.4, 0.8 ... 5 s) until the deadline, since a lost answer to
+ * a rollback or a Delete leaves the stack in *_FAILED. A 4xx is final ({@link AnswerRefusedError}).
  *
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html
  */
-export async function answer(request: PendingResponse, result: CfnAnswer): Promise<void> {
+export async function answer(
+  request: PendingResponse,
+  result: CfnAnswer,
+  options: AnswerOptions = {},
+): Promise<void> {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const deadline = options.deadline ?? clock.now() + 20_000;
   const payload = JSON.stringify({
     Status: result.status,
     Reason: (result.reason ?? (result.status === 'SUCCESS' ? 'OK' : 'failed')).slice(0, MAX_REASON),
@@ -30,14 +65,17 @@ export async function answer(request: PendingResponse, result: CfnAnswer): Promi
     LogicalResourceId: request.logicalResourceId,
     Data: {},
   });
-  const url = new URL(request.responseUrl);
+  const url = responseTarget(request.responseUrl);
   const transport = url.protocol === 'http:' ? http : https;
   for (let attempt = 1; ; attempt++) {
     try {
       await put(transport, url, payload);
       return;
     } catch (error) {
-      if (attempt >= 3) throw error;
+      if (error instanceof AnswerRefusedError) throw error;
+      const delay = Math.floor(clock.random() * Math.min(5_000, 200 * 2 ** (attempt - 1)));
+      if (clock.now() + delay > deadline) throw error;
+      await clock.sleep(delay);
     }
   }
 }
@@ -53,11 +91,13 @@ function put(transport: typeof http | typeof https, url: URL, payload: string): 
       },
       (res) => {
         res.resume();
-        res.on('end', () =>
-          res.statusCode && res.statusCode < 300
-            ? resolve()
-            : reject(new Error(`CloudFormation response URL answered HTTP ${res.statusCode}`)),
-        );
+        res.on('end', () => {
+          const code = res.statusCode ?? 0;
+          if (code >= 200 && code < 300) resolve();
+          else if (code >= 400 && code < 500 && code !== 429)
+            reject(new AnswerRefusedError(`CloudFormation response URL answered HTTP ${code}`));
+          else reject(new Error(`CloudFormation response URL answered HTTP ${code}`));
+        });
       },
     );
     req.on('timeout', () => req.destroy(new Error('CloudFormation response URL did not answer in 10 s')));

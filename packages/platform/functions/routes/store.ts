@@ -5,10 +5,11 @@ import {
   PutCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { errorName } from './common';
+import { type Backoff, canonicalJson, errorName, withBackoff } from './common';
 import {
   APPLIED_ITEM_KEY,
   type AppliedItem,
+  MAX_DECLARATION_BYTES,
   PLATFORM_ITEM_KEY,
   type PlatformItem,
   ROUTES_TABLE,
@@ -45,11 +46,23 @@ export class RoutesStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly backoff?: Backoff,
   ) {}
+
+  /** The same store, retrying throttled calls with jittered backoff until `backoff.deadline`. */
+  bounded(backoff: Backoff): RoutesStore {
+    return new RoutesStore(this.db, this.tableName, backoff);
+  }
+
+  private send<T>(command: GetCommand | PutCommand | DeleteCommand | ScanCommand): Promise<T> {
+    // biome-ignore lint/suspicious/noExplicitAny: the document client's send is overloaded per command
+    const call = () => (this.db.send as (c: unknown) => Promise<any>).call(this.db, command) as Promise<T>;
+    return this.backoff ? withBackoff(call, this.backoff) : call();
+  }
 
   /** One item, or undefined. Strongly consistent: the reconciler must see what the receiver wrote. */
   async get<T extends StoredItem>(key: string): Promise<T | undefined> {
-    const out = await this.db.send(
+    const out = await this.send<{ Item?: Record<string, unknown> }>(
       new GetCommand({
         TableName: this.tableName,
         Key: { [ROUTES_TABLE.partitionKey]: key },
@@ -65,7 +78,7 @@ export class RoutesStore {
    */
   async put(item: StoredItem, expectedVersion: number | undefined): Promise<void> {
     try {
-      await this.db.send(
+      await this.send(
         new PutCommand({
           TableName: this.tableName,
           Item: item,
@@ -81,7 +94,7 @@ export class RoutesStore {
   /** Deletes an item if its version is still `expectedVersion`; throws {@link VersionConflictError} otherwise. */
   async delete(key: string, expectedVersion: number): Promise<void> {
     try {
-      await this.db.send(
+      await this.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: { [ROUTES_TABLE.partitionKey]: key },
@@ -101,14 +114,19 @@ export class RoutesStore {
     let applied: AppliedItem | undefined;
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(
-        new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
-      );
+      const page = await this.send<{
+        Items?: Record<string, unknown>[];
+        LastEvaluatedKey?: Record<string, unknown>;
+      }>(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start }));
       for (const raw of page.Items ?? []) {
-        const item = raw as StoredItem;
-        if (item.kind === 'service') services.set(item.service, item);
-        else if (item.pk === PLATFORM_ITEM_KEY) platform = item as PlatformItem;
-        else if (item.pk === APPLIED_ITEM_KEY) applied = item as AppliedItem;
+        // Whatever is stored (an older format, a hand edit, a poisoned table) must not make a
+        // reconcile throw: an item that is not usable is left out, its service then has no state.
+        if (raw?.kind === 'service') {
+          const item = serviceItemOf(raw);
+          if (item) services.set(item.service, item);
+        } else if (raw?.pk === PLATFORM_ITEM_KEY && raw.kind === 'platform') {
+          platform = { ...(raw as unknown as PlatformItem), pending: pendingOf(raw.pending) };
+        } else if (raw?.pk === APPLIED_ITEM_KEY) applied = raw as unknown as AppliedItem;
       }
       start = page.LastEvaluatedKey;
     } while (start);
@@ -156,4 +174,55 @@ function condition(expectedVersion: number | undefined): {
         ExpressionAttributeNames: { '#version': ROUTES_TABLE.versionAttribute },
         ExpressionAttributeValues: { ':version': expectedVersion },
       };
+}
+
+/**
+ * A service item as stored, with the lists every reader iterates made lists. `undefined` when the
+ * item lacks what identifies it (no service name, no stack id): such an item cannot be acted on.
+ */
+export function serviceItemOf(raw: Record<string, unknown>): ServiceItem | undefined {
+  if (typeof raw.service !== 'string' || typeof raw.pk !== 'string' || typeof raw.version !== 'number')
+    return undefined;
+  const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+  return {
+    ...(raw as unknown as ServiceItem),
+    stackId: typeof raw.stackId === 'string' ? raw.stackId : '',
+    logicalResourceId: typeof raw.logicalResourceId === 'string' ? raw.logicalResourceId : '',
+    routes: list(raw.routes),
+    declarationHash: typeof raw.declarationHash === 'string' ? raw.declarationHash : '',
+    deleted: raw.deleted === true,
+    succeededHashes: list<string>(raw.succeededHashes).filter((h) => typeof h === 'string'),
+    pending: pendingOf(raw.pending),
+    outbox: list<{ pending?: unknown; status?: unknown }>(raw.outbox).filter(
+      (o) => isPending(o?.pending) && (o.status === 'SUCCESS' || o.status === 'FAILED'),
+    ) as ServiceItem['outbox'],
+    answered: list<string>(raw.answered),
+    tombstones: list(raw.tombstones),
+  };
+}
+
+function isPending(p: unknown): boolean {
+  const r = p as Record<string, unknown> | undefined;
+  return (
+    !!r &&
+    typeof r.responseUrl === 'string' &&
+    typeof r.requestId === 'string' &&
+    typeof r.stackId === 'string' &&
+    typeof r.logicalResourceId === 'string'
+  );
+}
+
+function pendingOf(raw: unknown): ServiceItem['pending'] {
+  return (Array.isArray(raw) ? raw : []).filter(isPending) as ServiceItem['pending'];
+}
+
+/**
+ * Why a route table is too large to store, or undefined. The limit ({@link MAX_DECLARATION_BYTES})
+ * keeps every service item far below DynamoDB's 400 KB, whatever the other services declared.
+ */
+export function declarationSizeProblem(routes: unknown): string | undefined {
+  const bytes = Buffer.byteLength(canonicalJson(routes));
+  return bytes > MAX_DECLARATION_BYTES
+    ? `the route table is ${bytes} bytes of JSON, more than the ${MAX_DECLARATION_BYTES} bytes (${MAX_DECLARATION_BYTES / 1024} KiB) a service may declare; split the service or remove routes`
+    : undefined;
 }

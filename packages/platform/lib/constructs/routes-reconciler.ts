@@ -29,7 +29,7 @@ import {
   ROUTES_TABLE,
   SCHEDULED_RECONCILE_MESSAGE,
 } from '../../functions/routes/interface';
-import { acknowledge } from '../compliance';
+import { acknowledge, wildcardFindingId } from '../compliance';
 import { createFunctionLogGroup, createFunctionRole } from './platform-function';
 
 /** Construct-level defaults of {@link RoutesReconciler} (not exposed in the platform config). */
@@ -406,6 +406,19 @@ export class RoutesReconciler extends Construct {
       if (invokeConfig) acknowledge(invokeConfig, 'Serverless-LambdaAsyncFailureDestination', asyncReason);
       acknowledge(fn, 'Serverless-LambdaDLQ', asyncReason);
       acknowledge(fn, 'NIST.800.53.R5-LambdaDLQ', asyncReason);
+    }
+    // The one wildcard: the service segment of `/{project}/{env}/services/{service}/registration`.
+    const registrationsReason =
+      'Reads ServiceRegistration parameters only: the `*` is the service-name segment of /{project}/{env}/services/{service}/registration, any registered service may declare routes, and a request reads its own (no other parameter of a service matches).';
+    const { project, env } = this.props.nameScope;
+    const registrations = wildcardFindingId(
+      'Resource',
+      Stack.of(this).resolve(
+        `arn:${Stack.of(this).partition}:ssm:${Stack.of(this).region}:${Stack.of(this).account}:parameter/${project}/${env}/services/*/registration`,
+      ),
+    );
+    for (const fn of [receiver, reconciler]) {
+      acknowledge(fn.node.scope?.node.findChild('Policy') as Construct, registrations, registrationsReason);
     }
     acknowledge(
       receiver,

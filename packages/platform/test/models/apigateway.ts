@@ -89,6 +89,11 @@ export class ApiGatewayModel {
   readonly throttled: Record<string, number> = {};
   /** Resources-per-API quota. */
   resourceLimit = 300;
+  /**
+   * A rule of API Gateway's import that the platform's own validation does not know (fault
+   * injection): a message refuses the method with `BadRequestException`.
+   */
+  refuseMethod?: (path: string, method: string, integrationUri: string | undefined) => string | undefined;
   /** Until this virtual time, every call of these operations is throttled (other clients spend the quota). */
   readonly exhaustedUntil: Record<string, number> = {};
   private readonly buckets = new Map<string, Bucket>();
@@ -129,6 +134,8 @@ export class ApiGatewayModel {
     for (const [path, methods] of Object.entries(incoming.resources)) {
       for (const [m, method] of Object.entries(methods)) {
         if (!method.integration) warnings.push(`No integration defined for method ${m} ${path}`);
+        const refusal = this.refuseMethod?.(path, m, method.integration?.uri);
+        if (refusal) throw awsError('BadRequestException', `Errors found during import: ${refusal}`);
         if (
           method.authorizer &&
           !(method.authorizer in incoming.authorizers) &&

@@ -8,7 +8,12 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  GetParametersCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -29,11 +34,37 @@ import type { VirtualClock } from './clock';
  * the SDK clients the real handlers receive.
  */
 
-/** A DynamoDB table keyed by `pk`. */
+/** Counters and fault switches every model shares: calls, throttled calls, a throttle window. */
+export class Faults {
+  /** Accepted calls per operation. */
+  readonly calls: Record<string, number> = {};
+  /** Throttled calls per operation. */
+  readonly throttled: Record<string, number> = {};
+  /** Until this virtual time, every call is throttled (another client spends the quota). */
+  throttledUntil = 0;
+
+  /** Counts a call, or throws the service's throttling error. */
+  spend(clock: VirtualClock | undefined, operation: string, errorName: string, allowed = true): void {
+    if (!allowed || (clock && clock.now() < this.throttledUntil)) {
+      this.throttled[operation] = (this.throttled[operation] ?? 0) + 1;
+      throw awsError(errorName, 'Rate exceeded');
+    }
+    this.calls[operation] = (this.calls[operation] ?? 0) + 1;
+  }
+}
+
+/**
+ * A DynamoDB table keyed by `pk`. Items over 400 KB are refused, as DynamoDB does
+ * (`ValidationException: Item size has exceeded the maximum allowed size`).
+ */
 export class TableModel {
   readonly items = new Map<string, Record<string, unknown>>();
+  readonly faults = new Faults();
+  /** The clock of the throttle window. */
+  clock?: VirtualClock;
 
   get(input: { Key: { pk: string } }) {
+    this.faults.spend(this.clock, 'GetItem', 'ProvisionedThroughputExceededException');
     const item = this.items.get(input.Key.pk);
     return { Item: item ? structuredClone(item) : undefined };
   }
@@ -43,6 +74,9 @@ export class TableModel {
     ConditionExpression?: string;
     ExpressionAttributeValues?: Record<string, unknown>;
   }) {
+    this.faults.spend(this.clock, 'PutItem', 'ProvisionedThroughputExceededException');
+    if (Buffer.byteLength(JSON.stringify(input.Item)) > 400 * 1024)
+      throw awsError('ValidationException', 'Item size has exceeded the maximum allowed size');
     this.check(this.items.get(input.Item.pk as string), input);
     this.items.set(input.Item.pk as string, structuredClone(input.Item));
     return {};
@@ -53,6 +87,7 @@ export class TableModel {
     ConditionExpression?: string;
     ExpressionAttributeValues?: Record<string, unknown>;
   }) {
+    this.faults.spend(this.clock, 'DeleteItem', 'ProvisionedThroughputExceededException');
     this.check(this.items.get(input.Key.pk), input);
     this.items.delete(input.Key.pk);
     return {};
@@ -60,6 +95,7 @@ export class TableModel {
 
   /** Pages of 3 items, so pagination is exercised. */
   scan(input: { ExclusiveStartKey?: { pk: string } }) {
+    this.faults.spend(this.clock, 'Scan', 'ProvisionedThroughputExceededException');
     const keys = [...this.items.keys()].sort();
     const start = input.ExclusiveStartKey ? keys.indexOf(input.ExclusiveStartKey.pk) + 1 : 0;
     const page = keys.slice(start, start + 3);
@@ -98,6 +134,7 @@ export interface QueuedMessage {
 export class FifoQueueModel {
   readonly messages: QueuedMessage[] = [];
   readonly deadLetters: QueuedMessage[] = [];
+  readonly faults = new Faults();
   private readonly dedup = new Map<string, number>();
   private nextId = 1;
 
@@ -113,6 +150,7 @@ export class FifoQueueModel {
   ) {}
 
   send(input: { MessageBody?: string; MessageGroupId?: string; MessageDeduplicationId?: string }) {
+    this.faults.spend(this.clock, 'SendMessage', 'RequestThrottled');
     if (!input.MessageGroupId)
       throw awsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
     const body = input.MessageBody ?? '';
@@ -184,11 +222,29 @@ export class FifoQueueModel {
   }
 }
 
-/** SSM parameters. */
+/**
+ * SSM Parameter Store. GetParameter, GetParameters and GetParametersByPath share the account's
+ * throughput quota, 40 transactions per second by default (the "standard" throughput), and are
+ * refused beyond it with `ThrottlingException: Rate exceeded`. GetParameters takes at most 10 names
+ * and lists unknown ones in `InvalidParameters`.
+ *
+ * @see https://docs.aws.amazon.com/general/latest/gr/ssm.html#limits_ssm
+ */
 export class ParameterStoreModel {
   readonly parameters = new Map<string, string>();
+  readonly faults = new Faults();
+  /** Transactions per second of the shared quota (`Infinity`: no throttling). */
+  tps = 40;
+  private tokens = 40;
+  private at = 0;
+
+  /** @param clock the clock the quota refills on; without one, nothing is throttled. */
+  constructor(private readonly clock?: VirtualClock) {
+    this.at = clock?.now() ?? 0;
+  }
 
   getByPath(input: { Path?: string; Recursive?: boolean; NextToken?: string; MaxResults?: number }) {
+    this.spend('GetParametersByPath');
     const max = Math.min(input.MaxResults ?? 10, 10);
     const prefix = `${input.Path}/`;
     const names = [...this.parameters.keys()]
@@ -201,38 +257,88 @@ export class ParameterStoreModel {
       NextToken: start + max < names.length ? String(start + max) : undefined,
     };
   }
+
+  getParameters(input: { Names?: string[] }) {
+    const names = input.Names ?? [];
+    if (names.length < 1 || names.length > 10)
+      throw awsError('ValidationException', 'Member must have length less than or equal to 10');
+    this.spend('GetParameters');
+    const found = names.filter((n) => this.parameters.has(n));
+    return {
+      Parameters: found.map((Name) => ({ Name, Value: this.parameters.get(Name), Type: 'String' })),
+      InvalidParameters: names.filter((n) => !this.parameters.has(n)),
+    };
+  }
+
+  getParameter(input: { Name?: string }) {
+    this.spend('GetParameter');
+    const value = this.parameters.get(input.Name ?? '');
+    if (value === undefined) throw awsError('ParameterNotFound', `Parameter ${input.Name} not found.`);
+    return { Parameter: { Name: input.Name, Value: value, Type: 'String' } };
+  }
+
+  private spend(operation: string): void {
+    let allowed = true;
+    if (this.clock && Number.isFinite(this.tps)) {
+      const now = this.clock.now();
+      this.tokens = Math.min(this.tps, this.tokens + ((now - this.at) / 1000) * this.tps);
+      this.at = now;
+      allowed = this.tokens >= 1;
+      if (allowed) this.tokens -= 1;
+    }
+    this.faults.spend(this.clock, operation, 'ThrottlingException', allowed);
+  }
 }
 
 /** SDK clients whose calls go to the models (instance mocks: several worlds can coexist). */
-export function clients(models: {
-  readonly apigateway: ApiGatewayModel;
-  readonly table: TableModel;
-  readonly queue: FifoQueueModel;
-  readonly ssm: ParameterStoreModel;
-}) {
+export function clients(
+  models: {
+    readonly apigateway: ApiGatewayModel;
+    readonly table: TableModel;
+    readonly queue: FifoQueueModel;
+    readonly ssm: ParameterStoreModel;
+  },
+  /** When `frozen` returns true, a call never returns (`hang`): the calling Lambda has crashed. */
+  crash?: {
+    readonly frozen: () => boolean;
+    readonly hang: () => Promise<never>;
+    /** Told of every write that went through (DynamoDB PutItem, DeleteItem). */
+    readonly wrote?: () => void;
+  },
+) {
+  // biome-ignore lint/suspicious/noExplicitAny: each model method has its own input type
+  const call =
+    (fn: (input: any) => unknown, write = false) =>
+    async (input: any) => {
+      if (crash?.frozen()) return crash.hang();
+      const out = fn(input);
+      if (write) crash?.wrote?.();
+      return out;
+    };
   const apigateway = new APIGatewayClient({ region: 'eu-west-1' });
   const apigw = mockClient(apigateway);
-  apigw.on(PutRestApiCommand).callsFake(async (input) => models.apigateway.putRestApi(input));
-  apigw.on(CreateDeploymentCommand).callsFake(async (input) => models.apigateway.createDeployment(input));
-  apigw.on(GetStageCommand).callsFake(async (input) => models.apigateway.getStage(input));
-  apigw.on(UpdateStageCommand).callsFake(async (input) => models.apigateway.updateStage(input));
+  apigw.on(PutRestApiCommand).callsFake(call((input) => models.apigateway.putRestApi(input)));
+  apigw.on(CreateDeploymentCommand).callsFake(call((input) => models.apigateway.createDeployment(input)));
+  apigw.on(GetStageCommand).callsFake(call((input) => models.apigateway.getStage(input)));
+  apigw.on(UpdateStageCommand).callsFake(call((input) => models.apigateway.updateStage(input)));
 
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
   const ddb = mockClient(db);
-  ddb.on(GetCommand).callsFake(async (input) => models.table.get(input));
-  ddb.on(PutCommand).callsFake(async (input) => models.table.put(input));
-  ddb.on(DeleteCommand).callsFake(async (input) => models.table.delete(input));
-  ddb.on(ScanCommand).callsFake(async (input) => models.table.scan(input));
+  ddb.on(GetCommand).callsFake(call((input) => models.table.get(input)));
+  ddb.on(PutCommand).callsFake(call((input) => models.table.put(input), true));
+  ddb.on(DeleteCommand).callsFake(call((input) => models.table.delete(input), true));
+  ddb.on(ScanCommand).callsFake(call((input) => models.table.scan(input)));
 
   const sqs = new SQSClient({ region: 'eu-west-1' });
   const sqsMock = mockClient(sqs);
-  sqsMock.on(SendMessageCommand).callsFake(async (input) => models.queue.send(input));
-  sqsMock.on(ChangeMessageVisibilityCommand).callsFake(async (input) => models.queue.changeVisibility(input));
+  sqsMock.on(SendMessageCommand).callsFake(call((input) => models.queue.send(input)));
+  sqsMock.on(ChangeMessageVisibilityCommand).callsFake(call((input) => models.queue.changeVisibility(input)));
 
   const ssm = new SSMClient({ region: 'eu-west-1' });
-  mockClient(ssm)
-    .on(GetParametersByPathCommand)
-    .callsFake(async (input) => models.ssm.getByPath(input));
+  const ssmMock = mockClient(ssm);
+  ssmMock.on(GetParametersByPathCommand).callsFake(call((input) => models.ssm.getByPath(input)));
+  ssmMock.on(GetParametersCommand).callsFake(call((input) => models.ssm.getParameters(input)));
+  ssmMock.on(GetParameterCommand).callsFake(call((input) => models.ssm.getParameter(input)));
 
   return { apigateway, db, sqs, ssm };
 }

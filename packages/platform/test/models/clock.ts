@@ -84,6 +84,15 @@ export class VirtualClock implements Clock {
     });
   }
 
+  /**
+   * Never settles, and the calling actor counts as idle from now on: what a call looks like from a
+   * Lambda invocation that crashed (or was frozen) in the middle of it.
+   */
+  hang(): Promise<never> {
+    this.active--;
+    return new Promise<never>(() => undefined);
+  }
+
   /** Starts an actor: `fn` runs concurrently with the others, in virtual time. */
   spawn<T>(fn: () => Promise<T>): Promise<T> {
     this.active++;

@@ -47,6 +47,18 @@ export interface ModelStack {
 export interface DeployOptions {
   /** Another resource after the custom resources fails: the update (or create) rolls back. */
   readonly failAfter?: boolean;
+  /**
+   * `--no-rollback` (DisableRollback): a failure leaves CREATE_FAILED / UPDATE_FAILED with each
+   * resource as its last request left it (succeeded: new properties; failed: old), no rollback.
+   */
+  readonly disableRollback?: boolean;
+}
+
+/** Every PUT to a ResponseURL, also those after CloudFormation stopped waiting. */
+export interface AnswerRecord {
+  readonly requestId: string;
+  readonly status: string;
+  readonly at: number;
 }
 
 /** A finished request and how long it waited, for the figures. */
@@ -64,6 +76,14 @@ type Answer = { Status: 'SUCCESS' | 'FAILED'; Reason?: string; PhysicalResourceI
 export class CloudFormationModel {
   readonly stacks = new Map<string, ModelStack>();
   readonly requests: RequestRecord[] = [];
+  /** Every answer received, in order (duplicates included). */
+  readonly answers: AnswerRecord[] = [];
+  /** Every request sent, by request id. */
+  readonly sent = new Map<string, { stack: string; requestType: string; logicalId: string }>();
+  /** The next this-many PUTs to a ResponseURL get S3's `503 Slow Down`. */
+  slowDown = 0;
+  /** How many PUTs were answered 503. */
+  slowedDown = 0;
   private server?: http.Server;
   private baseUrl = '';
   private readonly waiters = new Map<
@@ -149,6 +169,16 @@ export class CloudFormationModel {
       stack.status = 'CREATE_COMPLETE';
       return stack.status;
     }
+    if (options.disableRollback) {
+      // The failed resource was not created; the others stay as they are.
+      if (failed) {
+        const last = created[created.length - 1];
+        delete stack.template[last];
+        delete stack.physicalIds[last];
+      }
+      stack.status = 'CREATE_FAILED';
+      return stack.status;
+    }
     stack.status = 'ROLLBACK_IN_PROGRESS';
     for (const id of created.reverse()) {
       const r = await this.request(stack, 'Delete', id, stack.template[id], stack.physicalIds[id]);
@@ -193,6 +223,16 @@ export class CloudFormationModel {
       stack.template = template;
       for (const id of removed) delete stack.physicalIds[id];
       stack.status = 'UPDATE_COMPLETE';
+      return stack.status;
+    }
+    if (options.disableRollback) {
+      const kept: ModelTemplate = { ...old.template };
+      touched.forEach(({ id }, i) => {
+        const ok = !failed || i < touched.length - 1;
+        if (ok) kept[id] = template[id];
+      });
+      stack.template = kept;
+      stack.status = 'UPDATE_FAILED';
       return stack.status;
     }
     stack.status = 'UPDATE_ROLLBACK_IN_PROGRESS';
@@ -240,10 +280,13 @@ export class CloudFormationModel {
     oldProperties?: Record<string, string>,
   ): Promise<Answer> {
     const requestId = randomUUID();
+    this.sent.set(requestId, { stack: stack.name, requestType, logicalId });
+    // A pre-signed S3 URL: its signing time says when CloudFormation issued the request.
+    const signedAt = new Date(this.clock.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
     const event = {
       RequestType: requestType,
       ServiceToken: resource.properties.ServiceToken ?? 'arn:aws:lambda:token',
-      ResponseURL: `${this.baseUrl}/responses/${requestId}`,
+      ResponseURL: `${this.baseUrl}/responses/${requestId}?X-Amz-Date=${signedAt}&X-Amz-Expires=7200`,
       StackId: stack.stackId,
       RequestId: requestId,
       ResourceType: resource.type,
@@ -280,11 +323,24 @@ export class CloudFormationModel {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const requestId = /^\/responses\/([\w-]+)$/.exec(req.url ?? '')?.[1] ?? '';
+      const requestId = /^\/responses\/([\w-]+)(\?|$)/.exec(req.url ?? '')?.[1] ?? '';
       const waiter = this.waiters.get(requestId);
       if (req.method !== 'PUT' || (req.headers['content-type'] ?? '') !== '') {
         res.writeHead(403).end('SignatureDoesNotMatch');
         return;
+      }
+      if (this.slowDown > 0) {
+        this.slowDown--;
+        this.slowedDown++;
+        res.writeHead(503).end('SlowDown');
+        return;
+      }
+      try {
+        const parsed = JSON.parse(Buffer.concat(chunks).toString()) as { Status: string; RequestId: string };
+        if (parsed.RequestId === requestId)
+          this.answers.push({ requestId, status: parsed.Status, at: this.clock.now() });
+      } catch {
+        // not JSON: refused below
       }
       if (!waiter) {
         // S3 accepts a PUT to a still-valid URL, but CloudFormation no longer reads it.

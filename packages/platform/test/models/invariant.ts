@@ -3,7 +3,14 @@ import { ROUTES_RESOURCE_TYPE, routesStackName } from '@shared-lambda-infra/cont
 import type { PlatformSettings } from '../../functions/routes/interface';
 import { REGION, SCOPE, type World } from './world';
 
-const SETTLED = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE']);
+// A stack deployed with --no-rollback that failed keeps each resource as its last request left it.
+const SETTLED = new Set([
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'UPDATE_FAILED',
+  'CREATE_FAILED',
+]);
 const AUTH: Record<string, string> = { jwt: 'CUSTOM', iam: 'AWS_IAM', none: 'NONE' };
 
 /** `GET /orders/{id} -> fn:…-orders-get (CUSTOM)`: a method as the invariant compares it. */
@@ -103,4 +110,32 @@ export function invariantProblems(
     }
   }
   return problems;
+}
+
+/**
+ * Every request CloudFormation sent got an answer, and one only: problems name the request (stack,
+ * type, logical id) and how often it was answered. `allowIdentical` tolerates a second answer that
+ * repeats the first (a reconciler that died between its PUT and recording it), never a different one.
+ */
+export function answerProblems(world: World, options: { allowIdentical?: boolean } = {}): string[] {
+  const byRequest = new Map<string, string[]>();
+  for (const a of world.cfn.answers)
+    byRequest.set(a.requestId, [...(byRequest.get(a.requestId) ?? []), a.status]);
+  const problems: string[] = [];
+  for (const [requestId, r] of world.cfn.sent) {
+    const got = byRequest.get(requestId) ?? [];
+    const name = `${r.requestType} ${r.logicalId} of ${r.stack}`;
+    if (got.length === 0) problems.push(`${name}: never answered`);
+    else if (new Set(got).size > 1) problems.push(`${name}: answered differently (${got.join(', ')})`);
+    else if (got.length > 1 && !options.allowIdentical)
+      problems.push(`${name}: answered ${got.length} times`);
+  }
+  return problems;
+}
+
+/** Stacks in a *_FAILED state (stuck: an operator has to act). */
+export function stuckStacks(world: World): string[] {
+  return [...world.cfn.stacks.values()]
+    .filter((s) => s.status.endsWith('_FAILED'))
+    .map((s) => `${s.name} ${s.status}`);
 }

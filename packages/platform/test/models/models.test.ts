@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiGatewayModel } from './apigateway';
+import { ParameterStoreModel, TableModel } from './aws';
 import { VirtualClock } from './clock';
 import { CloudFormationModel } from './cloudformation';
 
@@ -91,5 +92,109 @@ describe('CloudFormation model', () => {
     expect(status).toBe('UPDATE_COMPLETE');
     expect(seen).toEqual(['Create', 'Update', 'Delete', 'Delete', 'Delete']);
     expect(cfn.stacks.get('stack')?.events.at(-1)).toBe('cleanup of R (v1) failed 3 times; skipped');
+  });
+});
+
+describe('CloudFormation model: --no-rollback, answers and S3', () => {
+  let cfn: CloudFormationModel;
+  afterEach(async () => cfn.stop());
+
+  function replying(clock: VirtualClock, status: (e: CloudFormationCustomResourceEvent) => string) {
+    const urls: string[] = [];
+    const codes: number[] = [];
+    cfn = new CloudFormationModel(
+      clock,
+      (event) => {
+        urls.push(event.ResponseURL);
+        void clock.spawn(
+          () =>
+            new Promise<void>((resolve) => {
+              const req = http.request(
+                event.ResponseURL,
+                { method: 'PUT', headers: { 'content-type': '' } },
+                (res) => {
+                  codes.push(res.statusCode ?? 0);
+                  res.resume();
+                  res.on('end', resolve);
+                },
+              );
+              req.end(
+                JSON.stringify({
+                  Status: status(event),
+                  PhysicalResourceId: 'p',
+                  RequestId: event.RequestId,
+                  StackId: event.StackId,
+                  LogicalResourceId: event.LogicalResourceId,
+                }),
+              );
+            }),
+        );
+      },
+      'eu-west-1',
+      '123456789012',
+    );
+    return { urls, codes };
+  }
+
+  it('with rollback disabled, a failed update stays UPDATE_FAILED with no rollback request, the failed resource at its old properties', async () => {
+    const clock = new VirtualClock(0);
+    replying(clock, (e) => (e.ResourceProperties.Value === 'bad' ? 'FAILED' : 'SUCCESS'));
+    await cfn.start();
+    const template = (a: string, b: string) => ({
+      A: { type: 'Custom::Thing', properties: { Value: a }, serviceTimeout: 60 },
+      B: { type: 'Custom::Thing', properties: { Value: b }, serviceTimeout: 60 },
+    });
+    await clock.runUntil(clock.spawn(() => cfn.deploy('stack', template('a1', 'b1'))));
+    const status = await clock.runUntil(
+      clock.spawn(() => cfn.deploy('stack', template('a2', 'bad'), { disableRollback: true })),
+    );
+    expect(status).toBe('UPDATE_FAILED');
+    expect([...cfn.sent.values()].map((r) => `${r.requestType} ${r.logicalId}`)).toEqual([
+      'Create A',
+      'Create B',
+      'Update A',
+      'Update B',
+    ]);
+    expect(cfn.stacks.get('stack')?.template.A.properties.Value).toBe('a2');
+    expect(cfn.stacks.get('stack')?.template.B.properties.Value).toBe('b1');
+  });
+
+  it('signs each ResponseURL with the time it issued the request, and answers S3 503 Slow Down when told to', async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const { urls, codes } = replying(clock, () => 'SUCCESS');
+    await cfn.start();
+    cfn.slowDown = 1;
+    const deploy = clock.spawn(() =>
+      cfn.deploy('stack', { A: { type: 'Custom::Thing', properties: { Value: 'a' }, serviceTimeout: 60 } }),
+    );
+    const status = await clock.runUntil(deploy);
+    // The only answer got a 503: nothing reached CloudFormation, which timed out.
+    expect(status).toBe('ROLLBACK_COMPLETE');
+    expect(codes[0]).toBe(503);
+    expect(new URL(urls[0]).searchParams.get('X-Amz-Date')).toBe('20260101T120000Z');
+  });
+});
+
+describe('Parameter Store and DynamoDB models', () => {
+  it('Parameter Store takes 40 GetParameter/GetParameters/GetParametersByPath calls a second together, then throttles', async () => {
+    const clock = new VirtualClock(0);
+    const ssm = new ParameterStoreModel(clock);
+    ssm.parameters.set('/p/a', '1');
+    for (let i = 0; i < 20; i++) ssm.getParameters({ Names: ['/p/a', '/p/b'] });
+    for (let i = 0; i < 20; i++) ssm.getByPath({ Path: '/p' });
+    expect(() => ssm.getParameter({ Name: '/p/a' })).toThrow('Rate exceeded');
+    await clock.runUntil(clock.spawn(() => clock.sleep(100)));
+    expect(ssm.getParameters({ Names: ['/p/a', '/p/b'] })).toEqual({
+      Parameters: [{ Name: '/p/a', Value: '1', Type: 'String' }],
+      InvalidParameters: ['/p/b'],
+    });
+    expect(ssm.faults.throttled).toEqual({ GetParameter: 1 });
+  });
+
+  it('DynamoDB refuses an item over 400 KB', () => {
+    const table = new TableModel();
+    expect(() => table.put({ Item: { pk: 'x', blob: 'x'.repeat(401 * 1024) } })).toThrow(
+      'Item size has exceeded the maximum allowed size',
+    );
   });
 });

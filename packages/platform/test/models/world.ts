@@ -14,6 +14,7 @@ import {
   type PlatformSettings,
   RECEIVER_TIMEOUT_SECONDS,
   RECONCILE_MAX_RECEIVE_COUNT,
+  RECONCILE_VISIBILITY_TIMEOUT_SECONDS,
   RECONCILER_TIMEOUT_SECONDS,
   SCHEDULED_RECONCILE_MESSAGE,
   SETTINGS_RESOURCE_TYPE,
@@ -95,22 +96,44 @@ export class World {
   readonly table = new TableModel();
   readonly queue = new FifoQueueModel(
     this.clock,
-    // What the CDK side deploys (AWS's advice, 6 x the function timeout), the reconciler must cope.
-    RECONCILER_TIMEOUT_SECONDS * 6 * 1000,
+    // What the CDK side deploys: the reconciler's timeout plus a minute (a crashed reconcile comes
+    // back within the routes resource's 900 s ServiceTimeout).
+    RECONCILE_VISIBILITY_TIMEOUT_SECONDS * 1000,
     RECONCILE_MAX_RECEIVE_COUNT,
   );
-  readonly ssm = new ParameterStoreModel();
+  readonly ssm = new ParameterStoreModel(this.clock);
   readonly log = memoryLog();
   readonly cfn: CloudFormationModel;
-  /** Reconciler invocations, and how many threw. */
-  readonly invocations = { total: 0, failed: 0 };
+  /** Reconciler invocations, how many threw, and how many crashed (never returned). */
+  readonly invocations = { total: 0, failed: 0, crashed: 0 };
+  /** Receiver invocations (deliveries), and how many threw. */
+  readonly deliveries = { total: 0, failed: 0 };
+  /**
+   * How Lambda's asynchronous invocation hands CloudFormation's requests to the receiver: an extra
+   * delay per request (queueing, a retry after an error: the order of two requests can swap), and
+   * whether it is delivered twice (at-least-once delivery).
+   */
+  delivery: {
+    delayMs?: (event: CloudFormationCustomResourceEvent) => number;
+    duplicate?: (event: CloudFormationCustomResourceEvent) => boolean;
+  } = {};
   private readonly receiver;
   private readonly reconciler;
   private stopped = false;
   private poller?: Promise<void>;
+  private crash?: { afterAnswers: number; afterWrites: number; writes: number; base: number; armed: boolean };
 
   constructor() {
-    const sdk = clients({ apigateway: this.apigateway, table: this.table, queue: this.queue, ssm: this.ssm });
+    this.table.clock = this.clock;
+    const models = { apigateway: this.apigateway, table: this.table, queue: this.queue, ssm: this.ssm };
+    const sdk = clients(models);
+    const reconcilerSdk = clients(models, {
+      frozen: () => this.frozen(),
+      hang: () => this.clock.hang(),
+      wrote: () => {
+        if (this.crash?.armed) this.crash.writes++;
+      },
+    });
     const env = {
       PROJECT: SCOPE.project,
       ENV_NAME: SCOPE.env,
@@ -126,10 +149,10 @@ export class World {
       env,
     });
     this.reconciler = createReconciler({
-      ssm: sdk.ssm,
-      db: sdk.db,
-      apigateway: sdk.apigateway,
-      sqs: sdk.sqs,
+      ssm: reconcilerSdk.ssm,
+      db: reconcilerSdk.db,
+      apigateway: reconcilerSdk.apigateway,
+      sqs: reconcilerSdk.sqs,
       clock: this.clock,
       log: this.log,
       env,
@@ -214,21 +237,49 @@ export class World {
     });
   }
 
+  /**
+   * Makes the reconciler crash in its next invocation once it has sent `answers` answers in it:
+   * every AWS call it makes from then on never returns, and Lambda ends it at its timeout.
+   */
+  crashReconcilerAfterAnswers(answers: number): void {
+    this.crash = { afterAnswers: answers, afterWrites: 0, writes: 0, base: 0, armed: false };
+  }
+
+  /** Makes the reconciler crash in its next invocation once it has written `writes` items in it. */
+  crashReconcilerAfterWrites(writes: number): void {
+    this.crash = { afterAnswers: 0, afterWrites: writes, writes: 0, base: 0, armed: false };
+  }
+
+  private frozen(): boolean {
+    const c = this.crash;
+    return !!c?.armed && this.cfn.answers.length - c.base >= c.afterAnswers && c.writes >= c.afterWrites;
+  }
+
   private invokeReceiver(event: CloudFormationCustomResourceEvent): void {
-    // CloudFormation invokes the service token asynchronously; Lambda retries an error twice.
-    void this.clock.spawn(async () => {
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        try {
-          await this.receiver(event, { invokedFunctionArn: RECEIVER_ARN });
-          return;
-        } catch (error) {
-          this.log.error('receiver invocation failed', {
-            error: String(error),
-            timeout: RECEIVER_TIMEOUT_SECONDS,
-          });
+    const copies = this.delivery.duplicate?.(event) ? 2 : 1;
+    for (let copy = 0; copy < copies; copy++) {
+      // CloudFormation invokes the service token asynchronously: Lambda queues the event, and
+      // retries a failed invocation twice, one minute and then two minutes later.
+      void this.clock.spawn(async () => {
+        const delay = (this.delivery.delayMs?.(event) ?? 0) + copy * 5_000;
+        if (delay > 0) await this.clock.sleep(delay);
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          const started = this.clock.now();
+          this.deliveries.total++;
+          try {
+            await this.receiver(event, {
+              invokedFunctionArn: RECEIVER_ARN,
+              getRemainingTimeInMillis: () => RECEIVER_TIMEOUT_SECONDS * 1000 - (this.clock.now() - started),
+            });
+            return;
+          } catch (error) {
+            this.deliveries.failed++;
+            this.log.error('receiver invocation failed', { error: String(error), attempt });
+          }
+          if (attempt < 3) await this.clock.sleep(attempt * 60_000);
         }
-      }
-    });
+      });
+    }
   }
 
   /** The SQS event source: one batch at a time, deleted on success, left to reappear on error. */
@@ -246,14 +297,33 @@ export class World {
           })),
         } as unknown as SQSEvent;
         this.invocations.total++;
+        if (this.crash && !this.crash.armed) {
+          this.crash.armed = true;
+          this.crash.base = this.cfn.answers.length;
+        }
         try {
-          await this.reconciler(event, {
-            getRemainingTimeInMillis: () => RECONCILER_TIMEOUT_SECONDS * 1000 - (this.clock.now() - started),
-          });
-          this.queue.deleteBatch(batch);
+          const done = await this.clock.waitFor(
+            this.clock
+              .spawn(() =>
+                this.reconciler(event, {
+                  getRemainingTimeInMillis: () =>
+                    RECONCILER_TIMEOUT_SECONDS * 1000 - (this.clock.now() - started),
+                }),
+              )
+              .then(() => true),
+            RECONCILER_TIMEOUT_SECONDS * 1000,
+          );
+          if (done) this.queue.deleteBatch(batch);
+          else {
+            // Lambda ended the invocation at its timeout: the batch comes back after the queue's
+            // visibility timeout.
+            this.invocations.crashed++;
+            this.invocations.failed++;
+          }
         } catch {
           this.invocations.failed++;
         }
+        if (this.crash?.armed) this.crash = undefined;
       }
       await this.clock.sleep(1_000);
     }
