@@ -1,0 +1,569 @@
+/**
+ * The IAM of deployed templates, asked as "can X do Y to Z?" of a real IAM evaluator
+ * (@cloud-copilot/iam-simulate).
+ *
+ * Templates are resolved the way CloudFormation would resolve them in one fixed account and
+ * region: pseudo parameters, `Ref`/`Fn::GetAtt` of the resources (with the names CloudFormation
+ * generates when a template gives none), `Fn::Join`/`Fn::Sub`/`Fn::Select`, and SSM parameter
+ * values published by other templates (the contract). Anything the resolver does not know throws,
+ * so a question can never be answered from a half-resolved policy.
+ */
+import { createValidatedPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
+import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
+
+/** The account and region every template is resolved in. */
+export const ACCOUNT = '111111111111';
+export const REGION = 'eu-west-1';
+const PARTITION = 'aws';
+
+/** Marks a value the model does not resolve; no policy may contain one. */
+const UNRESOLVED = '{{unresolved:';
+
+/** The suffix standing in for CloudFormation's random part of a generated name. */
+export const GENERATED_SUFFIX = 'ABCDEF123456';
+
+type Json = unknown;
+interface CfnResource {
+  Type: string;
+  Properties?: Record<string, Json>;
+}
+interface CfnTemplate {
+  Resources?: Record<string, CfnResource>;
+  Parameters?: Record<string, { Type: string; Default?: string }>;
+}
+
+/** A synthesized template and the name of the stack it is deployed as. */
+export interface DeployedTemplate {
+  readonly stackName: string;
+  readonly template: CfnTemplate;
+}
+
+type PolicyDocument = { Version?: string; Statement: Json[] };
+
+/** A role as IAM holds it once the templates are deployed. */
+export interface ModelRole {
+  readonly name: string;
+  readonly arn: string;
+  readonly trust: PolicyDocument;
+  readonly boundaryArn?: string;
+  readonly tags: Record<string, string>;
+  /** Identity policies by name (inline and attached managed). */
+  readonly policies: Map<string, PolicyDocument>;
+}
+
+/** AWS managed policies CDK attaches, as AWS publishes them. */
+const AWS_MANAGED: Record<string, PolicyDocument> = {
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole': {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: '*',
+      },
+    ],
+  },
+};
+
+/** Options of {@link IamModel.can}. */
+export interface CanOptions {
+  /** Request context keys (e.g. `iam:PassedToService`). */
+  readonly context?: Record<string, string | string[]>;
+  /** Identity policies added for this question only (e.g. "had it attached `*:*`"). */
+  readonly extraPolicies?: PolicyDocument[];
+  /**
+   * Whether the resource exists yet: a create request carries no `aws:ResourceTag/*` keys.
+   * @default true
+   */
+  readonly resourceExists?: boolean;
+}
+
+/** Claims of a GitHub Actions OIDC token. */
+export interface GithubClaims {
+  readonly sub: string;
+  readonly ref: string;
+  readonly repository_id?: string;
+  readonly repository_owner_id?: string;
+  readonly aud?: string;
+}
+
+/** The roles, policies and resource policies of a set of deployed templates. */
+export class IamModel {
+  readonly roles = new Map<string, ModelRole>();
+  private readonly managedPolicies = new Map<string, PolicyDocument>();
+  private readonly bucketPolicies = new Map<string, PolicyDocument>();
+  private readonly resourceTags = new Map<string, Record<string, string>>();
+  private readonly ssm = new Map<string, string>();
+  private readonly attachedManaged: Array<[string, string]> = [];
+  /** Physical ids and attributes: `{stack}/{logicalId}` → values. */
+  private readonly physical = new Map<string, { type: string; ref: string; attrs: Record<string, string> }>();
+
+  constructor(templates: readonly DeployedTemplate[]) {
+    for (const t of templates) this.name(t);
+    // Contract parameters first: service templates read them through SSM parameter types.
+    for (const t of templates) {
+      for (const [, r] of Object.entries(t.template.Resources ?? {})) {
+        if (r.Type === 'AWS::SSM::Parameter') {
+          const name = this.resolve(t, r.Properties?.Name) as string;
+          this.ssm.set(name, this.resolve(t, r.Properties?.Value) as string);
+        }
+      }
+    }
+    for (const t of templates) this.collect(t);
+  }
+
+  /** ARN of the one resource of `type` in a stack whose logical id starts with `logicalIdPrefix`. */
+  arnOf(stackName: string, type: string, logicalIdPrefix: string): string {
+    const hit = [...this.physical.entries()].filter(
+      ([k, v]) => k.startsWith(`${stackName}/${logicalIdPrefix}`) && v.type === type,
+    );
+    if (hit.length !== 1) {
+      throw new Error(
+        `${hit.length} ${type} of ${stackName} start with ${logicalIdPrefix}: ${hit.map(([k]) => k).join(', ')}`,
+      );
+    }
+    const { ref, attrs } = hit[0][1];
+    return attrs.Arn ?? ref;
+  }
+
+  /** An attribute of the one resource of `type` in a stack whose logical id starts with `logicalIdPrefix`. */
+  attrOf(stackName: string, type: string, logicalIdPrefix: string, attr: string): string {
+    const hit = [...this.physical.entries()].filter(
+      ([k, v]) => k.startsWith(`${stackName}/${logicalIdPrefix}`) && v.type === type,
+    );
+    const value = hit.length === 1 ? hit[0][1].attrs[attr] : undefined;
+    if (!value)
+      throw new Error(`${hit.length} ${type} of ${stackName} start with ${logicalIdPrefix} and have ${attr}`);
+    return value;
+  }
+
+  /** The role named `name`; throws when the templates create none. */
+  role(name: string): ModelRole {
+    const role = this.roles.get(name);
+    if (!role) throw new Error(`no role named ${name}; roles: ${[...this.roles.keys()].join(', ')}`);
+    return role;
+  }
+
+  /** The managed policy document at `arn`. */
+  managedPolicy(arn: string): PolicyDocument {
+    const doc = this.managedPolicies.get(arn) ?? AWS_MANAGED[arn];
+    if (!doc) throw new Error(`no managed policy ${arn} in the templates`);
+    return doc;
+  }
+
+  /**
+   * Whether the role `roleName` may perform `action` on `resource`: its identity policies, its
+   * permissions boundary and the resource's policy (artifact bucket), as IAM evaluates them. The
+   * principal's ARN and tags and the resource's tags go into the request context.
+   */
+  async can(roleName: string, action: string, resource: string, options: CanOptions = {}): Promise<boolean> {
+    const role = this.role(roleName);
+    const context: Record<string, string | string[]> = {
+      'aws:PrincipalArn': role.arn,
+      'aws:PrincipalAccount': ACCOUNT,
+      ...Object.fromEntries(Object.entries(role.tags).map(([k, v]) => [`aws:PrincipalTag/${k}`, v])),
+      ...Object.fromEntries(
+        Object.entries(options.resourceExists === false ? {} : this.tagsOf(resource)).map(([k, v]) => [
+          `aws:ResourceTag/${k}`,
+          v,
+        ]),
+      ),
+      ...options.context,
+    };
+    for (const [name, policyArn] of this.attachedManaged) {
+      if (name === roleName) role.policies.set(policyArn, this.managedPolicy(policyArn));
+    }
+    if (JSON.stringify([...role.policies.values()]).includes(UNRESOLVED)) {
+      throw new Error(`a policy of ${roleName} has a value the model does not resolve`);
+    }
+    const identityPolicies = [
+      ...role.policies.entries(),
+      ...(options.extraPolicies ?? []).map((p, i) => [`extra${i}`, p] as const),
+    ].map(([name, policy]) => ({ name, policy }));
+    const result = await runSimulation(
+      {
+        request: {
+          principal: `arn:${PARTITION}:sts::${ACCOUNT}:assumed-role/${role.name}/session`,
+          action,
+          resource: { resource, accountId: ACCOUNT },
+          contextVariables: context,
+        },
+        identityPolicies,
+        permissionBoundaryPolicies: role.boundaryArn
+          ? [{ name: 'boundary', policy: this.managedPolicy(role.boundaryArn) }]
+          : undefined,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: this.resourcePolicyOf(resource),
+      },
+      {},
+    );
+    if (result.resultType === 'error') {
+      throw new Error(`cannot simulate ${roleName} ${action} ${resource}: ${JSON.stringify(result.errors)}`);
+    }
+    if (result.resultType === 'single') {
+      // A context key the evaluator ignores would let a condition pass or fail unnoticed.
+      const ignored = (result.result.ignoredContextKeys ?? []).filter(
+        (k) =>
+          !k.startsWith('aws:PrincipalTag/') &&
+          !k.startsWith('aws:ResourceTag/') &&
+          k !== 'aws:PrincipalAccount',
+      );
+      if (ignored.length > 0 && options.context && ignored.some((k) => k in (options.context ?? {}))) {
+        throw new Error(`${action} ignores context keys ${ignored.join(', ')}: rephrase the question`);
+      }
+    }
+    return result.overallResult === 'Allowed';
+  }
+
+  /** Whether a GitHub Actions token with `claims` may assume `roleName` through OIDC. */
+  canAssumeWithGithub(roleName: string, claims: GithubClaims): boolean {
+    const role = this.role(roleName);
+    const provider = `arn:${PARTITION}:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+    const context: Record<string, string> = {
+      'token.actions.githubusercontent.com:aud': claims.aud ?? 'sts.amazonaws.com',
+    };
+    for (const key of ['sub', 'ref', 'repository_id', 'repository_owner_id'] as const) {
+      const value = claims[key];
+      if (value !== undefined) context[`token.actions.githubusercontent.com:${key}`] = value;
+    }
+    // The evaluator does not list provider claims as context keys of AssumeRoleWithWebIdentity,
+    // so the validated entry point would drop them: evaluate the trust policy directly.
+    const result = runUnsafeSimulation(
+      {
+        request: {
+          principal: provider,
+          action: 'sts:AssumeRoleWithWebIdentity',
+          resource: { resource: role.arn, accountId: ACCOUNT },
+          contextVariables: context,
+        },
+        identityPolicies: [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: createValidatedPolicy(role.trust, validateTrustPolicy, { name: 'trust' }),
+      },
+      {},
+    );
+    return result === 'Allowed';
+  }
+
+  /** Whether the service principal `service` (e.g. `lambda.amazonaws.com`) may assume `roleName`. */
+  async canServiceAssume(roleName: string, service: string): Promise<boolean> {
+    const role = this.role(roleName);
+    const result = await runSimulation(
+      {
+        request: {
+          principal: service,
+          action: 'sts:AssumeRole',
+          resource: { resource: role.arn, accountId: ACCOUNT },
+          contextVariables: {},
+        },
+        identityPolicies: [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: role.trust,
+      },
+      {},
+    );
+    if (result.resultType === 'error')
+      throw new Error(`cannot simulate ${service} assuming ${roleName}: ${JSON.stringify(result.errors)}`);
+    return result.overallResult === 'Allowed';
+  }
+
+  private tagsOf(resource: string): Record<string, string> {
+    return this.resourceTags.get(resource) ?? {};
+  }
+
+  private resourcePolicyOf(resource: string): PolicyDocument | undefined {
+    if (!resource.startsWith('arn:aws:s3:::')) return undefined;
+    const bucket = resource.slice('arn:aws:s3:::'.length).split('/')[0];
+    return this.bucketPolicies.get(bucket);
+  }
+
+  // ----- naming what CloudFormation would name -----
+
+  private name(t: DeployedTemplate): void {
+    const arn = (service: string, resource: string, region = REGION, account = ACCOUNT) =>
+      `arn:${PARTITION}:${service}:${region}:${account}:${resource}`;
+    for (const [id, r] of Object.entries(t.template.Resources ?? {})) {
+      const p = r.Properties ?? {};
+      const generated = `${t.stackName}-${id}-${GENERATED_SUFFIX}`;
+      // Names from the logical id alone differ between stacks by their random part.
+      const fromLogicalId = `${id}-${t.stackName.length.toString(16)}${t.stackName.slice(-6).replace(/[^a-z0-9]/gi, 'x')}`;
+      // Names built from pseudo parameters (the artifact bucket's) resolve without other resources.
+      const literal = (key: string): string | undefined => {
+        if (p[key] === undefined) return undefined;
+        try {
+          const value = this.resolve(t, p[key]);
+          return typeof value === 'string' ? value : undefined;
+        } catch {
+          return undefined;
+        }
+      };
+      let entry: { ref: string; attrs: Record<string, string> } | undefined;
+      switch (r.Type) {
+        case 'AWS::IAM::Role': {
+          const name = literal('RoleName') ?? generated.slice(0, 64);
+          entry = { ref: name, attrs: { Arn: `arn:${PARTITION}:iam::${ACCOUNT}:role/${name}` } };
+          break;
+        }
+        case 'AWS::IAM::OIDCProvider': {
+          const host = String(literal('Url')).replace(/^https:\/\//, '');
+          const providerArn = `arn:${PARTITION}:iam::${ACCOUNT}:oidc-provider/${host}`;
+          entry = { ref: providerArn, attrs: { Arn: providerArn } };
+          break;
+        }
+        case 'AWS::IAM::ManagedPolicy': {
+          const name = literal('ManagedPolicyName') ?? generated;
+          const policyArn = `arn:${PARTITION}:iam::${ACCOUNT}:policy/${name}`;
+          entry = { ref: policyArn, attrs: { PolicyArn: policyArn } };
+          break;
+        }
+        case 'AWS::DynamoDB::Table':
+        case 'AWS::DynamoDB::GlobalTable': {
+          const name = literal('TableName') ?? generated;
+          const tableArn = arn('dynamodb', `table/${name}`);
+          entry = {
+            ref: name,
+            attrs: { Arn: tableArn, StreamArn: `${tableArn}/stream/2026-11-27T00:00:00.000` },
+          };
+          break;
+        }
+        case 'AWS::SQS::Queue': {
+          const name = literal('QueueName') ?? generated.slice(0, 80);
+          entry = {
+            ref: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`,
+            attrs: {
+              Arn: arn('sqs', name),
+              QueueName: name,
+              QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`,
+            },
+          };
+          break;
+        }
+        case 'AWS::SNS::Topic': {
+          const name = literal('TopicName') ?? generated;
+          entry = { ref: arn('sns', name), attrs: { TopicArn: arn('sns', name), TopicName: name } };
+          break;
+        }
+        case 'AWS::SecretsManager::Secret': {
+          // CloudFormation names an unnamed secret after its logical id; the ARN adds 6 characters.
+          const name = literal('Name') ?? fromLogicalId;
+          entry = {
+            ref: arn('secretsmanager', `secret:${name}-AbCdEf`),
+            attrs: { Id: arn('secretsmanager', `secret:${name}-AbCdEf`) },
+          };
+          break;
+        }
+        case 'AWS::StepFunctions::StateMachine': {
+          const name = literal('StateMachineName') ?? fromLogicalId;
+          const smArn = arn('states', `stateMachine:${name}`);
+          entry = { ref: smArn, attrs: { Arn: smArn, Name: name } };
+          break;
+        }
+        case 'AWS::Lambda::Function': {
+          const name = literal('FunctionName') ?? generated.slice(0, 64);
+          entry = { ref: name, attrs: { Arn: arn('lambda', `function:${name}`) } };
+          break;
+        }
+        case 'AWS::S3::Bucket': {
+          const name = literal('BucketName') ?? generated.toLowerCase().slice(0, 63);
+          entry = { ref: name, attrs: { Arn: `arn:${PARTITION}:s3:::${name}` } };
+          break;
+        }
+        case 'AWS::Events::Rule': {
+          const name = literal('Name') ?? generated.slice(0, 64);
+          entry = { ref: name, attrs: { Arn: arn('events', `rule/${name}`) } };
+          break;
+        }
+        case 'AWS::Scheduler::Schedule': {
+          const name = literal('Name') ?? generated.slice(0, 64);
+          entry = { ref: name, attrs: { Arn: arn('scheduler', `schedule/default/${name}`) } };
+          break;
+        }
+        case 'AWS::Logs::LogGroup': {
+          const name = literal('LogGroupName') ?? generated;
+          entry = { ref: name, attrs: { Arn: arn('logs', `log-group:${name}:*`) } };
+          break;
+        }
+        case 'AWS::Lambda::EventSourceMapping':
+          entry = {
+            ref: 'esm-uuid',
+            attrs: { Arn: arn('lambda', 'event-source-mapping:11111111-2222-3333-4444-555555555555') },
+          };
+          break;
+        case 'AWS::CloudWatch::Alarm': {
+          const name = literal('AlarmName') ?? generated;
+          entry = { ref: name, attrs: { Arn: arn('cloudwatch', `alarm:${name}`) } };
+          break;
+        }
+        default:
+          entry = { ref: `${id}-physical-id`, attrs: {} };
+      }
+      this.physical.set(`${t.stackName}/${id}`, { type: r.Type, ...entry });
+    }
+  }
+
+  // ----- resolving intrinsics -----
+
+  resolve(t: DeployedTemplate, value: Json): Json {
+    if (Array.isArray(value)) return value.map((v) => this.resolve(t, v));
+    if (!value || typeof value !== 'object') return value;
+    const node = value as Record<string, Json>;
+    const keys = Object.keys(node);
+    if (keys.length === 1) {
+      const [key] = keys;
+      const arg = node[key];
+      switch (key) {
+        case 'Ref':
+          return this.ref(t, arg as string);
+        case 'Fn::GetAtt': {
+          const [id, attr] = (Array.isArray(arg) ? arg : String(arg).split('.')) as [string, string];
+          return this.getAtt(t, id, attr);
+        }
+        case 'Fn::Join': {
+          const [delimiter, parts] = arg as [string, Json[]];
+          return (this.resolve(t, parts) as Json[]).map(String).join(delimiter);
+        }
+        case 'Fn::Select': {
+          const [index, list] = arg as [number, Json];
+          return (this.resolve(t, list) as Json[])[Number(index)];
+        }
+        case 'Fn::Split': {
+          const [delimiter, source] = arg as [string, Json];
+          return String(this.resolve(t, source)).split(delimiter);
+        }
+        case 'Fn::Sub': {
+          const [text, vars] = (Array.isArray(arg) ? arg : [arg, {}]) as [string, Record<string, Json>];
+          return text.replace(/\$\{([^}!]+)\}/g, (_m, name: string) => {
+            if (name in vars) return String(this.resolve(t, vars[name]));
+            if (name.includes('.')) {
+              const [id, attr] = name.split('.');
+              return this.getAtt(t, id, attr);
+            }
+            return String(this.ref(t, name));
+          });
+        }
+        case 'Fn::GetAZs':
+          return [`${REGION}a`, `${REGION}b`];
+        case 'Fn::If':
+        case 'Fn::ImportValue':
+        case 'Fn::FindInMap':
+          throw new Error(`${t.stackName}: ${key} is not modelled`);
+      }
+    }
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, this.resolve(t, v)]));
+  }
+
+  private ref(t: DeployedTemplate, name: string): Json {
+    switch (name) {
+      case 'AWS::Partition':
+        return PARTITION;
+      case 'AWS::Region':
+        return REGION;
+      case 'AWS::AccountId':
+        return ACCOUNT;
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+      case 'AWS::StackName':
+        return t.stackName;
+      case 'AWS::NoValue':
+        return undefined;
+    }
+    const parameter = t.template.Parameters?.[name];
+    if (parameter) {
+      if (parameter.Type.startsWith('AWS::SSM::Parameter::Value<')) {
+        const path = parameter.Default ?? '';
+        const value = this.ssm.get(path);
+        if (value === undefined)
+          throw new Error(`${t.stackName}: no template publishes the SSM parameter ${path}`);
+        return parameter.Type.includes('List<') ? value.split(',') : value;
+      }
+      if (parameter.Default !== undefined) return parameter.Default;
+      throw new Error(`${t.stackName}: parameter ${name} has no value in the model`);
+    }
+    const entry = this.physical.get(`${t.stackName}/${name}`);
+    if (!entry) throw new Error(`${t.stackName}: Ref to unknown ${name}`);
+    return entry.ref;
+  }
+
+  private getAtt(t: DeployedTemplate, id: string, attr: string): string {
+    const entry = this.physical.get(`${t.stackName}/${id}`);
+    if (!entry) throw new Error(`${t.stackName}: GetAtt of unknown ${id}`);
+    // Attributes IAM never sees (a VPC's CIDR published as a contract value) stay placeholders;
+    // a policy that contains one fails in policiesOf().
+    return entry.attrs[attr] ?? `${UNRESOLVED}${id}.${attr}}}`;
+  }
+
+  // ----- collecting principals and policies -----
+
+  private collect(t: DeployedTemplate): void {
+    const pendingManaged: Array<[string, string]> = [];
+    const resources = Object.entries(t.template.Resources ?? {});
+    for (const [id, r] of resources) {
+      if (r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+      const policyArn = this.ref(t, id) as string;
+      this.managedPolicies.set(policyArn, this.resolve(t, r.Properties?.PolicyDocument) as PolicyDocument);
+    }
+    for (const [id, r] of resources) {
+      const p = r.Properties ?? {};
+      // Most types take a list of {Key, Value}; a few (SSM parameters) a map.
+      const rawTags = this.resolve(t, p.Tags) as
+        | Array<{ Key: string; Value: string }>
+        | Record<string, string>
+        | undefined;
+      const tags: Record<string, string> = Array.isArray(rawTags)
+        ? Object.fromEntries(rawTags.map((tag) => [tag.Key, tag.Value]))
+        : { ...(rawTags ?? {}) };
+      const entry = this.physical.get(`${t.stackName}/${id}`);
+      if (entry?.attrs.Arn) this.resourceTags.set(entry.attrs.Arn, tags);
+      if (r.Type === 'AWS::SecretsManager::Secret' || r.Type === 'AWS::SNS::Topic') {
+        this.resourceTags.set(entry?.ref ?? '', tags);
+      }
+      if (r.Type === 'AWS::IAM::Role') {
+        const name = this.ref(t, id) as string;
+        const policies = new Map<string, PolicyDocument>();
+        for (const inline of (p.Policies as
+          | Array<{ PolicyName: string; PolicyDocument: Json }>
+          | undefined) ?? []) {
+          policies.set(inline.PolicyName, this.resolve(t, inline.PolicyDocument) as PolicyDocument);
+        }
+        // Managed documents are looked up when a question is asked: an AWS managed policy the
+        // model does not hold fails only the questions about its role.
+        for (const managed of (this.resolve(t, p.ManagedPolicyArns) as string[] | undefined) ?? []) {
+          policies.set(managed, { Statement: [] });
+          pendingManaged.push([name, managed]);
+        }
+        this.roles.set(name, {
+          name,
+          arn: this.getAtt(t, id, 'Arn'),
+          trust: this.resolve(t, p.AssumeRolePolicyDocument) as PolicyDocument,
+          boundaryArn: this.resolve(t, p.PermissionsBoundary) as string | undefined,
+          tags,
+          policies,
+        });
+      }
+      if (r.Type === 'AWS::S3::BucketPolicy') {
+        this.bucketPolicies.set(
+          this.resolve(t, p.Bucket) as string,
+          this.resolve(t, p.PolicyDocument) as PolicyDocument,
+        );
+      }
+    }
+    for (const [roleName, policyArn] of pendingManaged) this.attachedManaged.push([roleName, policyArn]);
+    // Policies that name their roles: inline AWS::IAM::Policy and managed policies with Roles.
+    for (const [id, r] of resources) {
+      const p = r.Properties ?? {};
+      if (r.Type !== 'AWS::IAM::Policy' && r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+      const doc =
+        r.Type === 'AWS::IAM::Policy'
+          ? (this.resolve(t, p.PolicyDocument) as PolicyDocument)
+          : this.managedPolicy(this.ref(t, id) as string);
+      for (const roleName of (this.resolve(t, p.Roles) as string[] | undefined) ?? []) {
+        const role = this.roles.get(roleName);
+        if (!role) throw new Error(`${t.stackName}/${id} names role ${roleName}, which no template creates`);
+        role.policies.set(`${t.stackName}/${id}`, doc);
+      }
+    }
+  }
+}

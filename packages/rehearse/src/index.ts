@@ -1,0 +1,2 @@
+export * from './cfn-guard';
+export * from './iam-model';
