@@ -1,2 +1,3 @@
 export * from './cfn-guard';
 export * from './iam-model';
+export * from './schemas';
