@@ -8,6 +8,7 @@
  * values published by other templates (the contract). Anything the resolver does not know throws,
  * so a question can never be answered from a half-resolved policy.
  */
+import { createHash } from 'node:crypto';
 import { createValidatedPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 
@@ -23,13 +24,18 @@ const UNRESOLVED = '{{unresolved:';
 export const GENERATED_SUFFIX = 'ABCDEF123456';
 
 type Json = unknown;
-interface CfnResource {
+/** A resource of a template. */
+export interface CfnResource {
   Type: string;
   Properties?: Record<string, Json>;
 }
-interface CfnTemplate {
+/** A CloudFormation template, as far as the model reads it. */
+export interface CfnTemplate {
   Resources?: Record<string, CfnResource>;
   Parameters?: Record<string, { Type: string; Default?: string }>;
+  Conditions?: Record<string, Json>;
+  Outputs?: Record<string, Json>;
+  Mappings?: Record<string, Json>;
 }
 
 /** A synthesized template and the name of the stack it is deployed as. */
@@ -65,6 +71,40 @@ const AWS_MANAGED: Record<string, PolicyDocument> = {
   },
 };
 
+// The documents AWS publishes for the managed policies the CDK bootstrap stack attaches.
+AWS_MANAGED['arn:aws:iam::aws:policy/AdministratorAccess'] = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
+AWS_MANAGED['arn:aws:iam::aws:policy/AWSCloudFormationReadOnlyAccess'] = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: [
+        'cloudformation:Describe*',
+        'cloudformation:EstimateTemplateCost',
+        'cloudformation:Get*',
+        'cloudformation:List*',
+        'cloudformation:ValidateTemplate',
+        'cloudformation:Detect*',
+      ],
+      Resource: '*',
+    },
+  ],
+};
+
+/** How IAM decided a question, in words a report can print. */
+export interface Decision {
+  /** Whether the request is allowed. */
+  readonly allowed: boolean;
+  /**
+   * The deciding statement: `allowed by {policy} ({Sid})`, `explicit deny in {policy} ({Sid})`,
+   * `denied by boundary {arn}`, `denied by the resource policy`, or `no statement allows`.
+   */
+  readonly decidedBy: string;
+}
+
 /** Options of {@link IamModel.can}. */
 export interface CanOptions {
   /** Request context keys (e.g. `iam:PassedToService`). */
@@ -76,6 +116,13 @@ export interface CanOptions {
    * @default true
    */
   readonly resourceExists?: boolean;
+  /**
+   * Drop context keys the action does not take instead of throwing (the rehearsal sends a
+   * resource's tags with every request of its handlers; IAM reads them only where the action has
+   * the tag condition keys).
+   * @default false
+   */
+  readonly ignoreUnusedContext?: boolean;
 }
 
 /** Claims of a GitHub Actions OIDC token. */
@@ -92,6 +139,7 @@ export class IamModel {
   readonly roles = new Map<string, ModelRole>();
   private readonly managedPolicies = new Map<string, PolicyDocument>();
   private readonly bucketPolicies = new Map<string, PolicyDocument>();
+  private readonly keyPolicies = new Map<string, PolicyDocument>();
   private readonly resourceTags = new Map<string, Record<string, string>>();
   private readonly ssm = new Map<string, string>();
   private readonly attachedManaged: Array<[string, string]> = [];
@@ -157,10 +205,20 @@ export class IamModel {
    * principal's ARN and tags and the resource's tags go into the request context.
    */
   async can(roleName: string, action: string, resource: string, options: CanOptions = {}): Promise<boolean> {
+    return (await this.decide(roleName, action, resource, options)).allowed;
+  }
+
+  /** {@link can}, with the statement (or its absence) that decided. */
+  async decide(roleName: string, action: string, resource: string, options: CanOptions = {}): Promise<Decision> {
     const role = this.role(roleName);
     const context: Record<string, string | string[]> = {
       'aws:PrincipalArn': role.arn,
       'aws:PrincipalAccount': ACCOUNT,
+      // Every request of a deploy is made over TLS, to resources of the account.
+      'aws:SecureTransport': 'true',
+      ...(resource === '*' || resource.includes(`:${ACCOUNT}:`) || resource.startsWith('arn:aws:s3:::')
+        ? { 'aws:ResourceAccount': ACCOUNT }
+        : {}),
       ...Object.fromEntries(Object.entries(role.tags).map(([k, v]) => [`aws:PrincipalTag/${k}`, v])),
       ...Object.fromEntries(
         Object.entries(options.resourceExists === false ? {} : this.tagsOf(resource)).map(([k, v]) => [
@@ -207,13 +265,15 @@ export class IamModel {
         (k) =>
           !k.startsWith('aws:PrincipalTag/') &&
           !k.startsWith('aws:ResourceTag/') &&
-          k !== 'aws:PrincipalAccount',
+          k !== 'aws:PrincipalAccount' &&
+          k !== 'aws:SecureTransport' &&
+          k !== 'aws:ResourceAccount',
       );
-      if (ignored.length > 0 && options.context && ignored.some((k) => k in (options.context ?? {}))) {
+      if (ignored.length > 0 && options.context && !options.ignoreUnusedContext && ignored.some((k) => k in (options.context ?? {}))) {
         throw new Error(`${action} ignores context keys ${ignored.join(', ')}: rephrase the question`);
       }
     }
-    return result.overallResult === 'Allowed';
+    return { allowed: result.overallResult === 'Allowed', decidedBy: decidedBy(result, role.boundaryArn) };
   }
 
   /** Whether a GitHub Actions token with `claims` may assume `roleName` through OIDC. */
@@ -275,6 +335,7 @@ export class IamModel {
   }
 
   private resourcePolicyOf(resource: string): PolicyDocument | undefined {
+    if (resource.startsWith('arn:aws:kms:')) return this.keyPolicies.get(resource);
     if (!resource.startsWith('arn:aws:s3:::')) return undefined;
     const bucket = resource.slice('arn:aws:s3:::'.length).split('/')[0];
     return this.bucketPolicies.get(bucket);
@@ -392,6 +453,55 @@ export class IamModel {
             attrs: { Arn: arn('lambda', 'event-source-mapping:11111111-2222-3333-4444-555555555555') },
           };
           break;
+        case 'AWS::CloudWatch::Dashboard': {
+          // Dashboards are global: their ARN has no region.
+          const name = literal('DashboardName') ?? generated;
+          entry = { ref: name, attrs: { Arn: `arn:${PARTITION}:cloudwatch::${ACCOUNT}:dashboard/${name}` } };
+          break;
+        }
+        case 'AWS::SSM::Parameter': {
+          // CloudFormation names an unnamed parameter `CFN-{logicalId}-{random}`.
+          const name = literal('Name') ?? `CFN-${id}-${GENERATED_SUFFIX}`;
+          entry = { ref: name, attrs: { Arn: arn('ssm', `parameter/${name.replace(/^\//, '')}`) } };
+          break;
+        }
+        case 'AWS::KMS::Key': {
+          // Key ids are random UUIDs: one per key, stable across runs.
+          const h = createHash('sha256').update(`${t.stackName}/${id}`).digest('hex');
+          const keyId = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+          entry = { ref: keyId, attrs: { Arn: arn('kms', `key/${keyId}`), KeyId: keyId } };
+          break;
+        }
+        case 'AWS::KMS::Alias': {
+          const name = literal('AliasName') ?? `alias/${id}`;
+          entry = { ref: name, attrs: { Arn: arn('kms', name) } };
+          break;
+        }
+        case 'AWS::Scheduler::ScheduleGroup': {
+          const name = literal('Name') ?? generated.slice(0, 64);
+          entry = { ref: name, attrs: { Arn: arn('scheduler', `schedule-group/${name}`) } };
+          break;
+        }
+        case 'AWS::Lambda::LayerVersion': {
+          const name = literal('LayerName') ?? generated.slice(0, 64);
+          const layerArn = arn('lambda', `layer:${name}:1`);
+          entry = { ref: layerArn, attrs: { Arn: layerArn, LayerVersionArn: layerArn } };
+          break;
+        }
+        case 'AWS::ECR::Repository': {
+          const name = literal('RepositoryName') ?? generated.toLowerCase();
+          entry = { ref: name, attrs: { Arn: arn('ecr', `repository/${name}`) } };
+          break;
+        }
+        case 'AWS::ApiGateway::RestApi':
+          entry = { ref: 'a1b2c3d4e5', attrs: { RootResourceId: 'r00t1d' } };
+          break;
+        case 'AWS::CloudFormation::GuardHook': {
+          const alias = literal('Alias') ?? id;
+          const hookArn = arn('cloudformation', `type/hook/${alias.replaceAll('::', '-')}`);
+          entry = { ref: hookArn, attrs: { HookArn: hookArn } };
+          break;
+        }
         case 'AWS::CloudWatch::Alarm': {
           const name = literal('AlarmName') ?? generated;
           entry = { ref: name, attrs: { Arn: arn('cloudwatch', `alarm:${name}`) } };
@@ -407,7 +517,8 @@ export class IamModel {
   // ----- resolving intrinsics -----
 
   resolve(t: DeployedTemplate, value: Json): Json {
-    if (Array.isArray(value)) return value.map((v) => this.resolve(t, v));
+    // `Ref: AWS::NoValue` removes the list element or property it stands for.
+    if (Array.isArray(value)) return value.map((v) => this.resolve(t, v)).filter((v) => v !== undefined);
     if (!value || typeof value !== 'object') return value;
     const node = value as Record<string, Json>;
     const keys = Object.keys(node);
@@ -446,13 +557,54 @@ export class IamModel {
         }
         case 'Fn::GetAZs':
           return [`${REGION}a`, `${REGION}b`];
-        case 'Fn::If':
+        case 'Fn::If': {
+          const [condition, whenTrue, whenFalse] = arg as [string, Json, Json];
+          return this.resolve(t, this.condition(t, condition) ? whenTrue : whenFalse);
+        }
+        case 'Fn::FindInMap': {
+          const [map, top, second] = this.resolve(t, arg) as [string, string, string];
+          const value = (t.template.Mappings?.[map] as Record<string, Record<string, Json>> | undefined)?.[top]?.[second];
+          if (value === undefined) throw new Error(`${t.stackName}: no mapping ${map}.${top}.${second}`);
+          return value;
+        }
         case 'Fn::ImportValue':
-        case 'Fn::FindInMap':
           throw new Error(`${t.stackName}: ${key} is not modelled`);
       }
     }
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, this.resolve(t, v)]));
+    return Object.fromEntries(
+      Object.entries(node)
+        .map(([k, v]) => [k, this.resolve(t, v)] as const)
+        .filter(([, v]) => v !== undefined),
+    );
+  }
+
+  /** The value of a template condition, with the parameters' defaults. */
+  condition(t: DeployedTemplate, name: string): boolean {
+    const expression = t.template.Conditions?.[name];
+    if (expression === undefined) throw new Error(`${t.stackName}: no condition ${name}`);
+    return this.evaluateCondition(t, expression);
+  }
+
+  private evaluateCondition(t: DeployedTemplate, expression: Json): boolean {
+    const node = expression as Record<string, Json>;
+    const [key] = Object.keys(node);
+    const arg = node[key];
+    switch (key) {
+      case 'Condition':
+        return this.condition(t, arg as string);
+      case 'Fn::Equals': {
+        const [a, b] = (arg as Json[]).map((v) => this.resolve(t, v));
+        return JSON.stringify(a) === JSON.stringify(b);
+      }
+      case 'Fn::Not':
+        return !this.evaluateCondition(t, (arg as Json[])[0]);
+      case 'Fn::And':
+        return (arg as Json[]).every((c) => this.evaluateCondition(t, c));
+      case 'Fn::Or':
+        return (arg as Json[]).some((c) => this.evaluateCondition(t, c));
+      default:
+        throw new Error(`${t.stackName}: condition function ${key} is not modelled`);
+    }
   }
 
   private ref(t: DeployedTemplate, name: string): Json {
@@ -479,7 +631,10 @@ export class IamModel {
           throw new Error(`${t.stackName}: no template publishes the SSM parameter ${path}`);
         return parameter.Type.includes('List<') ? value.split(',') : value;
       }
-      if (parameter.Default !== undefined) return parameter.Default;
+      if (parameter.Default !== undefined)
+        return parameter.Type === 'CommaDelimitedList' || parameter.Type.startsWith('List<')
+          ? String(parameter.Default).split(',')
+          : parameter.Default;
       throw new Error(`${t.stackName}: parameter ${name} has no value in the model`);
     }
     const entry = this.physical.get(`${t.stackName}/${name}`);
@@ -543,6 +698,9 @@ export class IamModel {
           policies,
         });
       }
+      if (r.Type === 'AWS::KMS::Key' && entry?.attrs.Arn && p.KeyPolicy) {
+        this.keyPolicies.set(entry.attrs.Arn, this.resolve(t, p.KeyPolicy) as PolicyDocument);
+      }
       if (r.Type === 'AWS::S3::BucketPolicy') {
         this.bucketPolicies.set(
           this.resolve(t, p.Bucket) as string,
@@ -566,4 +724,40 @@ export class IamModel {
       }
     }
   }
+}
+
+type SimulationResult = Awaited<ReturnType<typeof runSimulation>>;
+type Analysis = NonNullable<Extract<SimulationResult, { resultType: 'single' }>['result']['analysis']>;
+type StatementAnalyses = NonNullable<Analysis['identityAnalysis']>['allowStatements'];
+
+function statementName(s: StatementAnalyses[number]): string {
+  const sid = (s.statement as unknown as { sid?: () => string | undefined }).sid?.();
+  return sid ? `${s.policyId} (${sid})` : s.policyId;
+}
+
+function decidedBy(result: SimulationResult, boundaryArn: string | undefined): string {
+  const analyses: Analysis[] =
+    result.resultType === 'single'
+      ? [result.result.analysis]
+      : result.resultType === 'wildcard'
+        ? (result.results ?? []).map((r) => r.analysis)
+        : [];
+  for (const a of analyses) {
+    const deny = [...(a.identityAnalysis?.denyStatements ?? []), ...(a.resourceAnalysis?.denyStatements ?? [])];
+    if (deny.length > 0) return `explicit deny in ${deny.map(statementName).join(', ')}`;
+  }
+  for (const a of analyses) {
+    const boundary = a.permissionBoundaryAnalysis;
+    if (boundary && boundary.result !== 'Allowed') {
+      const d = boundary.denyStatements.map(statementName);
+      return d.length > 0 ? `explicit deny in boundary ${boundaryArn} ${d.join(', ')}` : `denied by boundary ${boundaryArn}`;
+    }
+  }
+  for (const a of analyses) {
+    if (a.result === 'Allowed') {
+      const allow = [...(a.identityAnalysis?.allowStatements ?? []), ...(a.resourceAnalysis?.allowStatements ?? [])];
+      if (allow.length > 0) return `allowed by ${allow.map(statementName).join(', ')}`;
+    }
+  }
+  return 'no statement allows';
 }
