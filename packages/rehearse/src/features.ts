@@ -5,8 +5,9 @@
  * of these and the template does not set the property, the rehearsal cannot tell whether the
  * handler will call it, and says "unknown" with the reason instead of passing or failing.
  *
- * A permission of the resource's own service that is denied and is not listed here fails the
- * rehearsal: an unknown is a claim about a feature, and each claim is written here with its reason.
+ * When the template does set the property, a denial fails the rehearsal. A denied permission
+ * listed nowhere here fails when it is of the resource's own service, and is unknown when it is of
+ * another service (a key, a stream, a network the properties do not name).
  */
 export interface FeaturePermissions {
   /** The actions (IAM names, after mapping API names to actions). */
@@ -109,6 +110,23 @@ export const FEATURE_PERMISSIONS: Readonly<Record<string, readonly FeaturePermis
     },
   ],
   'AWS::Lambda::Function': [
+    {
+      feature: 'a VPC (VpcConfig)',
+      used: has('VpcConfig'),
+      actions: [
+        'ec2:DescribeSecurityGroups',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeVpcs',
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DeleteNetworkInterface',
+      ],
+    },
+    {
+      feature: 'a customer managed key (KmsKeyArn)',
+      used: has('KmsKeyArn'),
+      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:CreateGrant', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+    },
     {
       feature: 'code signing (CodeSigningConfigArn)',
       used: has('CodeSigningConfigArn'),
@@ -226,12 +244,12 @@ export const FEATURE_PERMISSIONS: Readonly<Record<string, readonly FeaturePermis
   ],
 };
 
-/** The feature an action of a type serves, when the resource does not use it. */
-export function unusedFeature(
+/** The feature an action of a type serves, and whether the resource uses it; undefined when none is listed. */
+export function featureOf(
   type: string,
   action: string,
   properties: Record<string, unknown>,
-): string | undefined {
+): { feature: string; used: boolean } | undefined {
   const hit = (FEATURE_PERMISSIONS[type] ?? []).find((f) => f.actions.includes(action));
-  return hit && !hit.used(properties) ? hit.feature : undefined;
+  return hit ? { feature: hit.feature, used: hit.used(properties) } : undefined;
 }

