@@ -204,7 +204,8 @@ function iamCheck(
   reason?: string,
 ): Check {
   if (d.allowed) return { ...base, verdict: 'pass', decidedBy: d.decidedBy };
-  if (d.decidedBy.startsWith(UNANSWERED)) return { ...base, verdict: 'unknown', decidedBy: d.decidedBy };
+  if (d.decidedBy.startsWith(UNANSWERED))
+    return { ...base, verdict: 'unknown', decidedBy: onDeny === 'unknown' && reason ? reason : d.decidedBy };
   return {
     ...base,
     verdict: onDeny,
@@ -456,7 +457,11 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
         const key = `${handler} ${action}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        const creating = handler === 'create' || (handler === 'tagging' && /^(Tag|AddTags)/.test(verb));
+        // The requests that create the resource or set its first tags carry no resource tags yet;
+        // the handler's later reads find the resource tagged.
+        const creating =
+          (handler === 'create' && /^(Create|Tag|Put|AddTags|Publish)/.test(verb)) ||
+          (handler === 'tagging' && /^(Tag|AddTags)/.test(verb));
         const questionBase = { ...base, handler, permission: action };
         if (!(await iamActionExists(service, verb))) {
           results.push({
@@ -472,8 +477,12 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
         // request names no key of the stack's tags.
         const untagging = /^(Untag|RemoveTags)/.test(verb);
         const requestContext = untagging ? { 'aws:TagKeys': [] as string[] } : tagContext;
+        const esm: Record<string, string> =
+          r.Type === 'AWS::Lambda::EventSourceMapping' && service === 'lambda'
+            ? { 'lambda:FunctionArn': fnArn(String(p.FunctionName)) }
+            : {};
         if (await isWildcardOnlyAction(service, verb)) {
-          questions.push({ resource: '*', o: { context: creating ? requestContext : {} } });
+          questions.push({ resource: '*', o: { context: { ...(creating ? requestContext : {}), ...esm } } });
         } else if (action === 'iam:PassRole') {
           const roles = [...arnsIn(p, 'iam')].filter((a) => a.includes(':role/'));
           const principal = SERVICE_PRINCIPAL[own];
@@ -513,7 +522,7 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
               const name = resource.split('/').pop() as string;
               context['iam:PermissionsBoundary'] = model.roles.get(name)?.boundaryArn ?? '(none)';
             }
-            if (r.Type === 'AWS::Lambda::EventSourceMapping') context['lambda:FunctionArn'] = fnArn(String(p.FunctionName));
+            Object.assign(context, esm);
             if (service === 's3') context['s3:ResourceAccount'] = ACCOUNT;
             const objectAction = service === 's3' && /Object/.test(verb) && !/ObjectLock/.test(verb);
             questions.push({
@@ -534,7 +543,12 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
             unknownReason = `the properties name no ${service} resource: the closed-source handler lists ${action} for a feature (an encryption key, a stream, a destination) this template may not use`;
         }
         if (questions.length === 0) {
-          results.push({ ...questionBase, verdict: 'unknown', decidedBy: unknownReason ?? 'no resource to ask about' });
+          const feature = featureOf(r.Type, action, p);
+          const reason =
+            feature && !feature.used
+              ? `the schema lists it for ${feature.feature}, which this resource does not use`
+              : (unknownReason ?? 'no resource to ask about');
+          results.push({ ...questionBase, verdict: 'unknown', decidedBy: reason });
           continue;
         }
         for (const q of questions) {
@@ -544,7 +558,9 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
           // of the resource's own service and serves no listed feature; otherwise unknown.
           const onDeny: Verdict = feature ? (feature.used ? 'fail' : 'unknown') : service === own ? 'fail' : 'unknown';
           const reason = feature
-            ? feature.used
+            ? d.decidedBy.startsWith(UNANSWERED) && !feature.used
+              ? `the schema lists it for ${feature.feature}, which this resource does not use`
+              : feature.used
               ? `the schema lists it for ${feature.feature}, which this resource uses`
               : `the schema lists it for ${feature.feature}, which this resource does not use`
             : onDeny === 'unknown'
