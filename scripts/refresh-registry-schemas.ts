@@ -12,7 +12,11 @@ import { App } from 'aws-cdk-lib';
 import { OrdersStack } from '../examples/orders-service/lib/orders-stack';
 import { SERVICE_RESOURCE_CATALOGUE } from '../packages/platform/lib/guard/service-guard-rules';
 import { synthPlatform } from '../packages/platform/test/helpers/synth';
-import { NOT_REGISTRY_TYPES, type RegistrySchemaFile, registrySchemaSubset } from '../packages/rehearse/src/schemas';
+import {
+  NOT_REGISTRY_TYPES,
+  type RegistrySchemaFile,
+  registrySchemaSubset,
+} from '../packages/rehearse/src/schemas';
 import { kitchenSinkService } from '../test/fixtures/kitchen-sink-service';
 
 const ROOT = path.join(__dirname, '..');
@@ -20,7 +24,9 @@ const OUT = path.join(ROOT, 'packages', 'rehearse', 'data', 'registry-schemas.js
 const SCHEMA_DIR = 'aws-cloudformation-schema';
 
 function usage(problem: string): never {
-  console.error(`${problem}\nusage: npm run schemas:refresh -- <checkout or git dir of pulumi/pulumi-aws-native> [--repository owner/name]`);
+  console.error(
+    `${problem}\nusage: npm run schemas:refresh -- <checkout or git dir of pulumi/pulumi-aws-native> [--repository owner/name]`,
+  );
   process.exit(2);
 }
 
@@ -45,14 +51,18 @@ function typesToVendor(): string[] {
   types.add('AWS::Lambda::EventInvokeConfig');
   for (const env of ['dev', 'staging', 'prod'] as const) {
     for (const s of synthPlatform({ env }).assembly.stacks) {
-      for (const r of Object.values((s.template as { Resources: Record<string, { Type: string }> }).Resources))
+      for (const r of Object.values(
+        (s.template as { Resources: Record<string, { Type: string }> }).Resources,
+      ))
         types.add(r.Type);
     }
   }
   for (const r of Object.values(kitchenSinkService().template.Resources)) types.add(r.Type);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
   const orders = new OrdersStack(app, 'Orders', { env: 'dev' });
-  for (const r of Object.values(app.synth().getStackByName(orders.stackName).template.Resources) as Array<{ Type: string }>)
+  for (const r of Object.values(app.synth().getStackByName(orders.stackName).template.Resources) as Array<{
+    Type: string;
+  }>)
     types.add(r.Type);
   return [...types].filter((t) => !t.startsWith('Custom::') && !(t in NOT_REGISTRY_TYPES)).sort();
 }
@@ -84,4 +94,6 @@ if (missing.length > 0) {
   process.exit(1);
 }
 writeFileSync(OUT, `${JSON.stringify(file, null, 2)}\n`);
-console.log(`${Object.keys(file.types).length} schemas from ${repository}@${commit} (${date}) into ${path.relative(ROOT, OUT)}`);
+console.log(
+  `${Object.keys(file.types).length} schemas from ${repository}@${commit} (${date}) into ${path.relative(ROOT, OUT)}`,
+);

@@ -42,16 +42,24 @@ type Json = Record<string, unknown>;
 type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Sid?: string };
 
 /** Every policy document of the service's access stack (inline, standalone and managed policies). */
-function policyDocuments(templates: readonly DeployedTemplate[], service: string): Array<{ Statement: Statement[] }> {
+function policyDocuments(
+  templates: readonly DeployedTemplate[],
+  service: string,
+): Array<{ Statement: Statement[] }> {
   const access = templates.find((t) => t.stackName.endsWith(`-access-${service}`));
   if (!access) throw new Error(`no access stack of ${service}`);
   const docs: Array<{ Statement: Statement[] }> = [];
-  for (const r of Object.values(access.template.Resources ?? {}) as Array<{ Type: string; Properties?: Json }>) {
+  for (const r of Object.values(access.template.Resources ?? {}) as Array<{
+    Type: string;
+    Properties?: Json;
+  }>) {
     const p = r.Properties ?? {};
     if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
       docs.push(p.PolicyDocument as { Statement: Statement[] });
     if (r.Type === 'AWS::IAM::Role')
-      for (const inline of (p.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }> | undefined) ?? [])
+      for (const inline of (p.Policies as
+        | Array<{ PolicyDocument: { Statement: Statement[] } }>
+        | undefined) ?? [])
         docs.push(inline.PolicyDocument);
   }
   return docs;
@@ -64,7 +72,11 @@ const covers = (pattern: string, action: string) =>
  * The inputs without any grant of `action` (or a wildcard covering it) in Allow statements of the
  * service's access stack whose resources mention `resource`: the defect, reintroduced.
  */
-export function withoutGrant(inputs: ServiceRehearsalInputs, action: string, resource: RegExp): ServiceRehearsalInputs {
+export function withoutGrant(
+  inputs: ServiceRehearsalInputs,
+  action: string,
+  resource: RegExp,
+): ServiceRehearsalInputs {
   const templates = structuredClone(inputs.templates) as DeployedTemplate[];
   for (const doc of policyDocuments(templates, inputs.service)) {
     for (const s of doc.Statement) {
@@ -92,7 +104,10 @@ export function withGrant(
     Properties: {
       PolicyName: 'rehearsal-test-grant',
       Roles: [role],
-      PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: resource }] },
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: action, Resource: resource }],
+      },
     },
   };
   return { ...inputs, templates };
@@ -101,20 +116,24 @@ export function withGrant(
 const INVOKE_CONFIG = "'AWS::Lambda::EventInvokeConfig'";
 
 /** The Guard Hook's catalogue with `AWS::Lambda::EventInvokeConfig` (the fix) or without it (the defect). */
-export function withInvokeConfigInCatalogue(inputs: ServiceRehearsalInputs, present: boolean): ServiceRehearsalInputs {
+export function withInvokeConfigInCatalogue(
+  inputs: ServiceRehearsalInputs,
+  present: boolean,
+): ServiceRehearsalInputs {
   const rules = inputs.guardRules ?? '';
   const without = rules.replaceAll(`${INVOKE_CONFIG}, `, '');
   const catalogue = /Type in \[/;
   if (!catalogue.test(without)) throw new Error('the Guard rules have no catalogue list');
-  return { ...inputs, guardRules: present ? without.replace(catalogue, `Type in [${INVOKE_CONFIG}, `) : without };
+  return {
+    ...inputs,
+    guardRules: present ? without.replace(catalogue, `Type in [${INVOKE_CONFIG}, `) : without,
+  };
 }
 
 /** The checks that failed, one line each: stack kind resource type permission role. */
 export function failures(checks: readonly Check[]): string[] {
   return checks
     .filter((c) => c.verdict === 'fail')
-    .map((c) =>
-      [c.stack, c.kind, c.resource ?? '-', c.type ?? '-', c.permission, c.role ?? '-'].join(' '),
-    )
+    .map((c) => [c.stack, c.kind, c.resource ?? '-', c.type ?? '-', c.permission, c.role ?? '-'].join(' '))
     .filter((line, i, all) => all.indexOf(line) === i);
 }

@@ -60,7 +60,9 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s platform deploy', (en
   });
 
   it('asks about every resource of every stack', () => {
-    const asked = new Set(rehearsal.checks.filter((c) => c.kind === 'execution').map((c) => `${c.stack}/${c.resource}`));
+    const asked = new Set(
+      rehearsal.checks.filter((c) => c.kind === 'execution').map((c) => `${c.stack}/${c.resource}`),
+    );
     const platform = synthPlatform({ env });
     const resources = platform.assembly.stacks.flatMap((s) =>
       Object.keys(s.template.Resources).map((id) => `${s.stackName}/${id}`),
@@ -82,14 +84,23 @@ describe('service deploys', () => {
   it('the kitchen sink passes, but for the known findings', async () => {
     const sink = kitchenSinkService();
     const rehearsal = await rehearseServiceStacks(platformInputs('dev'), [
-      { id: 'KitchenSink', stackName: sink.stackName, template: sink.template, tags: {}, dependencies: [], assets: [] },
+      {
+        id: 'KitchenSink',
+        stackName: sink.stackName,
+        template: sink.template,
+        tags: {},
+        dependencies: [],
+        assets: [],
+      },
     ]);
     expect(failures(rehearsal.checks)).toEqual(CONTRACT('shared-lambda-infra-dev-orders-api'));
   });
 
   it('the service the template writes passes, but for the known findings', async () => {
     createService({ service: 'orders' }, generated);
-    const { OrdersStack: Generated } = (await import(path.join(generated, 'orders', 'lib', 'orders-stack.ts'))) as {
+    const { OrdersStack: Generated } = (await import(
+      path.join(generated, 'orders', 'lib', 'orders-stack.ts')
+    )) as {
       OrdersStack: new (app: App, id: string, props: { env: string }) => unknown;
     };
     const stacks = serviceStacks((app) => new Generated(app, 'Orders', { env: 'dev' }));

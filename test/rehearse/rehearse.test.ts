@@ -1,7 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { ServiceStack } from '@shared-lambda-infra/consumer';
 import {
-  CLOUDFORMATION_QUOTAS,
   type Check,
+  CLOUDFORMATION_QUOTAS,
   isCustomResource,
   NOT_REGISTRY_TYPES,
   type Rehearsal,
@@ -11,10 +14,12 @@ import {
   type ServiceRehearsalInputs,
   ssmParametersOf,
 } from '@shared-lambda-infra/rehearse';
-import { Duration } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../packages/consumer/src/dev/cli';
 import { SERVICE_RESOURCE_CATALOGUE } from '../../packages/platform/lib/guard/service-guard-rules';
 import { sharedPlatform } from '../../packages/platform/test/helpers/synth';
 import {
@@ -60,7 +65,11 @@ function repaired(inputs: ServiceRehearsalInputs): ServiceRehearsalInputs {
   let fixed = withGrant(inputs, DEPLOY_ROLE, 'ssm:GetParameters', CONTRACT_PARAMETER_ARN);
   fixed = withGrant(fixed, EXECUTION_ROLE, 'ssm:GetParameters', CONTRACT_PARAMETER_ARN);
   // The dashboard schema's tagging permissions (create and update handlers), all three.
-  for (const action of ['cloudwatch:TagResource', 'cloudwatch:UntagResource', 'cloudwatch:ListTagsForResource'])
+  for (const action of [
+    'cloudwatch:TagResource',
+    'cloudwatch:UntagResource',
+    'cloudwatch:ListTagsForResource',
+  ])
     fixed = withGrant(fixed, EXECUTION_ROLE, action, DASHBOARDS_ARN);
   return withInvokeConfigInCatalogue(fixed, true);
 }
@@ -104,7 +113,9 @@ describe('the deploy rehearsal of a service', () => {
       `${STACK} execution Dashboard9E4231ED AWS::CloudWatch::Dashboard cloudwatch:TagResource ${EXECUTION_ROLE}`,
     ]);
     expect(failed.map((c) => c.handler).sort()).toEqual(['create', 'tagging', 'update']);
-    expect(failed[0].target).toMatch(/^arn:aws:cloudwatch::111111111111:dashboard\/shared-lambda-infra-dev-orders-api-Dashboard/);
+    expect(failed[0].target).toMatch(
+      /^arn:aws:cloudwatch::111111111111:dashboard\/shared-lambda-infra-dev-orders-api-Dashboard/,
+    );
     expect(failed[0].decidedBy).toBe('no statement allows');
   });
 
@@ -137,7 +148,9 @@ describe('the deploy rehearsal of a service', () => {
 
   it('names the statement that allowed a permission', () => {
     const passRole = fixed.checks.find((c) => c.kind === 'caller' && c.permission === 'iam:PassRole');
-    expect(passRole?.decidedBy).toMatch(/^allowed by shared-lambda-infra-dev-access-orders\/DeployPolicy[0-9A-F]+/);
+    expect(passRole?.decidedBy).toMatch(
+      /^allowed by shared-lambda-infra-dev-access-orders\/DeployPolicy[0-9A-F]+/,
+    );
   });
 });
 
@@ -180,7 +193,12 @@ describe('what the rehearsal cannot know', () => {
   });
 
   it("passes the function's own permissions and the role it passes", () => {
-    const own = checks.filter((c) => c.resource === 'Raw' && c.handler === 'create' && ['lambda:CreateFunction', 'iam:PassRole'].includes(c.permission));
+    const own = checks.filter(
+      (c) =>
+        c.resource === 'Raw' &&
+        c.handler === 'create' &&
+        ['lambda:CreateFunction', 'iam:PassRole'].includes(c.permission),
+    );
     expect(own.map((c) => `${c.permission} ${c.verdict} ${c.target}`)).toEqual([
       'lambda:CreateFunction pass arn:aws:lambda:eu-west-1:111111111111:function:shared-lambda-infra-dev-fn-orders-raw',
       'iam:PassRole pass arn:aws:iam::111111111111:role/shared-lambda-infra-dev-role-orders-raw',
@@ -193,15 +211,20 @@ describe('the rehearsal of CloudFormation quotas', () => {
   beforeAll(async () => {
     const big = serviceStacks((app) => {
       const stack = new ServiceStack(app, 'Orders', { service: 'orders', env: 'dev' });
-      for (let i = 0; i < 201; i++) new (require('aws-cdk-lib').CfnOutput)(stack, `Out${i}`, { value: `${i}` });
+      for (let i = 0; i < 201; i++)
+        new (require('aws-cdk-lib').CfnOutput)(stack, `Out${i}`, { value: `${i}` });
     });
-    checks = (await rehearseServiceStacks(platformInputs('dev'), big)).checks.filter((c) => c.kind === 'quota');
+    checks = (await rehearseServiceStacks(platformInputs('dev'), big)).checks.filter(
+      (c) => c.kind === 'quota',
+    );
   });
 
   it('fails a template with more outputs than CloudFormation allows, citing the quota', () => {
     const outputs = checks.find((c) => c.permission === 'outputs');
     expect(outputs).toMatchObject({ verdict: 'fail', target: '201 of 200' });
-    expect(outputs?.decidedBy).toBe('https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html');
+    expect(outputs?.decidedBy).toBe(
+      'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html',
+    );
     expect(CLOUDFORMATION_QUOTAS.outputs).toBe(200);
   });
 
@@ -224,7 +247,9 @@ describe('the parameters CloudFormation reads', () => {
           A: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/p/dev/api/id' },
           B: { Type: 'String', Default: 'x' },
         },
-        Resources: { Q: { Type: 'AWS::SQS::Queue', Properties: { QueueName: '{{resolve:ssm:/p/dev/queue/name:3}}' } } },
+        Resources: {
+          Q: { Type: 'AWS::SQS::Queue', Properties: { QueueName: '{{resolve:ssm:/p/dev/queue/name:3}}' } },
+        },
       }),
     ).toEqual(['/p/dev/api/id', '/p/dev/queue/name']);
   });
@@ -244,16 +269,21 @@ describe('the vendored registry schemas', () => {
     const types = new Set<string>();
     for (const env of ['dev', 'staging', 'prod'] as const)
       for (const s of sharedPlatform(env).assembly.stacks)
-        for (const r of Object.values(s.template.Resources as Record<string, { Type: string }>)) types.add(r.Type);
-    expect([...types].filter((t) => !isCustomResource(t) && !(t in NOT_REGISTRY_TYPES) && !schemas.types[t])).toEqual(
-      [],
-    );
+        for (const r of Object.values(s.template.Resources as Record<string, { Type: string }>))
+          types.add(r.Type);
+    expect(
+      [...types].filter((t) => !isCustomResource(t) && !(t in NOT_REGISTRY_TYPES) && !schemas.types[t]),
+    ).toEqual([]);
     expect(types.size).toBeGreaterThan(40);
   });
 
   it("hold the dashboard's create handler and tagging permissions as AWS publishes them", () => {
     const dashboard = schemas.types['AWS::CloudWatch::Dashboard'];
-    expect(dashboard.handlers.create).toEqual(['cloudwatch:PutDashboard', 'cloudwatch:GetDashboard', 'cloudwatch:TagResource']);
+    expect(dashboard.handlers.create).toEqual([
+      'cloudwatch:PutDashboard',
+      'cloudwatch:GetDashboard',
+      'cloudwatch:TagResource',
+    ]);
     expect(dashboard.tagging?.permissions).toEqual([
       'cloudwatch:TagResource',
       'cloudwatch:UntagResource',
@@ -267,6 +297,72 @@ describe('the vendored registry schemas', () => {
     expect(schemas.source.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(schemas.types['AWS::Lambda::EventInvokeConfig'].source.path).toBe(
       'aws-cloudformation-schema/aws-lambda-eventinvokeconfig.json',
+    );
+  });
+});
+
+// `npx shared-lambda rehearse` as a service repository runs it: a synthesized cdk.out and the
+// platform's rehearsal inputs file.
+
+describe('shared-lambda rehearse', () => {
+  let assembly: string;
+  let today: string;
+  let repaired: string;
+  const out: string[] = [];
+  const err: string[] = [];
+
+  beforeAll(() => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rehearse-cli-'));
+    assembly = path.join(dir, 'cdk.out');
+    const app = new App({ outdir: assembly, context: { 'aws:cdk:bundling-stacks': [] } });
+    // A template needs a resource: the Guard Hook (and CloudFormation) refuse one without.
+    new sqs.Queue(new ServiceStack(app, 'Orders', { service: 'orders', env: 'dev' }), 'Jobs');
+    app.synth();
+    const inputs = platformInputs('dev');
+    today = path.join(dir, 'today.json');
+    writeFileSync(today, JSON.stringify(inputs));
+    repaired = path.join(dir, 'repaired.json');
+    let fixed = withGrant(inputs, inputs.deployRole, 'ssm:GetParameters', CONTRACT_PARAMETER_ARN);
+    fixed = withGrant(fixed, inputs.executionRole, 'ssm:GetParameters', CONTRACT_PARAMETER_ARN);
+    writeFileSync(repaired, JSON.stringify(fixed));
+  });
+
+  const capture = () => {
+    out.length = 0;
+    err.length = 0;
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => out.push(String(s)) > 0);
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => err.push(String(s)) > 0);
+  };
+  afterEach(() => vi.restoreAllMocks());
+
+  it('rejects a run without --platform, saying what to give it', async () => {
+    capture();
+    expect(await main(['rehearse', '--assembly', assembly])).toBe(1);
+    expect(err.join('')).toContain('--platform <file> is required');
+  });
+
+  it('rejects an assembly directory that was not synthesized', async () => {
+    capture();
+    expect(await main(['rehearse', '--platform', today, '--assembly', tmpdir()])).toBe(1);
+    expect(err.join('')).toContain('no manifest.json; run `npx cdk synth` first');
+  });
+
+  it('exits 1 and prints the failure when the deploy would fail', async () => {
+    capture();
+    expect(await main(['rehearse', '--platform', today, '--assembly', assembly])).toBe(1);
+    expect(out.join('')).toContain(
+      'FAIL    shared-lambda-infra-dev-orders-api caller parameter /shared-lambda-infra/dev/contract/major-version: ssm:GetParameters',
+    );
+  });
+
+  it('exits 0 when it would pass, and 1 with --strict only if something is unknown', async () => {
+    capture();
+    expect(await main(['rehearse', '--platform', repaired, '--assembly', assembly])).toBe(0);
+    expect(out.join('')).toMatch(/The deploy would pass\./);
+    const unknowns = /(\d+) unknown/.exec(out.join(''))?.[1];
+    capture();
+    expect(await main(['rehearse', '--platform', repaired, '--assembly', assembly, '--strict'])).toBe(
+      unknowns === '0' ? 0 : 1,
     );
   });
 });

@@ -544,7 +544,9 @@ async function walk(): Promise<Answer[]> {
     if (isCustomResource(r.Type) || r.Type in NOT_REGISTRY_TYPES) continue;
     const schema = SCHEMAS.types[r.Type];
     if (!schema)
-      throw new Error(`${logicalId}: no registry schema for ${r.Type} in packages/rehearse/data/registry-schemas.json`);
+      throw new Error(
+        `${logicalId}: no registry schema for ${r.Type} in packages/rehearse/data/registry-schemas.json`,
+      );
     for (const handler of HANDLERS) {
       const listed = [...(schema.handlers[handler] ?? []), ...(DOCUMENTED_EXTRAS[r.Type]?.[handler] ?? [])];
       const actions = [

@@ -16,7 +16,10 @@ import type { PlatformApp } from './app';
  * execution roles, the Guard Hook's rules and the platform's templates (roles, boundaries, artifact
  * bucket policy, contract parameters), as this synthesis will deploy them.
  */
-export function serviceRehearsalInputs(platform: PlatformApp, assembly: CloudAssembly): ServiceRehearsalInputs[] {
+export function serviceRehearsalInputs(
+  platform: PlatformApp,
+  assembly: CloudAssembly,
+): ServiceRehearsalInputs[] {
   const scope: NameScope = { project: platform.config.project, env: platform.config.environment };
   const templates = assembly.stacks.map((s) => ({ stackName: s.stackName, template: s.template }));
   return platform.config.services.map((s) => ({
@@ -36,7 +39,11 @@ export function serviceRehearsalInputs(platform: PlatformApp, assembly: CloudAss
  * Writes {@link serviceRehearsalInputs} to `{outdir}/rehearsal-inputs/{env}-{service}.json` and
  * returns the files written.
  */
-export function writeServiceRehearsalInputs(platform: PlatformApp, assembly: CloudAssembly, outdir: string): string[] {
+export function writeServiceRehearsalInputs(
+  platform: PlatformApp,
+  assembly: CloudAssembly,
+  outdir: string,
+): string[] {
   const dir = path.join(outdir, 'rehearsal-inputs');
   mkdirSync(dir, { recursive: true });
   return serviceRehearsalInputs(platform, assembly).map((inputs) => {

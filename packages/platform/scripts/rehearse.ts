@@ -3,21 +3,25 @@
 // assuming the CDK bootstrap roles, every call CloudFormation's caller makes, every handler and
 // tagging permission of every resource as the bootstrap execution role, and CloudFormation's quotas.
 // Prints failures and unknowns and exits 1 when the deploy would fail (with --strict, also on an
-// unknown). Writes each registered service's rehearsal inputs beside the assembly.
+// unknown). Synthesizes into packages/platform/cdk.out/rehearsal/{env}/, with each registered
+// service's rehearsal inputs in its rehearsal-inputs/ folder.
 //
 // The root package.json runs this file itself (`node --import tsx`), because npm swallows `-c` when
 // it forwards arguments through `npm run --workspace`.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { rehearsePlatformAssembly, renderRehearsal } from '@shared-lambda-infra/rehearse';
-import { createPlatformApp } from '../lib/app';
+import { createPlatformApp, PLATFORM_ROOT } from '../lib/app';
 import { ConfigError } from '../lib/config/errors';
 import { platformCaller, writeServiceRehearsalInputs } from '../lib/rehearsal';
 
 const USAGE = 'usage: npm run rehearse -- [-c env=dev|staging|prod] [-c config=PATH] [--strict] [--verbose]';
 
-function parse(argv: readonly string[]): { context: Record<string, string>; strict: boolean; verbose: boolean } {
+function parse(argv: readonly string[]): {
+  context: Record<string, string>;
+  strict: boolean;
+  verbose: boolean;
+} {
   const context: Record<string, string> = {};
   let strict = false;
   let verbose = false;
@@ -45,7 +49,14 @@ async function main(): Promise<number> {
   const { context, strict, verbose } = parse(process.argv.slice(2));
   if (context.config) context.config = path.resolve(process.env.INIT_CWD ?? process.cwd(), context.config);
   const started = process.hrtime.bigint();
-  const outdir = mkdtempSync(path.join(tmpdir(), 'platform-rehearsal-'));
+  // Beside `npm run synth`'s cdk.out, not in it: this synthesis skips bundling and the packs.
+  const outdir = path.join(
+    PLATFORM_ROOT,
+    'cdk.out',
+    'rehearsal',
+    String(context.env ?? context.config ?? 'default').replace(/[^\w.-]/g, '_'),
+  );
+  rmSync(outdir, { recursive: true, force: true });
   const platform = createPlatformApp({
     context: { ...context, 'aws:cdk:bundling-stacks': [] },
     outdir,
@@ -55,7 +66,10 @@ async function main(): Promise<number> {
   });
   const assembly = platform.app.synth();
   const inputs = writeServiceRehearsalInputs(platform, assembly, outdir);
-  const rehearsal = await rehearsePlatformAssembly(outdir, { strict, platformDeployRole: platformCaller(platform) });
+  const rehearsal = await rehearsePlatformAssembly(outdir, {
+    strict,
+    platformDeployRole: platformCaller(platform),
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   console.log(renderRehearsal(rehearsal, { verbose }));
   console.log(

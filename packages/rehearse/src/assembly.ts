@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { ACCOUNT, type CfnTemplate, type DeployedTemplate, IamModel, REGION } from './iam-model';
-import { type AssetObject, type Rehearsal, type RehearseOptions, type RehearsalStack, rehearse } from './rehearse';
+import {
+  type AssetObject,
+  type Rehearsal,
+  type RehearsalStack,
+  type RehearseOptions,
+  rehearse,
+} from './rehearse';
 
 /** A stack of a cloud assembly (a `cdk.out` directory), as the CDK CLI would deploy it. */
 export interface AssemblyStack {
@@ -19,7 +25,12 @@ export interface AssemblyStack {
   /** The execution role the synthesizer names, if any. */
   readonly cloudFormationExecutionRoleArn?: string;
   /** Its file assets: where they go, and the role the CLI publishes them with, if any. */
-  readonly assets: ReadonlyArray<{ bucket: string; key: string; publishRoleArn?: string; isTemplate: boolean }>;
+  readonly assets: ReadonlyArray<{
+    bucket: string;
+    key: string;
+    publishRoleArn?: string;
+    isTemplate: boolean;
+  }>;
 }
 
 interface Manifest {
@@ -35,10 +46,11 @@ interface Manifest {
 
 /** Fills CDK's `${AWS::AccountId}`-style placeholders with the rehearsal's account and region. */
 export function fillPlaceholders(value: string): string {
+  // CDK's asset-manifest placeholders are plain strings, not JS templates.
   return value
-    .replaceAll('${AWS::AccountId}', ACCOUNT)
-    .replaceAll('${AWS::Region}', REGION)
-    .replaceAll('${AWS::Partition}', 'aws');
+    .replaceAll(`$\{AWS::AccountId}`, ACCOUNT)
+    .replaceAll(`$\{AWS::Region}`, REGION)
+    .replaceAll(`$\{AWS::Partition}`, 'aws');
 }
 
 /**
@@ -61,7 +73,9 @@ export function readAssembly(dir: string): AssemblyStack[] {
     for (const dep of a.dependencies ?? []) {
       const assetArtifact = artifacts[dep];
       if (assetArtifact?.type !== 'cdk:asset-manifest') continue;
-      const file = JSON.parse(readFileSync(path.join(dir, String(assetArtifact.properties?.file)), 'utf8')) as {
+      const file = JSON.parse(
+        readFileSync(path.join(dir, String(assetArtifact.properties?.file)), 'utf8'),
+      ) as {
         files?: Record<
           string,
           {
@@ -89,7 +103,9 @@ export function readAssembly(dir: string): AssemblyStack[] {
       dependencies: (a.dependencies ?? []).filter((d) => artifacts[d]?.type === 'aws:cloudformation:stack'),
       assumeRoleArn: typeof p.assumeRoleArn === 'string' ? fillPlaceholders(p.assumeRoleArn) : undefined,
       cloudFormationExecutionRoleArn:
-        typeof p.cloudFormationExecutionRoleArn === 'string' ? fillPlaceholders(p.cloudFormationExecutionRoleArn) : undefined,
+        typeof p.cloudFormationExecutionRoleArn === 'string'
+          ? fillPlaceholders(p.cloudFormationExecutionRoleArn)
+          : undefined,
       assets,
     });
   }
@@ -149,7 +165,9 @@ export async function rehearsePlatformAssembly(
     model,
     stacks.map((s): RehearsalStack => {
       if (!s.assumeRoleArn || !s.cloudFormationExecutionRoleArn)
-        throw new Error(`${s.stackName}: the platform deploys through the CDK bootstrap roles; its synthesizer names none`);
+        throw new Error(
+          `${s.stackName}: the platform deploys through the CDK bootstrap roles; its synthesizer names none`,
+        );
       const caller = roleName(s.assumeRoleArn);
       const execution = roleName(s.cloudFormationExecutionRoleArn);
       const publishers = [...new Set(s.assets.map((a) => a.publishRoleArn).filter((a): a is string => !!a))];
@@ -215,7 +233,9 @@ export async function rehearseServiceStacks(
   options: RehearseOptions = {},
 ): Promise<Rehearsal> {
   if (inputs.format !== 'shared-lambda-infra/rehearsal-inputs@1')
-    throw new Error(`rehearsal inputs of format "${inputs.format}": expected shared-lambda-infra/rehearsal-inputs@1`);
+    throw new Error(
+      `rehearsal inputs of format "${inputs.format}": expected shared-lambda-infra/rehearsal-inputs@1`,
+    );
   const model = new IamModel([...inputs.templates, ...stacks]);
   return rehearse(
     model,

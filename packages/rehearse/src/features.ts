@@ -193,9 +193,12 @@ export const FEATURE_PERMISSIONS: Readonly<Record<string, readonly FeaturePermis
     {
       feature: 'analytics, inventory, metrics and Intelligent-Tiering configurations',
       used: (p) =>
-        ['AnalyticsConfigurations', 'InventoryConfigurations', 'MetricsConfigurations', 'IntelligentTieringConfigurations'].some(
-          (k) => p[k] !== undefined,
-        ),
+        [
+          'AnalyticsConfigurations',
+          'InventoryConfigurations',
+          'MetricsConfigurations',
+          'IntelligentTieringConfigurations',
+        ].some((k) => p[k] !== undefined),
       actions: [
         's3:PutAnalyticsConfiguration',
         's3:GetAnalyticsConfiguration',

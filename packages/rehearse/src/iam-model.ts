@@ -209,7 +209,12 @@ export class IamModel {
   }
 
   /** {@link can}, with the statement (or its absence) that decided. */
-  async decide(roleName: string, action: string, resource: string, options: CanOptions = {}): Promise<Decision> {
+  async decide(
+    roleName: string,
+    action: string,
+    resource: string,
+    options: CanOptions = {},
+  ): Promise<Decision> {
     const role = this.role(roleName);
     const context: Record<string, string | string[]> = {
       'aws:PrincipalArn': role.arn,
@@ -269,7 +274,12 @@ export class IamModel {
           k !== 'aws:SecureTransport' &&
           k !== 'aws:ResourceAccount',
       );
-      if (ignored.length > 0 && options.context && !options.ignoreUnusedContext && ignored.some((k) => k in (options.context ?? {}))) {
+      if (
+        ignored.length > 0 &&
+        options.context &&
+        !options.ignoreUnusedContext &&
+        ignored.some((k) => k in (options.context ?? {}))
+      ) {
         throw new Error(`${action} ignores context keys ${ignored.join(', ')}: rephrase the question`);
       }
     }
@@ -563,7 +573,9 @@ export class IamModel {
         }
         case 'Fn::FindInMap': {
           const [map, top, second] = this.resolve(t, arg) as [string, string, string];
-          const value = (t.template.Mappings?.[map] as Record<string, Record<string, Json>> | undefined)?.[top]?.[second];
+          const value = (t.template.Mappings?.[map] as Record<string, Record<string, Json>> | undefined)?.[
+            top
+          ]?.[second];
           if (value === undefined) throw new Error(`${t.stackName}: no mapping ${map}.${top}.${second}`);
           return value;
         }
@@ -743,19 +755,27 @@ function decidedBy(result: SimulationResult, boundaryArn: string | undefined): s
         ? (result.results ?? []).map((r) => r.analysis)
         : [];
   for (const a of analyses) {
-    const deny = [...(a.identityAnalysis?.denyStatements ?? []), ...(a.resourceAnalysis?.denyStatements ?? [])];
+    const deny = [
+      ...(a.identityAnalysis?.denyStatements ?? []),
+      ...(a.resourceAnalysis?.denyStatements ?? []),
+    ];
     if (deny.length > 0) return `explicit deny in ${deny.map(statementName).join(', ')}`;
   }
   for (const a of analyses) {
     const boundary = a.permissionBoundaryAnalysis;
     if (boundary && boundary.result !== 'Allowed') {
       const d = boundary.denyStatements.map(statementName);
-      return d.length > 0 ? `explicit deny in boundary ${boundaryArn} ${d.join(', ')}` : `denied by boundary ${boundaryArn}`;
+      return d.length > 0
+        ? `explicit deny in boundary ${boundaryArn} ${d.join(', ')}`
+        : `denied by boundary ${boundaryArn}`;
     }
   }
   for (const a of analyses) {
     if (a.result === 'Allowed') {
-      const allow = [...(a.identityAnalysis?.allowStatements ?? []), ...(a.resourceAnalysis?.allowStatements ?? [])];
+      const allow = [
+        ...(a.identityAnalysis?.allowStatements ?? []),
+        ...(a.resourceAnalysis?.allowStatements ?? []),
+      ];
       if (allow.length > 0) return `allowed by ${allow.map(statementName).join(', ')}`;
     }
   }

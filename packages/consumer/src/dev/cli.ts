@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import { Parameters } from '@shared-lambda-infra/contract';
 import { createAuthorizerHandler } from '@shared-lambda-infra/jwt-authorizer';
 import {
-  renderRehearsal,
   rehearseServiceAssembly,
+  renderRehearsal,
   type ServiceRehearsalInputs,
 } from '@shared-lambda-infra/rehearse';
 import { type DevService, describeService } from './describe';
