@@ -3,11 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Parameters } from '@shared-lambda-infra/contract';
 import { createAuthorizerHandler } from '@shared-lambda-infra/jwt-authorizer';
-import {
-  rehearseServiceAssembly,
-  renderRehearsal,
-  type ServiceRehearsalInputs,
-} from '@shared-lambda-infra/rehearse';
+import type { ServiceRehearsalInputs } from '@shared-lambda-infra/rehearse';
 import { type DevService, describeService } from './describe';
 import { DEV_AUDIENCE, DEV_ISSUER, devJwks, loadDevKey, mintDevToken } from './dev-issuer';
 import { type LoadAppOptions, type LoadedStack, loadServiceStack, watchFiles } from './load-app';
@@ -102,6 +98,8 @@ async function rehearse(argv: readonly string[]): Promise<number> {
   } catch (error) {
     throw new DevInputError(`--platform ${args.platform}: ${(error as Error).message}`);
   }
+  // Loaded here: the IAM evaluator and its data are not for `dev` and `token`.
+  const { rehearseServiceAssembly, renderRehearsal } = await import('@shared-lambda-infra/rehearse');
   const result = await rehearseServiceAssembly(inputs, args.assembly, { strict: args.strict });
   process.stdout.write(`${renderRehearsal(result, { verbose: args.verbose })}\n`);
   return result.failed ? 1 : 0;
