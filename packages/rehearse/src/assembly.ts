@@ -217,6 +217,8 @@ export interface ServiceRehearsalInputs {
   readonly templates: readonly DeployedTemplate[];
 }
 
+const models = new WeakMap<ServiceRehearsalInputs, WeakMap<readonly AssemblyStack[], IamModel>>();
+
 /** Rehearses a service deploy (`cdk deploy --all --role-arn {execution role}` as its deploy role). */
 export async function rehearseServiceAssembly(
   inputs: ServiceRehearsalInputs,
@@ -236,7 +238,17 @@ export async function rehearseServiceStacks(
     throw new Error(
       `rehearsal inputs of format "${inputs.format}": expected shared-lambda-infra/rehearsal-inputs@1`,
     );
-  const model = new IamModel([...inputs.templates, ...stacks]);
+  // The same inputs and stacks rehearsed again (strict after lax) reuse the model and its answers.
+  let byStacks = models.get(inputs);
+  if (!byStacks) {
+    byStacks = new WeakMap();
+    models.set(inputs, byStacks);
+  }
+  let model = byStacks.get(stacks);
+  if (!model) {
+    model = new IamModel([...inputs.templates, ...stacks]);
+    byStacks.set(stacks, model);
+  }
   return rehearse(
     model,
     stacks.map(

@@ -140,6 +140,7 @@ export class IamModel {
   private readonly managedPolicies = new Map<string, PolicyDocument>();
   private readonly bucketPolicies = new Map<string, PolicyDocument>();
   private readonly keyPolicies = new Map<string, PolicyDocument>();
+  private readonly decisions = new Map<string, Promise<Decision>>();
   private readonly resourceTags = new Map<string, Record<string, string>>();
   private readonly ssm = new Map<string, string>();
   private readonly attachedManaged: Array<[string, string]> = [];
@@ -208,8 +209,18 @@ export class IamModel {
     return (await this.decide(roleName, action, resource, options)).allowed;
   }
 
-  /** {@link can}, with the statement (or its absence) that decided. */
-  async decide(
+  /** {@link can}, with the statement (or its absence) that decided; each question is evaluated once. */
+  decide(roleName: string, action: string, resource: string, options: CanOptions = {}): Promise<Decision> {
+    const key = JSON.stringify([roleName, action, resource, options]);
+    let decision = this.decisions.get(key);
+    if (!decision) {
+      decision = this.evaluate(roleName, action, resource, options);
+      this.decisions.set(key, decision);
+    }
+    return decision;
+  }
+
+  private async evaluate(
     roleName: string,
     action: string,
     resource: string,
