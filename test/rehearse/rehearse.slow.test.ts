@@ -59,6 +59,10 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s platform deploy', (en
     ]);
   });
 
+  it('finds a registry schema for every resource type', () => {
+    expect(rehearsal.checks.filter((c) => c.kind === 'schema')).toEqual([]);
+  });
+
   it('asks about every resource of every stack', () => {
     const asked = new Set(
       rehearsal.checks.filter((c) => c.kind === 'execution').map((c) => `${c.stack}/${c.resource}`),

@@ -265,12 +265,13 @@ describe('the vendored registry schemas', () => {
     expect(missing).toEqual([]);
   });
 
-  it('cover every type the platform deploys in dev, staging and prod', () => {
+  // staging and prod: rehearse.slow.test.ts rehearses every resource of every stack, and a type
+  // without a schema fails there as a `schema` check.
+  it('cover every type the platform deploys in dev', () => {
     const types = new Set<string>();
-    for (const env of ['dev', 'staging', 'prod'] as const)
-      for (const s of sharedPlatform(env).assembly.stacks)
-        for (const r of Object.values(s.template.Resources as Record<string, { Type: string }>))
-          types.add(r.Type);
+    for (const s of sharedPlatform('dev').assembly.stacks)
+      for (const r of Object.values(s.template.Resources as Record<string, { Type: string }>))
+        types.add(r.Type);
     expect(
       [...types].filter((t) => !isCustomResource(t) && !(t in NOT_REGISTRY_TYPES) && !schemas.types[t]),
     ).toEqual([]);
