@@ -121,7 +121,8 @@ export function withInvokeConfigInCatalogue(
   present: boolean,
 ): ServiceRehearsalInputs {
   const rules = inputs.guardRules ?? '';
-  const without = rules.replaceAll(`${INVOKE_CONFIG}, `, '');
+  // Wherever the entry sits in the list: first, in the middle or last.
+  const without = rules.replace(new RegExp(`${INVOKE_CONFIG},\\s*|,\\s*${INVOKE_CONFIG}`, 'g'), '');
   const catalogue = /Type in \[/;
   if (!catalogue.test(without)) throw new Error('the Guard rules have no catalogue list');
   return {
