@@ -34,10 +34,11 @@ describe('publishablePackages', () => {
     ]);
   });
 
-  it('finds contract, consumer and create-service in this repository', () => {
+  it('finds contract, rehearse, consumer and create-service in this repository', () => {
     expect(publishablePackages(ROOT).map((p) => p.name)).toEqual(
       expect.arrayContaining([
         '@shared-lambda-infra/contract',
+        '@shared-lambda-infra/rehearse',
         '@shared-lambda-infra/consumer',
         '@shared-lambda-infra/create-service',
       ]),
