@@ -34,10 +34,11 @@ describe('publishablePackages', () => {
     ]);
   });
 
-  it('finds contract, consumer and create-service in this repository', () => {
+  it('finds contract, rehearse, consumer and create-service in this repository', () => {
     expect(publishablePackages(ROOT).map((p) => p.name)).toEqual(
       expect.arrayContaining([
         '@shared-lambda-infra/contract',
+        '@shared-lambda-infra/rehearse',
         '@shared-lambda-infra/consumer',
         '@shared-lambda-infra/create-service',
       ]),
@@ -104,7 +105,11 @@ describe('release docs', () => {
     const ours = Object.keys(consumer.dependencies as Record<string, string>).filter((d) =>
       published.some((p) => p.name === d),
     );
-    expect(ours).toEqual(['@shared-lambda-infra/contract', '@shared-lambda-infra/jwt-authorizer']);
+    expect(ours).toEqual([
+      '@shared-lambda-infra/contract',
+      '@shared-lambda-infra/jwt-authorizer',
+      '@shared-lambda-infra/rehearse',
+    ]);
     for (const dep of ours) expect(consumerReadme.split('## Quick start')[0]).toContain(`\`${dep}\``);
   });
 });

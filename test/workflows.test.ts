@@ -256,6 +256,8 @@ describe('platform-ci.yml', () => {
     expect(runs.slice(0, 2)).toEqual(['npm ci', 'npm test']);
     const synth = runs.find((r) => r.includes('npm run synth')) ?? '';
     expect(synth).toContain('for env in dev staging prod');
+    const rehearse = runs.find((r) => r.includes('npm run rehearse')) ?? '';
+    expect(rehearse).toContain('for env in dev staging prod');
   });
 
   it('runs the end-to-end tests in a job of their own, waiting for nothing', () => {
@@ -308,6 +310,14 @@ describe('platform-deploy.yml', () => {
     expect(list(workflow.jobs[byEnv.prod].needs)).toContain(byEnv.staging);
   });
 
+  it.each(ENVIRONMENTS)('rehearses %s before it deploys it', (env) => {
+    const [, job] = deployJobs.find(([, j]) => j.environment === env) ?? [];
+    const runs = runsOf(job as Job);
+    const rehearse = runs.indexOf(`npm run rehearse -- -c env=${env}`);
+    expect(rehearse).toBeGreaterThan(-1);
+    expect(rehearse).toBeLessThan(runs.findIndex((r) => r.includes('cdk deploy')));
+  });
+
   it.each(ENVIRONMENTS)('deploys %s with the platform deploy role of that environment', (env) => {
     const [, job] = deployJobs.find(([, j]) => j.environment === env) ?? [];
     const role = stepsOf(job as Job).find(assumesRoleStep)?.with?.['role-to-assume'] ?? '';
@@ -328,12 +338,23 @@ describe('lambda-service.yml', () => {
     secrets?: unknown;
   };
 
-  it('is a reusable workflow with inputs service, environment, working-directory, project and node-version, and no secrets', () => {
+  it('rehearses the deploy after the synth, in a job the deploy job waits for', () => {
+    const runs = runsOf(workflow.jobs.synth);
+    const synth = runs.findIndex((r) => r.includes('cdk synth'));
+    const rehearse = runs.findIndex((r) => r.includes('npx shared-lambda rehearse --platform "$INPUTS"'));
+    expect(synth).toBeGreaterThan(-1);
+    expect(rehearse).toBeGreaterThan(synth);
+    expect(list(workflow.jobs.deploy.needs)).toContain('synth');
+    expect(call.inputs['rehearsal-inputs'].default).toBe('');
+  });
+
+  it('is a reusable workflow with inputs service, environment, working-directory, project, rehearsal-inputs and node-version, and no secrets', () => {
     expect(Object.keys(workflow.on)).toEqual(['workflow_call']);
     expect(Object.keys(call.inputs).sort()).toEqual([
       'environment',
       'node-version',
       'project',
+      'rehearsal-inputs',
       'service',
       'working-directory',
     ]);

@@ -5,14 +5,19 @@
  *
  * For every resource of orders' kitchen-sink template, every permission its type's CloudFormation
  * resource provider schema lists (handlers create, read, update, delete, list:
- * handler-permissions.json, copied from the published schemas) is asked of the real IAM evaluator,
+ * packages/rehearse/data/registry-schemas.json, vendored from the published schemas) is asked of the real IAM evaluator,
  * as orders' execution role, on the concrete ARN the resource will have once deployed (the names
  * CloudFormation generates from the stack name, the Service tag on state machines and secrets).
  * Each must be allowed, unless this file lists it below as an expected denial, with the reason;
  * an expected denial that turns out allowed fails too, so the list cannot go stale.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import {
+  DEPLOY_HANDLERS,
+  type Handler,
+  isCustomResource,
+  NOT_REGISTRY_TYPES,
+  registrySchemas,
+} from '@shared-lambda-infra/rehearse';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeployedTemplate, IamModel } from '../../packages/platform/test/helpers/iam-model';
 import { buildSecurityEnvironment } from './environment';
@@ -25,26 +30,10 @@ const EXECUTION_ROLE = `${P}-access-orders-cfn-exec`;
 /** The artifact bucket (contract name, shortened with a hash) where the functions' code lies. */
 const ARTIFACT_BUCKET = `${P}-b-c8cb3dba-${A}-${R}`;
 
-type Handler = 'create' | 'read' | 'update' | 'delete' | 'list';
-/**
- * The handlers a deploy runs. The list handler serves resource discovery (Cloud Control
- * ListResources, the IaC generator), never a stack operation, so its permissions are not walked.
- */
-const HANDLERS: readonly Handler[] = ['create', 'read', 'update', 'delete'];
+/** The handlers a deploy runs (the list handler serves resource discovery, never a stack operation). */
+const HANDLERS: readonly Handler[] = DEPLOY_HANDLERS;
 
-interface SchemaFile {
-  types: Record<
-    string,
-    {
-      source: { repository: string; path: string; commit: string };
-      handlers: Partial<Record<Handler, string[]>>;
-    }
-  >;
-  missing: Record<string, string>;
-}
-const SCHEMAS = JSON.parse(
-  readFileSync(path.join(__dirname, 'handler-permissions.json'), 'utf8'),
-) as SchemaFile;
+const SCHEMAS = registrySchemas();
 
 /** The actions https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html lists for logging. */
 const STATE_MACHINE_LOG_DELIVERY = [
@@ -552,10 +541,12 @@ async function walk(): Promise<Answer[]> {
   const out: Answer[] = [];
   const asked = new Map<string, Promise<boolean>>();
   for (const [logicalId, r] of Object.entries(orders.template.Resources ?? {}) as Array<[string, Resource]>) {
-    if (r.Type in SCHEMAS.missing || r.Type === 'AWS::CDK::Metadata') continue;
+    if (isCustomResource(r.Type) || r.Type in NOT_REGISTRY_TYPES) continue;
     const schema = SCHEMAS.types[r.Type];
     if (!schema)
-      throw new Error(`${logicalId}: no handler permissions for ${r.Type} in handler-permissions.json`);
+      throw new Error(
+        `${logicalId}: no registry schema for ${r.Type} in packages/rehearse/data/registry-schemas.json`,
+      );
     for (const handler of HANDLERS) {
       const listed = [...(schema.handlers[handler] ?? []), ...(DOCUMENTED_EXTRAS[r.Type]?.[handler] ?? [])];
       const actions = [

@@ -9,6 +9,7 @@ import { renderSummary, summarizeAssembly } from '../lib/assembly-summary';
 import { ConfigError } from '../lib/config/errors';
 import { renderEnvironmentCost } from '../lib/cost/render';
 import { checkAssemblyLimits } from '../lib/limits/check';
+import { writeServiceRehearsalInputs } from '../lib/rehearsal';
 
 function parseContext(argv: readonly string[]): Record<string, string> {
   const context: Record<string, string> = {};
@@ -39,8 +40,11 @@ if (context.config) context.config = path.resolve(process.env.INIT_CWD ?? proces
 rmSync(outdir, { recursive: true, force: true });
 
 try {
-  const { app, config, configFile } = createPlatformApp({ context, outdir });
+  const platform = createPlatformApp({ context, outdir });
+  const { app, config, configFile } = platform;
   const assembly = app.synth();
+  // What each service's `shared-lambda rehearse --platform FILE` reads (docs/rehearse.md).
+  writeServiceRehearsalInputs(platform, assembly, outdir);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const where = config.account ? `account ${config.account}` : 'environment-agnostic';
   console.log(

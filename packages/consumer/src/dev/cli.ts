@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Parameters } from '@shared-lambda-infra/contract';
 import { createAuthorizerHandler } from '@shared-lambda-infra/jwt-authorizer';
+import type { ServiceRehearsalInputs } from '@shared-lambda-infra/rehearse';
 import { type DevService, describeService } from './describe';
 import { DEV_AUDIENCE, DEV_ISSUER, devJwks, loadDevKey, mintDevToken } from './dev-issuer';
 import { type LoadAppOptions, type LoadedStack, loadServiceStack, watchFiles } from './load-app';
@@ -13,6 +14,7 @@ import { DevInputError, type DevIssuer, listValue, loadPlatformValues, type Plat
 const USAGE = `Usage:
   shared-lambda dev [options]     serve the service's routes on http://127.0.0.1:3000
   shared-lambda token [options]   print a development JWT that \`dev --dev-issuer\` accepts
+  shared-lambda rehearse [options] replay the deploy of a synthesized cdk.out offline (docs/rehearse.md)
 
 dev options:
   --env <name>                platform environment to synthesize for (default: dev)
@@ -35,6 +37,13 @@ dev options:
                               shell's AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default),
                               "unverified" accepts any signed request
 
+rehearse options:
+  --platform <file>           the platform's rehearsal inputs for this service and environment
+                              ({env}-{service}.json, written by the platform's synth)
+  --assembly <dir>            the synthesized cloud assembly (default: cdk.out; run \`cdk synth\` first)
+  --strict                    fail on an unknown too
+  --verbose                   print every check, not only failures and unknowns
+
 token options:
   --sub <id>                  the caller (default: dev-user)
   --scope <scopes>            space-separated scopes
@@ -48,6 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (command === 'dev') return await dev(rest);
     if (command === 'token') return await token(rest);
+    if (command === 'rehearse') return await rehearse(rest);
     process.stdout.write(USAGE);
     return command === undefined || command === '--help' || command === 'help' ? 0 : 1;
   } catch (error) {
@@ -63,6 +73,36 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+async function rehearse(argv: readonly string[]): Promise<number> {
+  const { values: args } = parseArgs({
+    args: [...argv],
+    options: {
+      platform: { type: 'string' },
+      assembly: { type: 'string', default: 'cdk.out' },
+      strict: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  if (!args.platform)
+    throw new DevInputError(
+      '--platform <file> is required: the rehearsal inputs the platform publishes for this service and environment (docs/rehearse.md)',
+    );
+  const manifest = path.join(args.assembly, 'manifest.json');
+  if (!fs.existsSync(manifest))
+    throw new DevInputError(`--assembly ${args.assembly}: no manifest.json; run \`npx cdk synth\` first`);
+  let inputs: ServiceRehearsalInputs;
+  try {
+    inputs = JSON.parse(fs.readFileSync(args.platform, 'utf8')) as ServiceRehearsalInputs;
+  } catch (error) {
+    throw new DevInputError(`--platform ${args.platform}: ${(error as Error).message}`);
+  }
+  // Loaded here: the IAM evaluator and its data are not for `dev` and `token`.
+  const { rehearseServiceAssembly, renderRehearsal } = await import('@shared-lambda-infra/rehearse');
+  const result = await rehearseServiceAssembly(inputs, args.assembly, { strict: args.strict });
+  process.stdout.write(`${renderRehearsal(result, { verbose: args.verbose })}\n`);
+  return result.failed ? 1 : 0;
 }
 
 async function token(argv: readonly string[]): Promise<number> {
