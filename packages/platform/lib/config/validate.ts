@@ -8,6 +8,7 @@ import {
 } from '@shared-lambda-infra/contract';
 import { blockSize, parseCidr } from './cidr';
 import { PLATFORM_API_RESOURCES, RESERVED_BASE_PATHS } from './defaults';
+import { planMetricShards } from '../service-metrics';
 import { type ConfigProblem, show } from './errors';
 import type { PlatformConfig, ServiceConfig } from './schema';
 
@@ -90,6 +91,7 @@ export function validateParts(parts: ConfigParts): ConfigProblem[] {
     ...(parts.api ? checkApi(parts.api) : []),
     ...(parts.services ? checkServices(parts.services, scope) : []),
     ...(parts.api && parts.services ? checkQuotas(parts.api, parts.services) : []),
+    ...(parts.services ? checkServiceMetrics(parts.services) : []),
     ...(parts.github ? checkGithub(parts.github) : []),
   ];
 }
@@ -329,6 +331,15 @@ function checkQuotas(api: PlatformConfig['api'], services: readonly IndexedServi
     });
   }
   return problems;
+}
+
+/**
+ * The per-service gateway metrics must fit the access log group's metric filters (see
+ * lib/service-metrics.ts): past that, the platform could not publish every service's signals.
+ */
+function checkServiceMetrics(services: readonly IndexedService[]): ConfigProblem[] {
+  const plan = planMetricShards(services.map(({ service }) => service.basePath));
+  return plan.problems.map((message) => ({ path: 'services', message }));
 }
 
 // ----- github -----
