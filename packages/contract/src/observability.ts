@@ -1,5 +1,5 @@
-import { assertProjectName, assertServiceName, type NameScope, resourceName } from './naming';
 import { assertEnvironmentName } from './environments';
+import { assertProjectName, assertServiceName, type NameScope, resourceName } from './naming';
 
 /**
  * Per-service signals of the shared REST API, and the names that cross from the platform (which

@@ -6,9 +6,9 @@ import {
   RESERVED_SERVICE_NAMES,
   serviceFunctionNamePattern,
 } from '@shared-lambda-infra/contract';
+import { planMetricShards } from '../service-metrics';
 import { blockSize, parseCidr } from './cidr';
 import { PLATFORM_API_RESOURCES, RESERVED_BASE_PATHS } from './defaults';
-import { planMetricShards } from '../service-metrics';
 import { type ConfigProblem, show } from './errors';
 import type { PlatformConfig, ServiceConfig } from './schema';
 
