@@ -88,10 +88,20 @@ describe('ApiStack in dev (config/dev.yaml)', () => {
     });
     expect(
       Object.values(filters)
-        .map((f) => (f as { Properties: { MetricTransformations: Array<{ MetricName: string }> } }).Properties)
+        .map(
+          (f) => (f as { Properties: { MetricTransformations: Array<{ MetricName: string }> } }).Properties,
+        )
         .map((p) => p.MetricTransformations[0]?.MetricName)
         .sort(),
-    ).toEqual(['4XXError', '5XXError', 'AuthorizerDenied', 'IntegrationLatency', 'Latency', 'Requests', 'Throttled']);
+    ).toEqual([
+      '4XXError',
+      '5XXError',
+      'AuthorizerDenied',
+      'IntegrationLatency',
+      'Latency',
+      'Requests',
+      'Throttled',
+    ]);
   });
 
   it('writes JSON access logs with every required field to a log group kept observability.logRetentionDays', () => {

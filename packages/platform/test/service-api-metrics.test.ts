@@ -15,7 +15,11 @@ interface Filter {
 
 /** The transformer and metric filters ServiceApiMetrics synthesizes for `basePaths`. */
 function synthesize(basePaths: string[]): { processors: Processor[]; filters: Filter[] } {
-  const app = new App({ context: { ...TEST_CONTEXT }, builtinCloudFormationValidation: false, treeMetadata: false });
+  const app = new App({
+    context: { ...TEST_CONTEXT },
+    builtinCloudFormationValidation: false,
+    treeMetadata: false,
+  });
   const stack = new Stack(app, 'Api');
   const group = new logs.LogGroup(stack, 'AccessLogs');
   new ServiceApiMetrics(stack, 'ServiceMetrics', {

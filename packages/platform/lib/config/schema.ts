@@ -176,7 +176,19 @@ const serviceAlarmThresholdShape = {
     .min(1)
     .describe("The service's requests an authorizer refused (401, 403) in 5 minutes that raise an alarm."),
 };
-const serviceAlarmThresholds = z.strictObject(serviceAlarmThresholdShape);
+const DEFAULT_SERVICE_ALARMS = DEFAULTS.observability.serviceAlarms;
+const serviceAlarmThresholds = z.strictObject({
+  serverErrorRatePercent: serviceAlarmThresholdShape.serverErrorRatePercent.default(
+    DEFAULT_SERVICE_ALARMS.serverErrorRatePercent,
+  ),
+  latencyP99Ms: serviceAlarmThresholdShape.latencyP99Ms.default(DEFAULT_SERVICE_ALARMS.latencyP99Ms),
+  throttledRequests: serviceAlarmThresholdShape.throttledRequests.default(
+    DEFAULT_SERVICE_ALARMS.throttledRequests,
+  ),
+  authorizerDenials: serviceAlarmThresholdShape.authorizerDenials.default(
+    DEFAULT_SERVICE_ALARMS.authorizerDenials,
+  ),
+});
 
 const observabilitySchema = z
   .strictObject({

@@ -71,14 +71,16 @@ export function extract(
     : Number(filter.metricValue);
   if (typeof value !== 'number') return undefined;
   const dimensions: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(filter.dimensions ?? {})) dimensions[name] = event[field.slice(2)];
+  for (const [name, field] of Object.entries(filter.dimensions ?? {}))
+    dimensions[name] = event[field.slice(2)];
   return { value, dimensions };
 }
 
 function parse(pattern: string): Node {
   const text = pattern.trim();
   if (!text.startsWith('{') || !text.endsWith('}')) throw new Error(`not a JSON filter pattern: ${pattern}`);
-  const tokens = text.slice(1, -1).match(/\(|\)|&&|\|\||"(?:[^"\\]|\\.)*"|!=|>=|<=|=|>|<|[^\s()=!<>&|"]+/g) ?? [];
+  const tokens =
+    text.slice(1, -1).match(/\(|\)|&&|\|\||"(?:[^"\\]|\\.)*"|!=|>=|<=|=|>|<|[^\s()=!<>&|"]+/g) ?? [];
   let i = 0;
   const peek = () => tokens[i];
   const next = () => tokens[i++] as string;
@@ -109,7 +111,12 @@ function parse(pattern: string): Node {
     if (!field.startsWith('$.')) throw new Error(`expected a $.field in ${pattern}, got ${field}`);
     const op = next();
     const raw = next();
-    const value = raw === '*' ? { any: true as const } : raw.startsWith('"') ? { str: raw.slice(1, -1) } : { num: Number(raw) };
+    const value =
+      raw === '*'
+        ? { any: true as const }
+        : raw.startsWith('"')
+          ? { str: raw.slice(1, -1) }
+          : { num: Number(raw) };
     if ('num' in value && Number.isNaN(value.num)) throw new Error(`not a value: ${raw} in ${pattern}`);
     return { kind: 'cmp', field: field.slice(2), op, value };
   };
@@ -121,6 +128,10 @@ function parse(pattern: string): Node {
 function evaluate(node: Node, event: LogEvent): boolean {
   if (node.kind === 'and') return evaluate(node.left, event) && evaluate(node.right, event);
   if (node.kind === 'or') return evaluate(node.left, event) || evaluate(node.right, event);
+  return compare(node, event);
+}
+
+function compare(node: Extract<Node, { kind: 'cmp' }>, event: LogEvent): boolean {
   if (!(node.field in event)) return false;
   const actual = event[node.field];
   const { op, value } = node;
