@@ -58,7 +58,7 @@ describe('ServiceAccessStack alerting', () => {
     );
     expect(publish?.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
     expect(publish?.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
-    const arns = (publish?.Condition.ArnLike['aws:SourceArn'] as unknown[]).map((a) =>
+    const arns = ((publish?.Condition.ArnLike['aws:SourceArn'] ?? []) as unknown[]).map((a) =>
       JSON.stringify(a)
         .replace(/.*:alarm:/, 'alarm:')
         .replace(/"\]\]\}$/, ''),

@@ -128,7 +128,7 @@ function parse(pattern: string): Node {
 function evaluate(node: Node, event: LogEvent): boolean {
   if (node.kind === 'and') return evaluate(node.left, event) && evaluate(node.right, event);
   if (node.kind === 'or') return evaluate(node.left, event) || evaluate(node.right, event);
-  return compare(node, event);
+  return compare(node as Extract<Node, { kind: 'cmp' }>, event);
 }
 
 function compare(node: Extract<Node, { kind: 'cmp' }>, event: LogEvent): boolean {
@@ -138,7 +138,7 @@ function compare(node: Extract<Node, { kind: 'cmp' }>, event: LogEvent): boolean
   if ('any' in value) return op === '=';
   if ('str' in value) {
     if (typeof actual !== 'string') return false;
-    const regex = new RegExp(`^${value.str.split('*').map(escape).join('.*')}$`);
+    const regex = new RegExp(`^${value.str.split('*').map(escapeRegex).join('.*')}$`);
     if (op === '=') return regex.test(actual);
     if (op === '!=') return !regex.test(actual);
     throw new Error(`operator ${op} on a string is not modelled`);
@@ -162,6 +162,6 @@ function compare(node: Extract<Node, { kind: 'cmp' }>, event: LogEvent): boolean
   }
 }
 
-function escape(s: string): string {
+function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
