@@ -111,7 +111,9 @@ function partition(sorted: readonly string[], prefix: string, budget: number): S
   for (const basePath of sorted) {
     if (basePath === prefix) continue;
     const next = basePath.slice(0, prefix.length + 1);
-    byNext.set(next, [...(byNext.get(next) ?? []), basePath]);
+    const group = byNext.get(next);
+    if (group) group.push(basePath);
+    else byNext.set(next, [basePath]);
   }
   for (const [next, group] of byNext) units.push(...partition(group, next, budget));
   return units;
