@@ -453,7 +453,10 @@ const CATALOGUE: readonly InvalidConfig[] = [
       services: [{ ...orders, alarmWebhook: 'http://hooks.example.com/alarms' }],
     },
     problems: [
-      { path: 'services[0].alarmWebhook', says: ['must be an https URL', 'https://hooks.example.com/alarms'] },
+      {
+        path: 'services[0].alarmWebhook',
+        says: ['must be an https URL', 'https://hooks.example.com/alarms'],
+      },
     ],
   },
   {
