@@ -221,16 +221,18 @@ describe('cost of the dev environment as configured', () => {
 
   it('stays under $40 a month with its NAT gateway', () => {
     // NAT 32.85 + IPv4 3.65 + alarm topic key 1 + flow logs 0.50 + 0.47 GB-month stored 0.014
-    // + 8 alarm metrics 0.80 (the routes DLQ alarm is the 8th) + dashboard 3 = 41.814; free tier:
-    // 5 direct alarms 0.50, dashboard 3, 1 GB of logs 0.50.
-    expect(gateway.listTotal).toBeCloseTo(41.814, 3);
-    expect(gateway.total).toBeCloseTo(37.814, 3);
+    // + 8 alarm metrics 0.80 (the routes DLQ alarm is the 8th) + dashboard 3
+    // + the orders gateway alarms in access-orders: 3 direct and a 5XX rate reading 2 metrics, 0.50
+    // = 42.314; free tier: 8 direct alarms 0.80, dashboard 3, 1 GB of logs 0.50.
+    expect(gateway.listTotal).toBeCloseTo(42.314, 3);
+    expect(gateway.total).toBeCloseTo(38.014, 3);
   });
 
   it('stays under $10 a month with the NAT instance option', () => {
     // t4g.nano 3.066 + IPv4 3.65 + 8 GB gp3 0.64 + key 1 + flow logs 0.514 + 6 alarm metrics 0.60
-    // + dashboard 3 = 12.47; free tier: 3 direct alarms 0.30, dashboard 3, 1 GB of logs 0.50.
-    expect(instance.listTotal).toBeCloseTo(12.47, 3);
-    expect(instance.total).toBeCloseTo(8.67, 3);
+    // + dashboard 3 + the orders gateway alarms 0.50 = 12.97; free tier: 6 direct alarms 0.60,
+    // dashboard 3, 1 GB of logs 0.50.
+    expect(instance.listTotal).toBeCloseTo(12.97, 3);
+    expect(instance.total).toBeCloseTo(8.87, 3);
   });
 });

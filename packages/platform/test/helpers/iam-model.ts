@@ -397,6 +397,12 @@ export class IamModel {
           entry = { ref: name, attrs: { Arn: arn('cloudwatch', `alarm:${name}`) } };
           break;
         }
+        case 'AWS::CloudWatch::Dashboard': {
+          // Dashboards are global: no region in their ARN.
+          const name = literal('DashboardName') ?? generated;
+          entry = { ref: name, attrs: { Arn: `arn:${PARTITION}:cloudwatch::${ACCOUNT}:dashboard/${name}` } };
+          break;
+        }
         default:
           entry = { ref: `${id}-physical-id`, attrs: {} };
       }
