@@ -83,6 +83,16 @@ describe('ServiceAccessStack alerting', () => {
     billing.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
+  it('tags the topic and the alarms with the service, for cost allocation', () => {
+    orders.hasResourceProperties('AWS::SNS::Topic', {
+      Tags: Match.arrayWith([{ Key: 'Service', Value: 'orders' }]),
+    });
+    orders.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'shared-lambda-infra-dev-alarm-api-orders-5xx-rate',
+      Tags: Match.arrayWith([{ Key: 'Service', Value: 'orders' }]),
+    });
+  });
+
   it('publishes the topic ARN at /{project}/{env}/services/{service}/alarm-topic-arn', () => {
     const topic = Object.keys(orders.findResources('AWS::SNS::Topic'))[0];
     orders.hasResourceProperties('AWS::SSM::Parameter', {

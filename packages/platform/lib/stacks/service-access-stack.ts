@@ -118,6 +118,8 @@ export class ServiceAccessStack extends PlatformStack {
       owners: this.service.owners,
       webhook: this.service.alarmWebhook,
     });
+    // Cost allocation: the topic and alarms exist for this service alone (docs/cost.md).
+    Tags.of(alerting).add(TAG_KEYS.service, this.serviceName);
     new ContractValue(this, 'AlarmTopicArnParameter', {
       scope: this.nameScope,
       parameter: Parameters.serviceAlarmTopicArn,
