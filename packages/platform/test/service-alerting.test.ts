@@ -4,23 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCdkJsonContext } from '../lib/app';
 import { ServiceAccessStack } from '../lib/stacks/service-access-stack';
 import { configFor, TEST_CONTEXT } from './helpers/synth';
+import { SERVICE_ALERTING_OVERRIDES } from './helpers/variants';
 
 // GIVEN two services: orders with an e-mail owner, a team name, a webhook and its own 5XX threshold;
-// billing with nothing but the registry's required keys (the config's defaults apply).
-const config = configFor('dev', {
-  observability: { serviceAlarms: { latencyP99Ms: 2500 } },
-  services: [
-    {
-      name: 'orders',
-      repository: 'acme/orders-service',
-      basePath: 'orders',
-      owners: ['orders-team@example.com', 'Team Orders', 'oncall@example.com'],
-      alarmWebhook: 'https://hooks.example.com/services/orders',
-      alarms: { serverErrorRatePercent: 2 },
-    },
-    { name: 'billing', repository: 'acme/billing', basePath: 'invoices' },
-  ],
-});
+// billing with nothing but the registry's required keys (the config's defaults apply). The compliance
+// packs run over the same variant in compliance-variants.slow.test.ts.
+const config = configFor('dev', SERVICE_ALERTING_OVERRIDES);
 
 describe('ServiceAccessStack alerting', () => {
   let orders: Template;
