@@ -79,7 +79,9 @@ export const HEALTH_ROUTE: PlatformRoute = {
  * followed by a full reconcile and a fresh deployment.
  *
  * Registering a service adds nothing to this stack: a service's registry entry is published by its
- * own `access-{service}` stack, and its routes by its own service stack.
+ * own `access-{service}` stack, and its routes by its own service stack. The one exception is the
+ * per-service metric filters ({@link ServiceApiMetrics}): a set of them serves up to 900 base paths,
+ * and a registry that outgrows a set changes their patterns here (docs/observability.md).
  */
 export class ApiStack extends PlatformStack {
   /** The shared REST API. */
