@@ -5,7 +5,7 @@ import { ACCESS_LOG_BASE_PATH_FIELD, SERVICE_API_METRICS } from '@shared-lambda-
  * that decide it (docs/observability.md).
  *
  * One metric filter with a `BasePath` dimension serves many services at once, but CloudWatch Logs
- * disables a filter that produces 1,000 different dimension values within a certain amount of time,
+ * may disable a filter that produces 1,000 different dimension values within one hour,
  * and a log group takes at most 100 metric filters. So the registered base paths are partitioned
  * into shards of at most {@link SERVICE_METRIC_LIMITS.basePathsPerFilter}, each shard one filter
  * per metric whose pattern matches only the shard's base paths (by prefix, `"svc1*"`, or exactly).
@@ -17,14 +17,14 @@ export const SERVICE_METRIC_LIMITS = {
    */
   metricFiltersPerLogGroup: 100,
   /**
-   * Dimension values at which CloudWatch Logs disables a metric filter ("1,000 different name/value
-   * pairs for your specified dimensions within a certain amount of time").
+   * Dimension values at which CloudWatch Logs may disable a metric filter ("1,000 different
+   * name/value pairs for your specified dimensions within one hour").
    * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html
    */
   dimensionValuesBeforeDisable: 1000,
   /**
    * Base paths one filter may see: 100 below the disabling threshold, because a renamed or removed
-   * base path still counts within AWS's unstated window, next to its successor.
+   * base path still counts within the hour, next to its successor.
    */
   basePathsPerFilter: 900,
   /** Filters on the access log group kept for the platform's own (the API-wide 429 count, and room for more). */
