@@ -98,8 +98,7 @@ export class ServiceMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, options: ServiceMonitoringOptions = {}) {
     super(scope, id);
-    this.options = { ...SERVICE_MONITORING_DEFAULTS, ...definedOnly(options) };
-    checkOptions(this.options);
+    this.options = monitoringOptions(options);
     this.platform = ServicePlatform.of(this);
     this.topic = sns.Topic.fromTopicArn(
       this,
@@ -286,8 +285,15 @@ export class ServiceMonitoring extends Construct {
   }
 }
 
-function definedOnly(options: ServiceMonitoringOptions): ServiceMonitoringOptions {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+/**
+ * The options with their defaults, checked: throws, naming the option, the value and what is
+ * allowed, when a threshold is not a count of 1 or more or a share of the timeout.
+ */
+export function monitoringOptions(given: ServiceMonitoringOptions): Required<ServiceMonitoringOptions> {
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  const options: Required<ServiceMonitoringOptions> = { ...SERVICE_MONITORING_DEFAULTS, ...defined };
+  checkOptions(options);
+  return options;
 }
 
 function checkOptions(options: Required<ServiceMonitoringOptions>): void {

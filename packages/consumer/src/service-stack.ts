@@ -13,7 +13,7 @@ import { AspectPriority, Aspects, Stack, type StackProps, Tags } from 'aws-cdk-l
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct, IConstruct } from 'constructs';
 import { serviceSynthesizer } from './private/synthesizer';
-import { ServiceMonitoring, type ServiceMonitoringOptions } from './service-monitoring';
+import { monitoringOptions, ServiceMonitoring, type ServiceMonitoringOptions } from './service-monitoring';
 import { ServicePlatform } from './service-platform';
 
 /** Where `shared-lambda dev` collects the ServiceStacks an app creates (see `src/dev/load-app.ts`). */
@@ -125,7 +125,9 @@ export class ServiceStack extends Stack {
    * Added when the app is synthesized, not now: the functions, queues and APIs it watches are
    * created after the stack. An aspect on the stack runs before its children's, once.
    */
-  private addMonitoring(options: ServiceMonitoringOptions): void {
+  private addMonitoring(given: ServiceMonitoringOptions): void {
+    // Checked now, so a bad threshold fails where the stack is written, not at synthesis.
+    const options = monitoringOptions(given);
     const stack = this;
     let added = false;
     Aspects.of(this).add(

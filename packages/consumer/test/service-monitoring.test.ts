@@ -144,16 +144,22 @@ describe('ServiceStack monitoring', () => {
     ).not.toContain(TOPIC_PARAMETER);
   });
 
-  it('rejects a duration threshold that is not a share of the timeout', () => {
-    expect(() => ordersStack({ durationPercentOfTimeout: 150 })).toThrow(
+  it('rejects a duration threshold that is not a share of the timeout, where the stack is written', () => {
+    const stack = () =>
+      new ServiceStack(testApp(), 'Orders', {
+        service: 'orders',
+        env: 'dev',
+        monitoring: { durationPercentOfTimeout: 150 },
+      });
+    expect(stack).toThrow(
       'ServiceStack monitoring.durationPercentOfTimeout must be above 0 and at most 100 (a share of the timeout), got 150',
     );
   });
 
   it('rejects a count threshold below 1', () => {
-    expect(() => ordersStack({ errors: 0 })).toThrow(
-      'ServiceStack monitoring.errors must be a number of 1 or more, got 0',
-    );
+    const stack = () =>
+      new ServiceStack(testApp(), 'Orders', { service: 'orders', env: 'dev', monitoring: { errors: 0 } });
+    expect(stack).toThrow('ServiceStack monitoring.errors must be a number of 1 or more, got 0');
   });
 });
 

@@ -40,14 +40,22 @@ describe('ServiceAccessStack alerting', () => {
 
   it("lets CloudWatch publish only for this account's alarms named for the service", () => {
     const policy = Object.values(orders.findResources('AWS::SNS::TopicPolicy'))[0] as {
-      Properties: { PolicyDocument: { Statement: Array<Record<string, any>> } };
+      Properties: {
+        PolicyDocument: {
+          Statement: Array<{
+            Sid?: string;
+            Principal?: unknown;
+            Condition: { StringEquals?: unknown; ArnLike: { 'aws:SourceArn'?: unknown[] } };
+          }>;
+        };
+      };
     };
     const publish = policy.Properties.PolicyDocument.Statement.find(
       (s) => s.Sid === 'AllowThisServicesAlarms',
     );
     expect(publish?.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
     expect(publish?.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
-    const arns = ((publish?.Condition.ArnLike['aws:SourceArn'] ?? []) as unknown[]).map((a) =>
+    const arns = (publish?.Condition.ArnLike['aws:SourceArn'] ?? []).map((a) =>
       JSON.stringify(a)
         .replace(/.*:alarm:/, 'alarm:')
         .replace(/"\]\]\}$/, ''),
@@ -95,7 +103,7 @@ describe('ServiceAccessStack alerting', () => {
     const alarms = (template: Template) =>
       Object.fromEntries(
         Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => {
-          const p = (a as { Properties: Record<string, any> }).Properties;
+          const p = (a as { Properties: { AlarmName: string; Threshold: number } }).Properties;
           return [p.AlarmName, p.Threshold];
         }),
       );

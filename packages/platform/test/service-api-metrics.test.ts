@@ -27,21 +27,32 @@ function synthesize(basePaths: string[]): { processors: Processor[]; filters: Fi
     accessLogGroup: group,
     basePaths,
   });
+  interface Synthesized {
+    Type: string;
+    Properties: {
+      TransformerConfig?: Processor[];
+      FilterPattern: string;
+      MetricTransformations: Array<{
+        MetricName: string;
+        MetricValue: string;
+        Dimensions: Array<{ Key: string; Value: string }>;
+      }>;
+    };
+  }
   const resources = Object.values(
-    app.synth().getStackByName('Api').template.Resources as Record<string, { Type: string; Properties: any }>,
+    app.synth().getStackByName('Api').template.Resources as Record<string, Synthesized>,
   );
   const transformer = resources.find((r) => r.Type === 'AWS::Logs::Transformer');
   const filters = resources
     .filter((r) => r.Type === 'AWS::Logs::MetricFilter')
     .map((r) => {
-      const t = r.Properties.MetricTransformations[0];
+      const [t] = r.Properties.MetricTransformations;
+      if (!t) throw new Error('a metric filter without a transformation');
       return {
-        pattern: r.Properties.FilterPattern as string,
-        metricName: t.MetricName as string,
-        metricValue: t.MetricValue as string,
-        dimensions: Object.fromEntries(
-          (t.Dimensions as Array<{ Key: string; Value: string }>).map((d) => [d.Key, d.Value]),
-        ),
+        pattern: r.Properties.FilterPattern,
+        metricName: t.MetricName,
+        metricValue: t.MetricValue,
+        dimensions: Object.fromEntries(t.Dimensions.map((d) => [d.Key, d.Value])),
       };
     });
   return { processors: transformer?.Properties.TransformerConfig ?? [], filters };
