@@ -4,6 +4,7 @@ import {
   SERVICE_API_METRICS,
   serviceAlarmName,
   serviceApiMetricsNamespace,
+  serviceStackNamePrefix,
 } from '@shared-lambda-infra/contract';
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -129,9 +130,14 @@ export class ServiceMonitoring extends Construct {
         }),
       );
       for (const row of widgets) this.dashboard.addWidgets(...row);
-      if (this.alarms.length > 0) {
+      // An alarm status widget shows at most 100 alarms.
+      for (let i = 0; i < this.alarms.length; i += 100) {
         this.dashboard.addWidgets(
-          new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }),
+          new cloudwatch.AlarmStatusWidget({
+            title: 'Alarms',
+            alarms: this.alarms.slice(i, i + 100),
+            width: 24,
+          }),
         );
       }
     }
@@ -145,13 +151,26 @@ export class ServiceMonitoring extends Construct {
     const queues: Array<[string, sqs.IQueue]> = [];
     for (const c of all) {
       if (c instanceof ServiceQueueWorker || c instanceof ServiceStreamConsumer) {
-        queues.push([identifierFromId(c.node.id, 'Dead-letter queue owner'), c.deadLetterQueue]);
+        queues.push([this.constructIdentifier(c, 'Dead-letter queue owner'), c.deadLetterQueue]);
       }
     }
     for (const fn of functions) {
       if (fn.deadLetterQueue) queues.push([fn.identifier, fn.deadLetterQueue]);
     }
     return queues;
+  }
+
+  /**
+   * The identifier of a construct in an alarm name. Alarm names are unique in the account, and two
+   * stacks of one service may both have a `Jobs` worker: outside the `api` stack, the stack's
+   * identifier comes first (`jobs-...` in `{project}-{env}-{service}-jobs`).
+   */
+  private constructIdentifier(c: Construct, what: string): string {
+    const stack = Stack.of(this).stackName;
+    const prefix = serviceStackNamePrefix(this.platform.nameScope, this.platform.service);
+    const stackIdentifier = stack.startsWith(prefix) ? stack.slice(prefix.length) : 'api';
+    const id = identifierFromId(c.node.id, what);
+    return stackIdentifier === 'api' ? id : `${stackIdentifier}-${id}`;
   }
 
   private gatewayWidgets(basePath: string): cloudwatch.IWidget[] {
@@ -237,7 +256,7 @@ export class ServiceMonitoring extends Construct {
 
   private watchStream(consumer: ServiceStreamConsumer): cloudwatch.IWidget[] {
     const fn = consumer.handler;
-    const name = identifierFromId(consumer.node.id, 'Stream consumer');
+    const name = this.constructIdentifier(consumer, 'Stream consumer');
     const seconds = this.options.iteratorAgeSeconds;
     const age = fn.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' });
     this.alarm(

@@ -164,19 +164,24 @@ describe('ServiceStack monitoring', () => {
 });
 
 describe('ServiceStack monitoring without an API', () => {
-  it('graphs the functions only', () => {
+  it("graphs the functions only, and names a second stack's queue alarms after that stack", () => {
     const stack = new ServiceStack(testApp(), 'Jobs', {
       service: 'orders',
       env: 'dev',
       stackIdentifier: 'jobs',
     });
-    new ServiceFunction(stack, 'Nightly', { entry: HANDLER });
+    const nightly = new ServiceFunction(stack, 'Nightly', { entry: HANDLER });
+    new ServiceQueueWorker(stack, 'Emails', { handler: nightly });
+    const template = templateOf(stack);
+    expect(thresholds(template)).toEqual({
+      'nightly-errors': 1,
+      'nightly-throttles': 1,
+      'nightly-duration': 8000,
+      'jobs-emails-dlq': 1,
+    });
     const body = JSON.stringify(
-      (
-        Object.values(templateOf(stack).findResources('AWS::CloudWatch::Dashboard'))[0] as {
-          Properties: object;
-        }
-      ).Properties,
+      (Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as { Properties: object })
+        .Properties,
     );
     expect(body).toContain('shared-lambda-infra-dev-orders-jobs');
     expect(body).not.toContain('ServiceApi');
