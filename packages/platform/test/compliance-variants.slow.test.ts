@@ -1,12 +1,8 @@
 import type { EnvironmentName } from '@shared-lambda-infra/contract';
 import { describe, expect, it } from 'vitest';
+import { SERVICE_ALERTING_OVERRIDES } from './helpers/alerting-variant';
 import { rawConfig, synthPlatform } from './helpers/synth';
-import {
-  API_EDGE_OVERRIDES,
-  API_PRIVATE_OVERRIDES,
-  NAT_INSTANCE_OVERRIDES,
-  SERVICE_ALERTING_OVERRIDES,
-} from './helpers/variants';
+import { API_EDGE_OVERRIDES, API_PRIVATE_OVERRIDES, NAT_INSTANCE_OVERRIDES } from './helpers/variants';
 
 // The compliance packs (cdk-nag's three packs, the Control Tower rules) and CDK's built-in
 // CloudFormation validation over the config variants that the stack test files synthesize without

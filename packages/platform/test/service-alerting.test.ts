@@ -3,8 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCdkJsonContext } from '../lib/app';
 import { ServiceAccessStack } from '../lib/stacks/service-access-stack';
+import { SERVICE_ALERTING_OVERRIDES } from './helpers/alerting-variant';
 import { configFor, TEST_CONTEXT } from './helpers/synth';
-import { SERVICE_ALERTING_OVERRIDES } from './helpers/variants';
 
 // GIVEN two services: orders with an e-mail owner, a team name, a webhook and its own 5XX threshold;
 // billing with nothing but the registry's required keys (the config's defaults apply). The compliance

@@ -70,19 +70,3 @@ export const NAT_INSTANCE_OVERRIDES: Record<string, unknown> = {
     flowLogs: { enabled: false },
   },
 };
-
-/** dev's registry with alarm recipients and per-service thresholds: two services, one with owners' addresses, a webhook and its own 5XX threshold. */
-export const SERVICE_ALERTING_OVERRIDES: Record<string, unknown> = {
-  observability: { serviceAlarms: { latencyP99Ms: 2500 } },
-  services: [
-    {
-      name: 'orders',
-      repository: 'acme/orders-service',
-      basePath: 'orders',
-      owners: ['orders-team@example.com', 'Team Orders', 'oncall@example.com'],
-      alarmWebhook: 'https://hooks.example.com/services/orders',
-      alarms: { serverErrorRatePercent: 2 },
-    },
-    { name: 'billing', repository: 'acme/billing', basePath: 'invoices' },
-  ],
-};
