@@ -17,6 +17,8 @@ export const GATEWAY_RESPONSE_TYPES: Readonly<Record<keyof typeof GATEWAY_ERRORS
   unauthorized: 'UNAUTHORIZED',
   accessDenied: 'ACCESS_DENIED',
   authorizerFailure: 'AUTHORIZER_FAILURE',
+  // A failed or malformed Lambda answer: AWS documents no more specific type for it; the per-service
+  // metrics count it by its 502 status, not by this field.
   internalError: 'DEFAULT_5XX',
   timeout: 'INTEGRATION_TIMEOUT',
   tooLarge: 'REQUEST_TOO_LARGE',
