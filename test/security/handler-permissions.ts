@@ -584,6 +584,8 @@ let answers: Answer[];
 
 /** The resource types of the kitchen sink, and the logical ids of their resources. */
 const WALKED_TYPES = [
+  'AWS::CloudWatch::Alarm',
+  'AWS::CloudWatch::Dashboard',
   'AWS::DynamoDB::GlobalTable',
   'AWS::Events::Rule',
   'AWS::IAM::Policy',

@@ -40,6 +40,11 @@ const stackArn = (name: string) =>
   `arn:aws:cloudformation:${R}:${A}:stack/${name}/0a1b2c3d-1111-2222-3333-444455556666`;
 const bootstrapRole = (role: string) => `arn:aws:iam::${A}:role/cdk-hnb659fds-${role}-role-${A}-${R}`;
 
+/** A service's alarm topic, in its access stack. */
+const alarmTopic = (m: IamModel, service: 'orders' | 'payments') =>
+  m.arnOf(`${P}-access-${service}`, 'AWS::SNS::Topic', 'AlertingTopic');
+const alarmArn = (name: string) => `arn:aws:cloudwatch:${R}:${A}:alarm:${name}`;
+
 /** The resources of a service's kitchen-sink stack, from the deployed templates. */
 function of(m: IamModel, service: 'orders' | 'payments') {
   const stack = STACK[service];
@@ -353,6 +358,66 @@ export const MATRIX: readonly MatrixRow[] = [
     expected: 'denied',
     why: 'cross-service function change',
     ask: (m) => m.can(ROLES.paymentsExec, 'lambda:UpdateFunctionCode', of(m, 'orders').fn),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role',
+    request: "sns:Subscribe to orders' alarm topic (the platform's, in access-orders)",
+    expected: 'denied',
+    why: "the topic is named outside the service's topic names: the registry, not the service, decides who is told",
+    ask: (m) => m.can(ROLES.ordersExec, 'sns:Subscribe', alarmTopic(m, 'orders')),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role',
+    request: "sns:SetTopicAttributes on orders' alarm topic",
+    expected: 'denied',
+    why: "its policy and encryption are the platform's",
+    ask: (m) => m.can(ROLES.ordersExec, 'sns:SetTopicAttributes', alarmTopic(m, 'orders')),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role',
+    request: "cloudwatch:DeleteAlarms of the platform's 5XX alarm on /orders",
+    expected: 'denied',
+    why: "`{project}-{env}-alarm-api-orders-*` is outside the service's alarm names (`api` is a reserved service name)",
+    ask: (m) =>
+      m.can(ROLES.ordersExec, 'cloudwatch:DeleteAlarms', alarmArn(`${P}-alarm-api-orders-5xx-rate`)),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role',
+    request: 'cloudwatch:PutMetricAlarm of its function error alarm (ServiceStack monitoring)',
+    expected: 'allowed',
+    why: "`{project}-{env}-alarm-orders-*` is the service's own",
+    ask: (m) =>
+      m.can(ROLES.ordersExec, 'cloudwatch:PutMetricAlarm', alarmArn(`${P}-alarm-orders-get-item-errors`)),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role',
+    request: 'cloudwatch:PutDashboard of its service dashboard (named after its stack)',
+    expected: 'allowed',
+    why: "dashboards named with the stack prefix are the service's own",
+    ask: (m) =>
+      m.can(
+        ROLES.ordersExec,
+        'cloudwatch:PutDashboard',
+        `arn:aws:cloudwatch::${A}:dashboard/${STACK.orders}`,
+      ),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "cloudwatch:PutDashboard of orders' service dashboard",
+    expected: 'denied',
+    why: 'cross-service dashboard change',
+    ask: (m) =>
+      m.can(
+        ROLES.paymentsExec,
+        'cloudwatch:PutDashboard',
+        `arn:aws:cloudwatch::${A}:dashboard/${STACK.orders}`,
+      ),
   },
   {
     group: 'Shared API routes',

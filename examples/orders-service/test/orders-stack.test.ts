@@ -270,6 +270,48 @@ describe('OrdersStack (dev)', () => {
   });
 });
 
+describe('OrdersStack monitoring (dev)', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    ({ template } = synth('dev'));
+  });
+
+  it("alarms on each function's errors, throttles and duration to the orders alarm topic", () => {
+    const topic = ssm(template, '/shared-lambda-infra/dev/services/orders/alarm-topic-arn');
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Array<{
+      Properties: { AlarmName: string; AlarmActions: unknown[]; Threshold: number };
+    }>;
+    expect(Object.fromEntries(alarms.map((a) => [a.Properties.AlarmName, a.Properties.Threshold]))).toEqual({
+      'shared-lambda-infra-dev-alarm-orders-list-orders-errors': 1,
+      'shared-lambda-infra-dev-alarm-orders-list-orders-throttles': 1,
+      'shared-lambda-infra-dev-alarm-orders-list-orders-duration': 8000,
+      'shared-lambda-infra-dev-alarm-orders-get-order-errors': 1,
+      'shared-lambda-infra-dev-alarm-orders-get-order-throttles': 1,
+      'shared-lambda-infra-dev-alarm-orders-get-order-duration': 8000,
+      'shared-lambda-infra-dev-alarm-orders-create-order-errors': 1,
+      'shared-lambda-infra-dev-alarm-orders-create-order-throttles': 1,
+      'shared-lambda-infra-dev-alarm-orders-create-order-duration': 8000,
+    });
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topic]);
+  });
+
+  it('has a service dashboard with the /orders gateway signals and its functions', () => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as {
+      Properties: { DashboardName: string; DashboardBody: unknown };
+    };
+    expect(dashboard.Properties.DashboardName).toBe('shared-lambda-infra-dev-orders-api');
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const metric of ['Requests', '4XXError', '5XXError', 'Latency', 'Throttled', 'AuthorizerDenied']) {
+      expect(body).toContain(
+        `[\\"shared-lambda-infra/dev/ServiceApi\\",\\"${metric}\\",\\"BasePath\\",\\"orders\\"`,
+      );
+    }
+    for (const fn of ['list-orders', 'get-order', 'create-order'])
+      expect(body).toContain(`${fn}: duration p99 (ms)`);
+  });
+});
+
 describe('OrdersStack (prod)', () => {
   let stack: OrdersStack;
   let template: Template;

@@ -1,5 +1,6 @@
 export * from './service-api';
 export * from './service-function';
+export * from './service-monitoring';
 export * from './service-platform';
 export * from './service-queue-worker';
 export * from './service-schedule';

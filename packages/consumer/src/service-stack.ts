@@ -13,6 +13,7 @@ import { AspectPriority, Aspects, Stack, type StackProps, Tags } from 'aws-cdk-l
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct, IConstruct } from 'constructs';
 import { serviceSynthesizer } from './private/synthesizer';
+import { monitoringOptions, ServiceMonitoring, type ServiceMonitoringOptions } from './service-monitoring';
 import { ServicePlatform } from './service-platform';
 
 /** Where `shared-lambda dev` collects the ServiceStacks an app creates (see `src/dev/load-app.ts`). */
@@ -58,6 +59,14 @@ export interface ServiceStackProps
    * @default 'api'
    */
   readonly stackIdentifier?: string;
+  /**
+   * Alarms on the stack's functions (errors, throttles, duration near the timeout), dead-letter
+   * queues and stream consumers (iterator age), to the service's own alarm topic, and a dashboard
+   * named after the stack with the service's gateway and function signals. Pass thresholds to
+   * change them, or `false` for none.
+   * @default - every alarm with the thresholds of SERVICE_MONITORING_DEFAULTS, and the dashboard
+   */
+  readonly monitoring?: ServiceMonitoringOptions | false;
 }
 
 /**
@@ -90,6 +99,7 @@ export class ServiceStack extends Stack {
     this.platform = new ServicePlatform(this, 'Platform', { scope: nameScope, service: props.service });
     this.applyPermissionsBoundary();
     this.applyTags(props.owner);
+    if (props.monitoring !== false) this.addMonitoring(props.monitoring ?? {});
     // `shared-lambda dev` loads the service's app and needs its stacks. A global rather than a
     // module variable: a second copy of this package in node_modules registers in the same place.
     (globalThis as { [DEV_STACKS]?: ServiceStack[] })[DEV_STACKS]?.push(this);
@@ -105,6 +115,27 @@ export class ServiceStack extends Stack {
       {
         visit(node: IConstruct): void {
           if (node instanceof iam.CfnRole) node.permissionsBoundary = platform.permissionsBoundaryArn;
+        },
+      },
+      { priority: AspectPriority.MUTATING },
+    );
+  }
+
+  /**
+   * Added when the app is synthesized, not now: the functions, queues and APIs it watches are
+   * created after the stack. An aspect on the stack runs before its children's, once.
+   */
+  private addMonitoring(given: ServiceMonitoringOptions): void {
+    // Checked now, so a bad threshold fails where the stack is written, not at synthesis.
+    const options = monitoringOptions(given);
+    const stack = this;
+    let added = false;
+    Aspects.of(this).add(
+      {
+        visit(node: IConstruct): void {
+          if (node !== stack || added) return;
+          added = true;
+          new ServiceMonitoring(stack, 'Monitoring', options);
         },
       },
       { priority: AspectPriority.MUTATING },

@@ -76,6 +76,8 @@ export class ServiceStreamConsumer extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   /** The event source mapping that feeds the handler. */
   public readonly eventSource: sources.DynamoEventSource;
+  /** The function the stream's records are handed to (its `IteratorAge` is watched by ServiceStack). */
+  public readonly handler: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: ServiceStreamConsumerProps) {
     super(scope, id);
@@ -85,6 +87,7 @@ export class ServiceStreamConsumer extends Construct {
         `ServiceStreamConsumer ${this.node.path}: table ${props.table.node.path} has no stream; set \`dynamoStream\` (TableV2) or \`stream\` (Table), e.g. StreamViewType.NEW_AND_OLD_IMAGES`,
       );
     }
+    this.handler = props.handler;
     this.deadLetterQueue = serviceDeadLetterQueue(this, props.deadLetterRetention);
     this.eventSource = new sources.DynamoEventSource(props.table, {
       startingPosition: props.startingPosition ?? SERVICE_STREAM_CONSUMER_DEFAULTS.startingPosition,

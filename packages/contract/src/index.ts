@@ -1,5 +1,6 @@
 export * from './environments';
 export * from './naming';
+export * from './observability';
 export * from './parameters';
 export * from './routes';
 export * from './tags';

@@ -210,7 +210,8 @@ export const Parameters = {
     component: 'observability',
     attribute: 'alarm-topic-arn',
     type: 'String',
-    description: 'SNS topic for alarms; services send their alarm actions here.',
+    description:
+      "The platform's SNS topic for platform alarms only; a service's alarms go to its own topic (`serviceAlarmTopicArn`).",
     producer: 'observability',
   }),
   logRetentionDays: platform({
@@ -318,6 +319,14 @@ export const Parameters = {
     description:
       "The service's own permissions boundary: every role the service creates must carry it; it confines the role to the service's resources.",
     producer: 'github',
+  }),
+  serviceAlarmTopicArn: perService({
+    attribute: 'alarm-topic-arn',
+    type: 'String',
+    description:
+      "The service's own SNS alarm topic (the owners' e-mail addresses and the registry's alarmWebhook are subscribed): the platform's alarms on the service's gateway signals notify it, and ServiceStack sends the alarms on the service's functions there.",
+    producer: 'github',
+    publishedWhen: 'the config has a github section (the access-{service} stack publishes it)',
   }),
   serviceExecutionRoleArn: perService({
     attribute: 'execution-role-arn',

@@ -64,6 +64,10 @@ export function buildPlatform(app: App, config: PlatformConfig): PlatformStacks 
       // parameter at deploy time, and trusts the OIDC provider of the github stack: deploy order only.
       access.addStackDependency(api, "grants invoking the api stack's routes receiver");
       access.addStackDependency(storage, 'reads the artifact key parameter at deploy time');
+      access.addStackDependency(
+        observability,
+        "encrypts the service's alarm topic with the alarm key, by alias",
+      );
       if (github) access.addStackDependency(github, 'trusts its OIDC provider');
       // No service stack may be deployed before the hook that checks it is in place.
       access.addStackDependency(guard, 'its execution role deploys only under the guard hook');

@@ -72,6 +72,38 @@ describe('ApiStack in dev (config/dev.yaml)', () => {
     });
   });
 
+  it('adds basePath to every access log line at ingestion and publishes the per-service metrics from it', () => {
+    const accessLogGroup = Object.keys(api.findResources('AWS::Logs::LogGroup')).find((id) =>
+      id.startsWith('AccessLogs'),
+    );
+    api.hasResourceProperties('AWS::Logs::Transformer', {
+      LogGroupIdentifier: { Ref: accessLogGroup },
+      TransformerConfig: Match.arrayWith([
+        { SubstituteString: { Entries: [{ Source: 'basePath', From: '^/([^/]+).*$', To: '$1' }] } },
+      ]),
+    });
+    // dev registers one service (orders): one shard, one filter per metric, on the transformed lines.
+    const filters = api.findResources('AWS::Logs::MetricFilter', {
+      Properties: { LogGroupName: { Ref: accessLogGroup }, ApplyOnTransformedLogs: true },
+    });
+    expect(
+      Object.values(filters)
+        .map(
+          (f) => (f as { Properties: { MetricTransformations: Array<{ MetricName: string }> } }).Properties,
+        )
+        .map((p) => p.MetricTransformations[0]?.MetricName)
+        .sort(),
+    ).toEqual([
+      '4XXError',
+      '5XXError',
+      'AuthorizerDenied',
+      'IntegrationLatency',
+      'Latency',
+      'Requests',
+      'Throttled',
+    ]);
+  });
+
   it('writes JSON access logs with every required field to a log group kept observability.logRetentionDays', () => {
     const setting = stageOf(api).AccessLogSetting as { Format: string; DestinationArn: unknown };
     const format = JSON.parse(setting.Format) as Record<string, string>;
@@ -88,6 +120,7 @@ describe('ApiStack in dev (config/dev.yaml)', () => {
       responseLength: '$context.responseLength',
       integrationLatency: '$context.integrationLatency',
       authorizerError: '$context.authorizer.error',
+      errorType: '$context.error.responseType',
     });
     const [logicalId] = Object.keys(
       api.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 14 } }),

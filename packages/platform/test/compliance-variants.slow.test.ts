@@ -1,5 +1,6 @@
 import type { EnvironmentName } from '@shared-lambda-infra/contract';
 import { describe, expect, it } from 'vitest';
+import { SERVICE_ALERTING_OVERRIDES } from './helpers/alerting-variant';
 import { rawConfig, synthPlatform } from './helpers/synth';
 import {
   API_EDGE_OVERRIDES,
@@ -65,6 +66,12 @@ const VARIANTS: ReadonlyArray<{
     name: 'dev with a NAT instance and an API behind a custom domain, WAF, cache and source CIDRs, without authorizer',
     env: 'dev',
     overrides: { ...NAT_INSTANCE_OVERRIDES, ...API_EDGE_OVERRIDES },
+  },
+  {
+    // service-alerting.test.ts (owners' addresses and a webhook subscribed to a service's topic)
+    name: 'dev with alarm recipients, a webhook and per-service alarm thresholds',
+    env: 'dev',
+    overrides: SERVICE_ALERTING_OVERRIDES,
   },
   {
     // environments.test.ts (staging is prod's config with other names: compliance-environments.test.ts

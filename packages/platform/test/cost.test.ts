@@ -312,16 +312,17 @@ describe('cost of the dev environment as configured', () => {
   it('stays under $40 a month with its NAT gateway', () => {
     // NAT 32.85 + IPv4 3.65 + alarm topic key 1 + flow logs 0.50 + 0.47 GB-month stored 0.014
     // + 15 alarm metrics 1.50 (the routes DLQ alarm is the 8th, then 7 limit alarms) + dashboard 3
-    // = 42.514; free tier: 10 of the 11 direct alarms 1.00, dashboard 3, 1 GB of logs 0.50.
-    expect(gateway.listTotal).toBeCloseTo(42.514, 3);
-    expect(gateway.total).toBeCloseTo(38.014, 3);
+    // + the orders gateway alarms in access-orders: 3 direct and a 5XX rate reading 2 metrics, 0.50
+    // = 43.014; free tier: 10 of the 14 direct alarms 1.00, dashboard 3, 1 GB of logs 0.50.
+    expect(gateway.listTotal).toBeCloseTo(43.014, 3);
+    expect(gateway.total).toBeCloseTo(38.514, 3);
   });
 
   it('stays under $10 a month with the NAT instance option', () => {
     // t4g.nano 3.066 + IPv4 3.65 + 8 GB gp3 0.64 + key 1 + flow logs 0.514 + 13 alarm metrics 1.30
-    // (7 of them the limit alarms) + dashboard 3 = 13.17; free tier: 9 direct alarms 0.90,
-    // dashboard 3, 1 GB of logs 0.50.
-    expect(instance.listTotal).toBeCloseTo(13.17, 3);
-    expect(instance.total).toBeCloseTo(8.77, 3);
+    // (7 of them the limit alarms) + dashboard 3 + the orders gateway alarms 0.50 = 13.67; free tier:
+    // 10 of the 12 direct alarms 1.00, dashboard 3, 1 GB of logs 0.50.
+    expect(instance.listTotal).toBeCloseTo(13.67, 3);
+    expect(instance.total).toBeCloseTo(9.17, 3);
   });
 });

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { Parameters } from '@shared-lambda-infra/contract';
+import { accessLogLine } from './access-log';
 import type { DevFunction, DevRoute, DevService } from './describe';
 import {
   decodesBinaryResponse,
@@ -173,6 +174,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
+    const arrived = new Date();
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -191,14 +193,35 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       handle(request, size)
         .catch((error: unknown): Answer => {
           log(`dev server error: ${(error as Error).stack ?? error}`);
-          return { response: gatewayResponse('internalError', request, cors) };
+          return { response: gatewayResponse('internalError', request, cors), error: 'internalError' };
         })
-        .then(({ response, route }) => {
+        .then((answer) => {
+          const { response } = answer;
           res.writeHead(response.statusCode, flattenHeaders(response.headers));
           res.end(response.body);
           const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
-          const pathname = request.url.split('?')[0];
-          log(`${request.method} ${pathname} ${route?.route ?? '-'} ${response.statusCode} ${ms}ms`);
+          // The line the stage's access log would hold for this request, field for field.
+          log(
+            JSON.stringify(
+              accessLogLine({
+                requestId: answer.requestId ?? newRequestId(),
+                sourceIp: request.sourceIp,
+                httpMethod: request.method,
+                resourcePath: answer.resourcePath,
+                status: response.statusCode,
+                protocol: `HTTP/${req.httpVersion}`,
+                responseLength: response.body.length,
+                responseLatencyMs: ms,
+                integrationLatencyMs: answer.integrationMs,
+                principalId: answer.principalId,
+                caller: answer.caller,
+                user: answer.user,
+                error: answer.error,
+                authorizerError: answer.authorizerError,
+                time: arrived,
+              }),
+            ),
+          );
         });
     });
   });
@@ -207,6 +230,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     response: HttpResponse;
     /** The route (or preflight) that answered, for the request line. */
     route?: Pick<DevRoute, 'route'>;
+    /** The resource template that matched, as `$context.resourcePath`. */
+    resourcePath?: string;
+    requestId?: string;
+    /** Milliseconds the function took, as `$context.integrationLatency`. */
+    integrationMs?: number;
+    principalId?: string;
+    caller?: string;
+    user?: string;
+    /** The error the server answered itself (`$context.error.responseType`). */
+    error?: keyof typeof GATEWAY_ERRORS;
+    authorizerError?: string;
   }
 
   async function handle(request: ProxyRequest, size: number): Promise<Answer> {
@@ -218,27 +252,43 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const served = { service, runtimes };
     const match = matchRoute(served.service.routes, request.method, pathname);
     if (match.kind === 'none')
-      return { response: gatewayResponse('missingAuthenticationToken', request, cors) };
+      return {
+        response: gatewayResponse('missingAuthenticationToken', request, cors),
+        error: 'missingAuthenticationToken',
+      };
     if (match.kind === 'preflight') {
       return {
         response: preflight(request, cors),
         route: { route: `OPTIONS ${match.resource} (preflight)` },
+        resourcePath: match.resource,
       };
     }
     const { route } = match;
     const requestId = newRequestId();
+    const seen = { route, resourcePath: route.path, requestId };
+    const refused = (error: keyof typeof GATEWAY_ERRORS, authorizerError?: string): Answer => ({
+      ...seen,
+      response: gatewayResponse(error, request, cors),
+      error,
+      authorizerError,
+    });
     const methodArn = `arn:aws:execute-api:${region}:${LOCAL_ACCOUNT}:${LOCAL_API_ID}/${stage}/${request.method}${pathname}`;
     let authorizer: Record<string, string> | undefined;
     let identity: Record<string, string | null> | undefined;
     if (route.authorization === 'jwt') {
       const outcome = await authorizeJwt(request, methodArn);
-      if ('error' in outcome) return { response: gatewayResponse(outcome.error, request, cors), route };
+      if ('error' in outcome) return refused(outcome.error, outcome.reason);
       authorizer = outcome.context;
     } else if (route.authorization === 'iam') {
       const outcome = await (options.iam ?? unverifiedIam)(request);
-      if (!outcome.ok) return { response: gatewayResponse(outcome.error, request, cors), route };
+      if (!outcome.ok) return refused(outcome.error);
       identity = outcome.identity;
     }
+    const who = {
+      principalId: authorizer?.principalId,
+      caller: identity?.caller ?? undefined,
+      user: identity?.user ?? undefined,
+    };
     const event = proxyEvent(request, {
       resource: route.path,
       pathParameters: match.pathParameters,
@@ -253,6 +303,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const fn = served.service.functions.get(route.functionPath);
     const runtime = served.runtimes.get(route.functionPath);
     if (!fn || !runtime) throw new Error(`no runtime for ${route.functionPath}`);
+    const invoked = process.hrtime.bigint();
     const result = await withTimeout(
       runtime.invoke(event, {
         awsRequestId: newRequestId(),
@@ -265,19 +316,29 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       }),
       INTEGRATION_TIMEOUT_MS,
     );
+    const integrationMs = Number((process.hrtime.bigint() - invoked) / 1_000_000n);
     if (result === undefined) {
       log(`${route.route}: no answer within API Gateway's 29 s integration timeout (504)`);
-      return { response: gatewayResponse('timeout', request, cors), route };
+      return { ...refused('timeout'), ...who, integrationMs };
     }
-    return { response: integrationResponse(result, request, route), route };
+    const response = integrationResponse(result, request, route);
+    const failed = response.headers['x-amzn-ErrorType'] !== undefined;
+    return {
+      ...seen,
+      ...who,
+      response,
+      integrationMs,
+      ...(failed ? { error: 'internalError' as const } : {}),
+    };
   }
 
   async function authorizeJwt(
     request: ProxyRequest,
     methodArn: string,
-  ): Promise<{ context: Record<string, string> } | { error: keyof typeof GATEWAY_ERRORS }> {
+  ): Promise<{ context: Record<string, string> } | { error: keyof typeof GATEWAY_ERRORS; reason?: string }> {
     const token = headerValue(request, values.identityHeader);
-    if (token === undefined || !BEARER_JWT.test(token)) return { error: 'unauthorized' };
+    if (token === undefined || !BEARER_JWT.test(token))
+      return { error: 'unauthorized', reason: 'Unauthorized' };
     if (!authorize) throw new Error('a jwt route was called, but the server has no authorizer');
     let result: Awaited<ReturnType<TokenAuthorizer>>;
     try {
@@ -289,12 +350,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       result = answer;
     } catch (error) {
       log(`authorizer failed (API Gateway answers 500): ${(error as Error).stack ?? error}`);
-      return { error: 'authorizerFailure' };
+      return { error: 'authorizerFailure', reason: (error as Error).message };
     }
     if (!allows(result.policyDocument.Statement, methodArn)) {
       const reason = result.context?.reason;
       if (reason) log(`authorizer denied the token: ${reason}`);
-      return { error: 'accessDenied' };
+      return { error: 'accessDenied', reason: reason === undefined ? undefined : String(reason) };
     }
     const context: Record<string, string> = { principalId: result.principalId };
     for (const [k, v] of Object.entries(result.context ?? {}))

@@ -55,6 +55,15 @@ export const DEFAULTS = {
     logEncryption: 'service' as const,
     natPortAllocationErrorThreshold: 1,
     natPacketsDropThreshold: 100,
+    // Per service, on its gateway signals (services[].alarms overrides each). A service's traffic is
+    // smaller and burstier than the whole API's, so its error rate alarms at 5%, not the API's 1%;
+    // denials are mostly expired tokens, so only a flood of them is news.
+    serviceAlarms: {
+      serverErrorRatePercent: 5,
+      latencyP99Ms: 3000,
+      throttledRequests: 50,
+      authorizerDenials: 100,
+    },
   },
   api: {
     throttle: { rateLimit: 100, burstLimit: 200 },

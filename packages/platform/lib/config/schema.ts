@@ -185,6 +185,48 @@ const storageSchema = z
   })
   .describe('The deployment-artifact bucket.');
 
+// Thresholds of the alarms on one service's gateway signals (defaults in observability.serviceAlarms).
+const serviceAlarmThresholdShape = {
+  serverErrorRatePercent: z
+    .number()
+    .gt(0)
+    .max(100)
+    .describe(
+      "5XX responses as a percentage of the service's requests, in 3 of 5 minutes, that raise an alarm.",
+    ),
+  latencyP99Ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(29_000)
+    .describe(
+      "p99 latency of the service's requests in milliseconds, in 3 of 5 minutes, that raises an alarm (at most API Gateway's 29 s integration timeout).",
+    ),
+  throttledRequests: z
+    .number()
+    .int()
+    .min(1)
+    .describe("The service's requests throttled (429) in 5 minutes that raise an alarm."),
+  authorizerDenials: z
+    .number()
+    .int()
+    .min(1)
+    .describe("The service's requests an authorizer refused (401, 403) in 5 minutes that raise an alarm."),
+};
+const DEFAULT_SERVICE_ALARMS = DEFAULTS.observability.serviceAlarms;
+const serviceAlarmThresholds = z.strictObject({
+  serverErrorRatePercent: serviceAlarmThresholdShape.serverErrorRatePercent.default(
+    DEFAULT_SERVICE_ALARMS.serverErrorRatePercent,
+  ),
+  latencyP99Ms: serviceAlarmThresholdShape.latencyP99Ms.default(DEFAULT_SERVICE_ALARMS.latencyP99Ms),
+  throttledRequests: serviceAlarmThresholdShape.throttledRequests.default(
+    DEFAULT_SERVICE_ALARMS.throttledRequests,
+  ),
+  authorizerDenials: serviceAlarmThresholdShape.authorizerDenials.default(
+    DEFAULT_SERVICE_ALARMS.authorizerDenials,
+  ),
+});
+
 const observabilitySchema = z
   .strictObject({
     alarmEmails: z
@@ -212,6 +254,11 @@ const observabilitySchema = z
       .min(1)
       .default(DEFAULTS.observability.natPacketsDropThreshold)
       .describe('Packets a NAT gateway drops (PacketsDropCount) in 5 minutes that raise an alarm.'),
+    serviceAlarms: serviceAlarmThresholds
+      .default({ ...DEFAULTS.observability.serviceAlarms })
+      .describe(
+        "Default thresholds of the alarms the platform sets on each service's gateway signals (to the service's own topic); services[].alarms overrides them one by one.",
+      ),
   })
   .default({
     alarmEmails: [],
@@ -219,6 +266,7 @@ const observabilitySchema = z
     logEncryption: DEFAULTS.observability.logEncryption,
     natPortAllocationErrorThreshold: DEFAULTS.observability.natPortAllocationErrorThreshold,
     natPacketsDropThreshold: DEFAULTS.observability.natPacketsDropThreshold,
+    serviceAlarms: { ...DEFAULTS.observability.serviceAlarms },
   })
   .describe('Alarms and log retention.');
 
@@ -508,7 +556,50 @@ const serviceSchema = z.strictObject({
   owners: z
     .array(z.string().min(1))
     .optional()
-    .describe('Team or people who answer for the service (tagged).'),
+    .describe(
+      "Team or people who answer for the service (tagged); entries that are e-mail addresses are subscribed to the service's alarm topic.",
+    ),
+  alarmWebhook: z
+    .url({ protocol: /^https$/, message: 'must be an https URL, e.g. https://hooks.example.com/alarms' })
+    .optional()
+    .describe(
+      "A chat or incident webhook (https) subscribed to the service's alarm topic; it must confirm the SNS subscription (SubscribeURL) before it receives alarms.",
+    ),
+  alarms: z
+    .strictObject(
+      Object.fromEntries(
+        Object.entries(serviceAlarmThresholdShape).map(([key, schema]) => [key, schema.optional()]),
+      ) as {
+        [K in keyof typeof serviceAlarmThresholdShape]: z.ZodOptional<(typeof serviceAlarmThresholdShape)[K]>;
+      },
+    )
+    .optional()
+    .describe(
+      "Thresholds of the alarms on this service's gateway signals; each overrides observability.serviceAlarms.",
+    ),
+  expectedTraffic: z
+    .strictObject({
+      requestsPerMonth: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .describe('API requests a month the service expects.'),
+      natGbPerMonth: z
+        .number()
+        .min(0)
+        .default(0)
+        .describe('GB a month its functions send and receive through the NAT gateways.'),
+      responseKbPerRequest: z
+        .number()
+        .min(0)
+        .default(0)
+        .describe('Average response size in KB (data out to the internet).'),
+    })
+    .optional()
+    .describe(
+      'What the service expects to use of the shared API and network, for its share of the cost estimate (npm run cost -- --service NAME) until its gateway signals say better.',
+    ),
 });
 
 const githubSchema = z

@@ -7,6 +7,7 @@ import {
   serviceFunctionNamePattern,
 } from '@shared-lambda-infra/contract';
 import { checkNameLimits } from '../limits/name-model';
+import { planMetricShards } from '../service-metrics';
 import { blockSize, parseCidr } from './cidr';
 import { PLATFORM_API_RESOURCES, RESERVED_BASE_PATHS } from './defaults';
 import { type ConfigProblem, show } from './errors';
@@ -96,6 +97,7 @@ export function validateParts(parts: ConfigParts): ConfigProblem[] {
     ...(parts.api ? checkApi(parts.api) : []),
     ...(parts.services ? checkServices(parts.services, scope) : []),
     ...(parts.api && parts.services ? checkQuotas(parts.api, parts.services) : []),
+    ...(parts.services ? checkServiceMetrics(parts.services) : []),
     ...(parts.github ? checkGithub(parts.github) : []),
     ...checkNameLimits(parts),
   ];
@@ -363,10 +365,17 @@ function nameFits(at: string, scope: NameScope, name: string): ConfigProblem[] {
 // would cover its resources.
 function prefixNames(services: readonly IndexedService[], scope: NameScope | undefined): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  // By name, the first entry with it: a lookup per "-" of each name rather than a scan of the
+  // registry per entry, which took seconds at thousands of services.
+  const firstByName = new Map<string, IndexedService>();
+  for (const entry of services)
+    if (!firstByName.has(entry.service.name)) firstByName.set(entry.service.name, entry);
   for (const { index, service } of services) {
-    const covering = services.find(
-      (o) => o.service.name !== service.name && service.name.startsWith(`${o.service.name}-`),
-    );
+    let covering: IndexedService | undefined;
+    for (let dash = service.name.indexOf('-'); dash > 0; dash = service.name.indexOf('-', dash + 1)) {
+      const candidate = firstByName.get(service.name.slice(0, dash));
+      if (candidate && (!covering || candidate.index < covering.index)) covering = candidate;
+    }
     if (!covering) continue;
     const other = covering.service.name;
     const pattern = scope ? serviceFunctionNamePattern(scope, other) : `{project}-{env}-fn-${other}-*`;
@@ -408,6 +417,15 @@ function checkQuotas(api: PlatformConfig['api'], services: readonly IndexedServi
     });
   }
   return problems;
+}
+
+/**
+ * The per-service gateway metrics must fit the access log group's metric filters (see
+ * lib/service-metrics.ts): past that, the platform could not publish every service's signals.
+ */
+function checkServiceMetrics(services: readonly IndexedService[]): ConfigProblem[] {
+  const plan = planMetricShards(services.map(({ service }) => service.basePath));
+  return plan.problems.map((message) => ({ path: 'services', message }));
 }
 
 // ----- github -----

@@ -72,6 +72,8 @@ export const PRICES = {
     /** High-resolution (period under 60 s) alarm, per metric. */
     highResolutionAlarmMetricMonth: 0.3,
     dashboardMonth: 3,
+    /** A custom metric (a metric filter's metric, per dimension value), first 10,000 a month. */
+    customMetricMonth: 0.3,
     /** The always-free allowance, per account and region. */
     freeTier: { alarmMetrics: 10, dashboards: 3, logsGb: 5 },
   },

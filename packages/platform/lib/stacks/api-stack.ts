@@ -1,4 +1,5 @@
 import {
+  ACCESS_LOG_FIELDS,
   type ContractParameter,
   EMPTY_LIST_VALUE,
   Parameters,
@@ -25,6 +26,7 @@ import { ApiMonitoring } from '../constructs/api-monitoring';
 import { ContractValue } from '../constructs/contract-parameter';
 import { JwtAuthorizer } from '../constructs/jwt-authorizer';
 import { RoutesReconciler } from '../constructs/routes-reconciler';
+import { ServiceApiMetrics } from '../constructs/service-api-metrics';
 import type { ObservabilityStack } from './observability-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
@@ -35,28 +37,13 @@ export interface ApiStackProps extends PlatformStackProps {
 }
 
 /**
- * The stage's access log: one JSON object per request. `status` is what the 429 metric filter reads,
- * `authorizerError` says why an authorizer refused or failed, `principalId` who was allowed.
+ * The stage's access log: one JSON object per request, the fields of the contract's
+ * `ACCESS_LOG_FIELDS` (what `shared-lambda dev` prints too). `status` is what the 429 metric filter
+ * reads, `errorType` tells throttles and authorizer denials apart, `authorizerError` says why an
+ * authorizer refused or failed, `principalId` who was allowed; the log group's transformer adds
+ * `basePath` for the per-service metrics (ServiceApiMetrics).
  */
-export const ACCESS_LOG_FORMAT = apigateway.AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: apigateway.AccessLogField.contextRequestId(),
-    extendedRequestId: apigateway.AccessLogField.contextExtendedRequestId(),
-    ip: apigateway.AccessLogField.contextIdentitySourceIp(),
-    caller: apigateway.AccessLogField.contextIdentityCaller(),
-    user: apigateway.AccessLogField.contextIdentityUser(),
-    principalId: apigateway.AccessLogField.contextAuthorizerPrincipalId(),
-    requestTime: apigateway.AccessLogField.contextRequestTime(),
-    httpMethod: apigateway.AccessLogField.contextHttpMethod(),
-    resourcePath: apigateway.AccessLogField.contextResourcePath(),
-    status: apigateway.AccessLogField.contextStatus(),
-    protocol: apigateway.AccessLogField.contextProtocol(),
-    responseLength: apigateway.AccessLogField.contextResponseLength(),
-    responseLatency: apigateway.AccessLogField.contextResponseLatency(),
-    integrationLatency: apigateway.AccessLogField.contextIntegrationLatency(),
-    authorizerError: apigateway.AccessLogField.contextAuthorizerError(),
-  }),
-);
+export const ACCESS_LOG_FORMAT = apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS));
 
 // Gateway responses API Gateway itself produces; a browser can read them (and so see why a call
 // failed) only when they carry the CORS headers, which the reconciler adds from the CORS policy.
@@ -92,7 +79,9 @@ export const HEALTH_ROUTE: PlatformRoute = {
  * followed by a full reconcile and a fresh deployment.
  *
  * Registering a service adds nothing to this stack: a service's registry entry is published by its
- * own `access-{service}` stack, and its routes by its own service stack.
+ * own `access-{service}` stack, and its routes by its own service stack. The one exception is the
+ * per-service metric filters ({@link ServiceApiMetrics}): a set of them serves up to 900 base paths,
+ * and a registry that outgrows a set changes their patterns here (docs/observability.md).
  */
 export class ApiStack extends PlatformStack {
   /** The shared REST API. */
@@ -117,6 +106,8 @@ export class ApiStack extends PlatformStack {
   public readonly settings: CustomResource;
   /** Alarms and widgets. */
   public readonly monitoring: ApiMonitoring;
+  /** Per-service gateway metrics from the access log (one `BasePath` dimension value per service). */
+  public readonly serviceMetrics: ServiceApiMetrics;
 
   constructor(scope: Construct, props: ApiStackProps) {
     super(scope, 'api', props);
@@ -133,6 +124,11 @@ export class ApiStack extends PlatformStack {
     this.routes = this.createRoutesReconciler(props.observability);
     this.settings = this.createSettings();
     this.monitoring = this.createMonitoring(props.observability);
+    this.serviceMetrics = new ServiceApiMetrics(this, 'ServiceMetrics', {
+      nameScope: this.nameScope,
+      accessLogGroup: this.accessLogGroup,
+      basePaths: this.config.services.map((s) => s.basePath),
+    });
     this.publishContract();
     this.acknowledgeFindings();
   }

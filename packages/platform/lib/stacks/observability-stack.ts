@@ -27,8 +27,9 @@ const NAT_ALARM_PERIOD = Duration.minutes(5);
 const NAT_NAMESPACE = 'AWS/NATGateway';
 
 /**
- * The observability stack (`{project}-{env}-observability`): the alarm topic every platform and
- * service alarm notifies, the platform dashboard, and alarms on the shared network.
+ * The observability stack (`{project}-{env}-observability`): the alarm topic every platform alarm
+ * notifies (each service's alarms go to the service's own topic, in its access stack), the platform
+ * dashboard, and alarms on the shared network. Its alarm key also encrypts the services' topics.
  *
  * Other stacks (the API stack) add their own alarms with {@link alarmTopic} and their own widgets
  * to {@link dashboard}. Widgets added from another stack must be built from plain names (an API

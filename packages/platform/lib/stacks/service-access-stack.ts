@@ -23,6 +23,7 @@ import type { ServiceConfig } from '../config/schema';
 import { ContractValue } from '../constructs/contract-parameter';
 import { AccessPolicy, type AccessStatement } from '../constructs/github-access-policy';
 import { GithubActionsRole, githubOidcProviderArn } from '../constructs/github-oidc';
+import { ServiceAlerting } from '../constructs/service-alerting';
 import {
   guardrailDenies,
   LOG_DELIVERY_ACTIONS,
@@ -59,8 +60,9 @@ export interface ServiceAccessStackProps extends PlatformStackProps {
  *   alarms named with the service prefix), and invoke the platform's routes receiver; no API
  *   Gateway permission.
  *
- * Publishes `serviceDeployRoleArn`, `serviceExecutionRoleArn`, `serviceRegistration` and
- * `serviceBasePath` for the service.
+ * Publishes `serviceDeployRoleArn`, `serviceExecutionRoleArn`, `serviceRegistration`,
+ * `serviceBasePath` and `serviceAlarmTopicArn` for the service, whose alarm topic and default
+ * gateway alarms live here too (see {@link ServiceAlerting}).
  */
 export class ServiceAccessStack extends PlatformStack {
   /** The service's registry entry. */
@@ -71,6 +73,8 @@ export class ServiceAccessStack extends PlatformStack {
   public readonly executionRole: iam.IRole;
   /** The permissions boundary every role of the service must carry: its own resources only. */
   public readonly permissionsBoundary: iam.IManagedPolicy;
+  /** The service's alarm topic and the platform's alarms on its gateway signals. */
+  public readonly alerting: ServiceAlerting;
 
   private readonly arns: ServiceArns;
 
@@ -93,6 +97,36 @@ export class ServiceAccessStack extends PlatformStack {
     this.deployRole = this.createDeployRole();
     this.publishRoleArns();
     this.publishRegistration();
+    this.alerting = this.createAlerting();
+  }
+
+  /**
+   * The service's own alarm topic (its owners' e-mail addresses and webhook subscribed) and the
+   * default alarms on its gateway signals, thresholds from the registry over the config's defaults.
+   * Here rather than in the observability stack: one stack per service keeps 1,000 services far
+   * from CloudFormation's 500 resources per stack.
+   */
+  private createAlerting(): ServiceAlerting {
+    const overrides = Object.fromEntries(
+      Object.entries(this.service.alarms ?? {}).filter(([, value]) => value !== undefined),
+    );
+    const alerting = new ServiceAlerting(this, 'Alerting', {
+      nameScope: this.nameScope,
+      service: this.serviceName,
+      basePath: this.service.basePath,
+      thresholds: { ...this.config.observability.serviceAlarms, ...overrides },
+      owners: this.service.owners,
+      webhook: this.service.alarmWebhook,
+    });
+    // Cost allocation: the topic and alarms exist for this service alone (docs/cost.md).
+    Tags.of(alerting).add(TAG_KEYS.service, this.serviceName);
+    new ContractValue(this, 'AlarmTopicArnParameter', {
+      scope: this.nameScope,
+      parameter: Parameters.serviceAlarmTopicArn,
+      service: this.serviceName,
+      value: alerting.topic.topicArn,
+    });
+    return alerting;
   }
 
   // ----- ARNs, by convention -----

@@ -566,6 +566,53 @@ const CATALOGUE: readonly InvalidConfig[] = [
     ],
   },
   {
+    // 13 first letters with 451 base paths each: no two groups fit one set of filters (902 > 900),
+    // so 13 sets of 7 filters, past the 12 sets the access log group has room for.
+    name: 'the registry needs more per-service metric filters than the access log group takes',
+    override: {
+      api: { quotas: { resourcesPerApi: 10_000 } },
+      services: Array.from({ length: 13 * 451 }, (_, i) => ({
+        name: `s${i}`,
+        repository: 'acme/svc',
+        basePath: `${'abcdefghijklm'[i % 13]}${i}`,
+      })),
+    },
+    problems: [
+      {
+        path: 'services',
+        says: [
+          '5863 base paths need 13 sets of per-service metric filters (91 filters, 7 per set)',
+          'a log group takes 100 metric filters (10 kept for the platform',
+          'at most 12 sets of at most 900 base paths each',
+        ],
+      },
+    ],
+  },
+  {
+    name: 'a service alarm webhook is not https',
+    override: {
+      services: [{ ...orders, alarmWebhook: 'http://hooks.example.com/alarms' }],
+    },
+    problems: [
+      {
+        path: 'services[0].alarmWebhook',
+        says: ['must be an https URL', 'https://hooks.example.com/alarms'],
+      },
+    ],
+  },
+  {
+    name: 'a service alarm threshold is out of range',
+    override: {
+      services: [{ ...orders, alarms: { serverErrorRatePercent: 0, latencyP99Ms: 30_000 } }],
+      observability: { serviceAlarms: { throttledRequests: 0 } },
+    },
+    problems: [
+      { path: 'observability.serviceAlarms.throttledRequests', says: ['0'] },
+      { path: 'services[0].alarms.serverErrorRatePercent', says: ['0'] },
+      { path: 'services[0].alarms.latencyP99Ms', says: ['30000'] },
+    ],
+  },
+  {
     name: 'the authorizers quota is below the authorizers the config creates',
     override: {
       api: {
