@@ -1,6 +1,7 @@
 import {
   artifactBucketName,
   type NameScope,
+  Parameters,
   parameterPathPrefix,
   serviceAlarmNamePattern,
   serviceFunctionNamePattern,
@@ -142,6 +143,14 @@ export class ServiceArns {
     ];
   }
 
+  /** Global tables (the ARN has no region). */
+  public get globalTables(): string[] {
+    return [
+      `arn:${this.stack.partition}:dynamodb::${this.stack.account}:global-table/${this.stackPrefix}*`,
+      `arn:${this.stack.partition}:dynamodb::${this.stack.account}:global-table/${serviceTableNamePattern(this.nameScope, this.service)}`,
+    ];
+  }
+
   public get queues(): string[] {
     return [
       this.arn('sqs', `${this.stackPrefix}*`),
@@ -228,6 +237,11 @@ export class ServiceArns {
     return this.arn('states', 'stateMachine:*');
   }
 
+  /** The EventBridge `source` values the service may put on the default bus: `{service}` and `{service}.*`. */
+  public get eventSources(): string[] {
+    return [this.service, `${this.service}.*`];
+  }
+
   /** Secrets named under the service's prefix (other secrets are confined by {@link ownTag}). */
   public get namedSecrets(): string[] {
     return [this.arn('secretsmanager', `secret:${serviceSecretNamePrefix(this.nameScope, this.service)}*`)];
@@ -247,11 +261,21 @@ export class ServiceArns {
     return this.arn('ssm', `parameter${parameterPathPrefix(this.nameScope)}services/${this.service}/*`);
   }
 
+  /**
+   * The contract major version every `ServiceStack` asserts in a CloudFormation rule, through an
+   * SSM-typed template parameter: CloudFormation reads it with the caller's rights (the deploy
+   * role at CreateChangeSet) and the execution role's. Only this one parameter of `contract/`.
+   */
+  public get contractMajorVersionParameter(): string {
+    return this.arn('ssm', `parameter${Parameters.contractMajorVersion.path(this.nameScope)}`);
+  }
+
   /** Contract values the platform publishes for everyone, and those it publishes for this service. */
   public get sharedParameters(): string[] {
     const root = parameterPathPrefix(this.nameScope);
     return [
       ...SHARED_PARAMETER_COMPONENTS.map((c) => this.arn('ssm', `parameter${root}${c}/*`)),
+      this.contractMajorVersionParameter,
       this.ownContractParameters,
     ];
   }
@@ -365,12 +389,35 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
         'The CloudWatch Logs delivery actions, PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups support no resource-level permission: AWS allows them on "*" only. A state machine role needs them to log to its log group.',
     },
     {
-      sid: 'PutEventsOnDefaultBus',
+      // Rules match on `source`: an event may claim only this service's own sources, `{service}`
+      // or `{service}.*` (events:source holds every entry's source; all must match, and one must exist).
+      sid: 'PutOwnEventsOnDefaultBus',
       actions: ['events:PutEvents'],
       resources: [arns.arn('events', 'event-bus/default')],
+      conditions: {
+        'ForAllValues:StringLike': { 'events:source': arns.eventSources },
+        Null: { 'events:source': 'false' },
+      },
     },
     ...functionRuntimeAllows(arns),
   ];
+}
+
+/**
+ * What only Step Functions' log delivery needs (the state machine's role): function code never
+ * does. Lambda sets `lambda:SourceFunctionArn` on every request a function's code makes with its
+ * role, so function code can neither rewrite the account's log resource policies nor create a
+ * log delivery.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
+ */
+export function logDeliveryFromFunctionCodeDeny(): AccessStatement {
+  return {
+    sid: 'DenyLogDeliveryFromFunctionCode',
+    effect: 'Deny',
+    actions: LOG_DELIVERY_ACTIONS.filter((a) => !/:(Describe|Get|List)/.test(a)),
+    resources: ['*'],
+    conditions: { Null: { 'lambda:SourceFunctionArn': 'false' } },
+  };
 }
 
 /** Where {@link functionRuntimeStatements} lets functions write logs and manage ENIs. */

@@ -1,7 +1,6 @@
 import {
   artifactBucketName,
   artifactPrefix,
-  lambdaExecutionRoleName,
   Parameters,
   parameterPathPrefix,
   RESERVED_SERVICE_NAMES,
@@ -26,6 +25,7 @@ import { GithubActionsRole, githubOidcProviderArn } from '../constructs/github-o
 import {
   guardrailDenies,
   LOG_DELIVERY_ACTIONS,
+  logDeliveryFromFunctionCodeDeny,
   SERVICE_ROLE_PRINCIPALS,
   ServiceArns,
   serviceBoundaryAllows,
@@ -142,7 +142,11 @@ export class ServiceAccessStack extends PlatformStack {
     return new AccessPolicy(this, 'PermissionsBoundary', {
       managedPolicyName: serviceBoundaryPolicyName(this.nameScope, this.serviceName),
       description: `Permissions boundary of every role the ${this.serviceName} service creates: its own resources only`,
-      statements: [...serviceBoundaryAllows(this.arns), ...guardrailDenies(this.bucketArn)],
+      statements: [
+        ...serviceBoundaryAllows(this.arns),
+        ...guardrailDenies(this.bucketArn),
+        logDeliveryFromFunctionCodeDeny(),
+      ],
     });
   }
 
@@ -153,6 +157,7 @@ export class ServiceAccessStack extends PlatformStack {
       roleName: serviceExecutionRoleName(this.nameScope, this.serviceName),
       description: `CloudFormation execution role of the ${this.serviceName} service's stacks in ${this.config.environment}: only the service's own resources`,
       assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
+      permissionsBoundary: this.createExecutionBoundary(),
     });
     const roles = [role];
     new AccessPolicy(this, 'ExecutionComputePolicy', {
@@ -186,6 +191,178 @@ export class ServiceAccessStack extends PlatformStack {
       statements: this.workflowStatements(),
     });
     return role;
+  }
+
+  /**
+   * The execution role's own permissions boundary: whatever a statement of its policies says,
+   * even `*:*`, the role reaches only the service's own names (and tagged state machines,
+   * secrets and mappings), never another service's resources or any stack. Whole services on
+   * those names keep it within IAM's 6,144 characters; the policies grant the exact actions.
+   */
+  private createExecutionBoundary(): iam.IManagedPolicy {
+    const arns = this.arns;
+    const reason = servicePrefixReason(arns);
+    const actionReason =
+      'A permissions boundary grants nothing: it caps the execution role at these services on the resources the statement names, and the role\'s policies grant the exact actions.';
+    const mapping = this.arn('lambda', 'event-source-mapping:*');
+    const key = this.artifactKeyArn;
+    return new AccessPolicy(this, 'ExecutionBoundary', {
+      description: `Permissions boundary of the ${this.serviceName} CloudFormation execution role: the service's own resources only`,
+      statements: [
+        {
+          sid: 'OwnNamedResources',
+          actions: [
+            'lambda:*',
+            'logs:*',
+            'dynamodb:*',
+            'sqs:*',
+            'sns:*',
+            'events:*',
+            'scheduler:*',
+            'cloudwatch:*',
+            'ssm:*',
+          ],
+          resources: [
+            ...arns.functions,
+            ...arns.layers,
+            ...arns.logGroups,
+            ...arns.tables,
+            ...arns.globalTables,
+            ...arns.queues,
+            ...arns.topics,
+            ...arns.rules,
+            ...arns.schedules,
+            ...arns.scheduleGroups,
+            ...arns.alarms,
+            ...arns.dashboards,
+            arns.ownParameters,
+          ],
+          wildcardReason: reason,
+          actionWildcardReason: actionReason,
+        },
+        {
+          sid: 'OwnBuckets',
+          actions: ['s3:*'],
+          resources: [...arns.buckets, ...arns.bucketObjects],
+          conditions: { StringEquals: { 's3:ResourceAccount': this.account } },
+          wildcardReason: `${reason} s3:ResourceAccount keeps it to this account.`,
+          actionWildcardReason: actionReason,
+        },
+        {
+          sid: 'OwnRolesUnderOwnBoundary',
+          actions: [
+            'iam:CreateRole',
+            'iam:PutRolePolicy',
+            'iam:DeleteRolePolicy',
+            'iam:AttachRolePolicy',
+            'iam:DetachRolePolicy',
+            'iam:PutRolePermissionsBoundary',
+          ],
+          resources: arns.roles,
+          conditions: { StringEquals: { 'iam:PermissionsBoundary': this.ownBoundaryArn } },
+          wildcardReason: reason,
+        },
+        {
+          sid: 'OwnRoles',
+          actions: [
+            'iam:GetRole',
+            'iam:GetRolePolicy',
+            'iam:ListRolePolicies',
+            'iam:ListAttachedRolePolicies',
+            'iam:ListRoleTags',
+            'iam:TagRole',
+            'iam:UntagRole',
+            'iam:UpdateRole',
+            'iam:UpdateRoleDescription',
+            'iam:DeleteRole',
+            'iam:PassRole',
+          ],
+          resources: arns.roles,
+          wildcardReason: reason,
+        },
+        {
+          sid: 'OwnTaggedStateMachinesSecretsAndMappings',
+          actions: ['states:*', 'secretsmanager:*', 'lambda:*'],
+          resources: [arns.anyStateMachine, arns.anySecret, mapping],
+          conditions: arns.ownTag,
+          wildcardReason:
+            "State machines, unnamed secrets and event source mappings carry no service name; the aws:ResourceTag/Service condition (a tag the role can set only to its own service and never remove) confines the cap to the service's own.",
+          actionWildcardReason: actionReason,
+        },
+        {
+          sid: 'CreateOwnTaggedResources',
+          actions: [
+            'states:CreateStateMachine',
+            'states:TagResource',
+            'secretsmanager:CreateSecret',
+            'secretsmanager:TagResource',
+            'lambda:TagResource',
+          ],
+          resources: [arns.anyStateMachine, arns.anySecret, mapping],
+          conditions: { ...arns.ownRequestTag, Null: { [`aws:ResourceTag/${TAG_KEYS.service}`]: 'true' } },
+          wildcardReason:
+            'Only resources without a Service tag yet, created or tagged with this service as their Service tag.',
+        },
+        {
+          sid: 'CreateOwnEventSourceMappings',
+          actions: ['lambda:CreateEventSourceMapping'],
+          resources: ['*'],
+          conditions: { ArnLike: { 'lambda:FunctionArn': arns.functions }, ...arns.ownRequestTag },
+          wildcardReason:
+            "CreateEventSourceMapping supports no resource-level permission: only for the service's functions, tagged with the service.",
+        },
+        {
+          sid: 'WithoutResourceLevelPermissions',
+          actions: [
+            'ec2:DescribeSecurityGroups',
+            'ec2:DescribeSubnets',
+            'ec2:DescribeVpcs',
+            'ec2:DescribeNetworkInterfaces',
+            'lambda:ListEventSourceMappings',
+            'dynamodb:DescribeLimits',
+            'dynamodb:DescribeEndpoints',
+            'kms:ListAliases',
+            'secretsmanager:GetRandomPassword',
+            ...LOG_DELIVERY_ACTIONS,
+            'logs:DescribeIndexPolicies',
+          ],
+          resources: ['*'],
+          wildcardReason:
+            'These actions support no resource-level permission (Service Authorization Reference): AWS allows them on "*" only.',
+        },
+        {
+          sid: 'DynamoDbManagedKey',
+          actions: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:RevokeGrant'],
+          resources: [arns.arn('kms', 'key/*')],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` },
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/dynamodb' },
+          },
+          wildcardReason: 'Key ids are random; only the AWS managed key aws/dynamodb, through DynamoDB.',
+        },
+        {
+          sid: 'PlatformValuesAndArtifacts',
+          actions: ['ssm:GetParameter', 'ssm:GetParameters', 's3:GetObject', 's3:GetObjectVersion'],
+          resources: [...arns.sharedParameters, this.artifactObjectsArn],
+          wildcardReason: `The contract values the platform publishes, and the service's own prefix ${artifactPrefix(this.serviceName)} of the artifact bucket.`,
+        },
+        {
+          sid: 'InvokeRoutesReceiver',
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.arn('lambda', `function:${routesReceiverFunctionName(this.nameScope)}`)],
+        },
+        ...(key
+          ? [
+              {
+                sid: 'DecryptArtifactsThroughS3',
+                actions: ['kms:Decrypt'],
+                resources: [key],
+                conditions: this.s3ViaService,
+              },
+            ]
+          : []),
+      ],
+    });
   }
 
   private computeStatements(): AccessStatement[] {
@@ -240,28 +417,49 @@ export class ServiceAccessStack extends PlatformStack {
         wildcardReason: `${prefixReason} Layers take no tags, so they must be named with the stack prefix; the * covers their versions.`,
       },
       {
-        sid: 'ManageServiceEventSourceMappings',
-        actions: [
-          'lambda:CreateEventSourceMapping',
-          'lambda:GetEventSourceMapping',
-          'lambda:UpdateEventSourceMapping',
-          'lambda:DeleteEventSourceMapping',
-        ],
+        sid: 'CreateServiceEventSourceMappings',
+        actions: ['lambda:CreateEventSourceMapping'],
         // CreateEventSourceMapping authorises against no resource ARN and has no condition key for
         // the source; the lambda:FunctionArn condition confines mappings to the service's
         // functions, and Lambda requires the function's role (under the service's boundary) to
         // read the source, so a mapping can only poll the service's own queues, streams and tables.
+        // ServiceStack tags every mapping with the service, which the changes below require.
         resources: ['*'],
-        conditions: { ArnLike: { 'lambda:FunctionArn': arns.functions } },
+        conditions: { ArnLike: { 'lambda:FunctionArn': arns.functions }, ...arns.ownRequestTag },
         wildcardReason:
-          "CreateEventSourceMapping supports no resource-level permission and mapping ids are random; the lambda:FunctionArn condition limits every mapping action to mappings that invoke this service's functions.",
+          "CreateEventSourceMapping supports no resource-level permission; the lambda:FunctionArn condition limits it to mappings that invoke this service's functions, tagged with this service.",
+      },
+      {
+        // lambda:FunctionArn of an update is the function the request names, not the mapping's
+        // current one: the mapping's own Service tag is what keeps another service's mapping out
+        // of reach (an update could otherwise point orders' queue at a payments function).
+        sid: 'ManageServiceEventSourceMappings',
+        actions: [
+          'lambda:GetEventSourceMapping',
+          'lambda:UpdateEventSourceMapping',
+          'lambda:DeleteEventSourceMapping',
+        ],
+        resources: [this.arn('lambda', 'event-source-mapping:*')],
+        conditions: { ArnLike: { 'lambda:FunctionArn': arns.functions }, ...arns.ownTag },
+        wildcardReason:
+          "Mapping ids are random UUIDs; the aws:ResourceTag/Service condition (a tag this role can only set to its own service and never remove) and lambda:FunctionArn confine the grant to this service's mappings.",
+      },
+      {
+        // Tagging at creation authorises TagResource on a mapping that has no Service tag yet.
+        sid: 'TagNewEventSourceMappings',
+        actions: ['lambda:TagResource'],
+        resources: [this.arn('lambda', 'event-source-mapping:*')],
+        conditions: { ...arns.ownRequestTag, Null: { [`aws:ResourceTag/${TAG_KEYS.service}`]: 'true' } },
+        wildcardReason:
+          'Mapping ids are random UUIDs; only a mapping without a Service tag yet, and only with this service as its Service tag.',
       },
       {
         sid: 'TagEventSourceMappings',
         actions: ['lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags'],
         resources: [this.arn('lambda', 'event-source-mapping:*')],
+        conditions: arns.ownTag,
         wildcardReason:
-          'Mapping ids are random UUIDs; ServiceStack tags every mapping, and DenyForeignServiceTag keeps the Service tag immutable.',
+          'Mapping ids are random UUIDs; the aws:ResourceTag/Service condition confines the grant to mappings of this service, and DenyForeignServiceTag keeps the Service tag immutable.',
       },
       {
         sid: 'DescribeWithoutResourceLevelPermissions',
@@ -271,6 +469,10 @@ export class ServiceAccessStack extends PlatformStack {
           'ec2:DescribeVpcs',
           'ec2:DescribeNetworkInterfaces',
           'lambda:ListEventSourceMappings',
+          // The table handlers' dynamodb:Describe* and kms:ListAliases: account-wide reads.
+          'dynamodb:DescribeLimits',
+          'dynamodb:DescribeEndpoints',
+          'kms:ListAliases',
         ],
         resources: ['*'],
         wildcardReason:
@@ -313,12 +515,6 @@ export class ServiceAccessStack extends PlatformStack {
         resources: arns.roles,
         conditions: { StringEquals: { 'iam:PassedToService': [...SERVICE_ROLE_PRINCIPALS] } },
         wildcardReason: `${prefixReason} Only to Lambda, Step Functions, Scheduler and EventBridge; every such role carries the service's boundary.`,
-      },
-      {
-        sid: 'PassSharedExecutionRoleToLambda',
-        actions: ['iam:PassRole'],
-        resources: [this.arn('iam', `role/${lambdaExecutionRoleName(this.nameScope)}`)],
-        conditions: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
       },
     ];
   }
@@ -410,6 +606,7 @@ export class ServiceAccessStack extends PlatformStack {
           'lambda:CreateEventSourceMapping',
           'iam:CreateRole',
           'iam:TagRole',
+          'cloudwatch:TagResource',
         ],
         resources: ['*'],
         conditions: {
@@ -425,6 +622,7 @@ export class ServiceAccessStack extends PlatformStack {
           'secretsmanager:UntagResource',
           'lambda:UntagResource',
           'iam:UntagRole',
+          'cloudwatch:UntagResource',
         ],
         resources: ['*'],
         conditions: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': [TAG_KEYS.service] } },
@@ -473,9 +671,31 @@ export class ServiceAccessStack extends PlatformStack {
           'dynamodb:TagResource',
           'dynamodb:UntagResource',
           'dynamodb:ListTagsOfResource',
+          // The global table handler's schema lists dynamodb:Describe* (its code is not public):
+          // every Describe action on the service's own tables, their backups, exports and imports
+          // (below the table in the ARN) and global tables, all read-only.
+          'dynamodb:DescribeBackup',
+          'dynamodb:DescribeExport',
+          'dynamodb:DescribeImport',
+          'dynamodb:DescribeGlobalTable',
+          'dynamodb:DescribeGlobalTableSettings',
         ],
-        resources: arns.tables,
-        wildcardReason: `${reason} Streams and indexes are below their table.`,
+        resources: [...arns.tables, ...arns.globalTables],
+        wildcardReason: `${reason} Streams, indexes, backups, exports and imports are below their table.`,
+      },
+      {
+        // A table encrypted with the AWS managed key (alias aws/dynamodb, e.g. TableV2's
+        // awsManagedKey()) makes DynamoDB call KMS on the caller's behalf (kms:ViaService); the
+        // handler's schema lists these. Only that key, and only through DynamoDB in this region.
+        sid: 'UseDynamoDbManagedKeyThroughDynamoDb',
+        actions: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:RevokeGrant'],
+        resources: [arns.arn('kms', 'key/*')],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` },
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/dynamodb' },
+        },
+        wildcardReason:
+          'Key ids are random; kms:ResourceAliases limits the grant to the AWS managed key aws/dynamodb, and kms:ViaService to requests DynamoDB makes in this region for the tables the role may create.',
       },
       {
         sid: 'ManageServiceQueues',
@@ -610,8 +830,31 @@ export class ServiceAccessStack extends PlatformStack {
       },
       {
         sid: 'ManageServiceDashboards',
-        actions: ['cloudwatch:PutDashboard', 'cloudwatch:GetDashboard', 'cloudwatch:DeleteDashboards'],
+        actions: [
+          'cloudwatch:PutDashboard',
+          'cloudwatch:GetDashboard',
+          'cloudwatch:DeleteDashboards',
+          'cloudwatch:ListTagsForResource',
+        ],
         resources: arns.dashboards,
+        wildcardReason: `${reason} Dashboards must be named with the stack prefix.`,
+      },
+      {
+        // The dashboard handler tags with TagResource (registry schema, tagging.permissions): a
+        // new dashboard (no Service tag yet) only with its own Service tag, an existing one only
+        // when it already is the service's. DenyForeignServiceTag and DenyServiceTagRemoval keep
+        // the tag from moving or going.
+        sid: 'TagNewServiceDashboards',
+        actions: ['cloudwatch:TagResource'],
+        resources: arns.dashboards,
+        conditions: { ...arns.ownRequestTag, Null: { [`aws:ResourceTag/${TAG_KEYS.service}`]: 'true' } },
+        wildcardReason: `${reason} Dashboards must be named with the stack prefix.`,
+      },
+      {
+        sid: 'TagServiceDashboards',
+        actions: ['cloudwatch:TagResource', 'cloudwatch:UntagResource'],
+        resources: arns.dashboards,
+        conditions: arns.ownTag,
         wildcardReason: `${reason} Dashboards must be named with the stack prefix.`,
       },
     ];

@@ -8,6 +8,7 @@
  * values published by other templates (the contract). Anything the resolver does not know throws,
  * so a question can never be answered from a half-resolved policy.
  */
+import { createHash } from 'node:crypto';
 import { createValidatedPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 
@@ -386,12 +387,19 @@ export class IamModel {
           entry = { ref: name, attrs: { Arn: arn('logs', `log-group:${name}:*`) } };
           break;
         }
-        case 'AWS::Lambda::EventSourceMapping':
-          entry = {
-            ref: 'esm-uuid',
-            attrs: { Arn: arn('lambda', 'event-source-mapping:11111111-2222-3333-4444-555555555555') },
-          };
+        case 'AWS::Lambda::EventSourceMapping': {
+          // A random UUID in AWS; here one per stack and logical id, so each mapping keeps its own tags.
+          const hex = createHash('sha256').update(`${t.stackName}/${id}`).digest('hex');
+          const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+          entry = { ref: uuid, attrs: { Arn: arn('lambda', `event-source-mapping:${uuid}`) } };
           break;
+        }
+        case 'AWS::CloudWatch::Dashboard': {
+          // Dashboards are global: no region in the ARN.
+          const name = literal('DashboardName') ?? generated;
+          entry = { ref: name, attrs: { Arn: `arn:${PARTITION}:cloudwatch::${ACCOUNT}:dashboard/${name}` } };
+          break;
+        }
         case 'AWS::CloudWatch::Alarm': {
           const name = literal('AlarmName') ?? generated;
           entry = { ref: name, attrs: { Arn: arn('cloudwatch', `alarm:${name}`) } };
