@@ -453,12 +453,8 @@ export const PINNED_ACTIONS: Record<string, Record<string, string[]>> = {
       'dynamodb:UpdateTable',
       'dynamodb:UpdateTimeToLive',
     ],
-    'Allow UseDynamoDbManagedKeyThroughDynamoDb': [
-      'kms:CreateGrant',
-      'kms:Decrypt',
-      'kms:DescribeKey',
-      'kms:RevokeGrant',
-    ],
+    'Allow DescribeDynamoDbManagedKey': ['kms:DescribeKey'],
+    'Allow RevokeDynamoDbManagedKeyGrantsThroughDynamoDb': ['kms:RevokeGrant'],
     'Allow ManageServiceQueues': [
       'sqs:CreateQueue',
       'sqs:DeleteQueue',
@@ -678,7 +674,7 @@ export const PINNED_ACTIONS: Record<string, Record<string, string[]>> = {
       'logs:UpdateLogDelivery',
       'secretsmanager:GetRandomPassword',
     ],
-    'Allow DynamoDbManagedKey': ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:RevokeGrant'],
+    'Allow DynamoDbManagedKey': ['kms:DescribeKey', 'kms:RevokeGrant'],
     'Allow PlatformValuesAndArtifacts': [
       's3:GetObject',
       's3:GetObjectVersion',

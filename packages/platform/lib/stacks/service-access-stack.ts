@@ -203,7 +203,7 @@ export class ServiceAccessStack extends PlatformStack {
     const arns = this.arns;
     const reason = servicePrefixReason(arns);
     const actionReason =
-      'A permissions boundary grants nothing: it caps the execution role at these services on the resources the statement names, and the role\'s policies grant the exact actions.';
+      "A permissions boundary grants nothing: it caps the execution role at these services on the resources the statement names, and the role's policies grant the exact actions.";
     const mapping = this.arn('lambda', 'event-source-mapping:*');
     const key = this.artifactKeyArn;
     return new AccessPolicy(this, 'ExecutionBoundary', {
@@ -332,13 +332,10 @@ export class ServiceAccessStack extends PlatformStack {
         },
         {
           sid: 'DynamoDbManagedKey',
-          actions: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:RevokeGrant'],
+          actions: ['kms:DescribeKey', 'kms:RevokeGrant'],
           resources: [arns.arn('kms', 'key/*')],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` },
-            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/dynamodb' },
-          },
-          wildcardReason: 'Key ids are random; only the AWS managed key aws/dynamodb, through DynamoDB.',
+          conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/dynamodb' } },
+          wildcardReason: 'Key ids are random; only the AWS managed key aws/dynamodb.',
         },
         {
           sid: 'PlatformValuesAndArtifacts',
@@ -684,18 +681,30 @@ export class ServiceAccessStack extends PlatformStack {
         wildcardReason: `${reason} Streams, indexes, backups, exports and imports are below their table.`,
       },
       {
-        // A table encrypted with the AWS managed key (alias aws/dynamodb, e.g. TableV2's
-        // awsManagedKey()) makes DynamoDB call KMS on the caller's behalf (kms:ViaService); the
-        // handler's schema lists these. Only that key, and only through DynamoDB in this region.
-        sid: 'UseDynamoDbManagedKeyThroughDynamoDb',
-        actions: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:RevokeGrant'],
+        // A table encrypted with the AWS managed key (alias aws/dynamodb, TableV2's
+        // awsManagedKey()): the handler's schema lists kms:CreateGrant, Decrypt, DescribeKey,
+        // RevokeGrant and ListAliases. The key's own policy (AWS writes it) already lets every
+        // principal of the account use it through DynamoDB (CreateGrant, Decrypt, DescribeKey);
+        // it leaves to IAM reading its metadata directly and revoking grants. Revoking only
+        // through DynamoDB (a request on a table the role manages): a direct RevokeGrant could
+        // cut another service's table off the same key.
+        sid: 'DescribeDynamoDbManagedKey',
+        actions: ['kms:DescribeKey'],
+        resources: [arns.arn('kms', 'key/*')],
+        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/dynamodb' } },
+        wildcardReason:
+          'Key ids are random; kms:ResourceAliases limits the grant to the AWS managed key aws/dynamodb.',
+      },
+      {
+        sid: 'RevokeDynamoDbManagedKeyGrantsThroughDynamoDb',
+        actions: ['kms:RevokeGrant'],
         resources: [arns.arn('kms', 'key/*')],
         conditions: {
           StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` },
           'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/dynamodb' },
         },
         wildcardReason:
-          'Key ids are random; kms:ResourceAliases limits the grant to the AWS managed key aws/dynamodb, and kms:ViaService to requests DynamoDB makes in this region for the tables the role may create.',
+          'Key ids are random; kms:ResourceAliases limits the grant to the AWS managed key aws/dynamodb, and kms:ViaService to requests DynamoDB makes in this region for the tables the role manages.',
       },
       {
         sid: 'ManageServiceQueues',
