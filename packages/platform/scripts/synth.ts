@@ -38,7 +38,8 @@ if (context.config) context.config = path.resolve(process.env.INIT_CWD ?? proces
 rmSync(outdir, { recursive: true, force: true });
 
 try {
-  const { app, config, configFile } = createPlatformApp({ context, outdir });
+  const { app, config, configFile, warnings } = createPlatformApp({ context, outdir });
+  for (const w of warnings) console.error(`${configFile}: warning: ${w.path}: ${w.message}`);
   const assembly = app.synth();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const where = config.account ? `account ${config.account}` : 'environment-agnostic';

@@ -91,7 +91,46 @@ export function validateParts(parts: ConfigParts): ConfigProblem[] {
     ...(parts.services ? checkServices(parts.services, scope) : []),
     ...(parts.api && parts.services ? checkQuotas(parts.api, parts.services) : []),
     ...(parts.github ? checkGithub(parts.github) : []),
+    ...(parts.environment && IDS_REQUIRED_IN.includes(parts.environment) ? nameTrusted(parts) : []),
   ];
+}
+
+/**
+ * Environments whose deploy roles must trust GitHub repositories by their numeric ids: a
+ * repository trusted by name alone is trusted again when someone recreates a deleted repository
+ * (or an owner) under the same name.
+ */
+export const IDS_REQUIRED_IN: readonly EnvironmentName[] = ['staging', 'prod'];
+
+/**
+ * What the config would trust by repository name alone: problems in staging and prod
+ * ({@link validateParts}), warnings elsewhere (a dev deploy from a recycled name is a risk worth
+ * knowing, not a stop).
+ */
+export function configWarnings(config: PlatformConfig): ConfigProblem[] {
+  if (IDS_REQUIRED_IN.includes(config.environment)) return [];
+  return nameTrusted({ ...config, services: config.services.map((service, index) => ({ index, service })) });
+}
+
+function nameTrusted(parts: ConfigParts): ConfigProblem[] {
+  const env = parts.environment ?? 'this environment';
+  const problem = (at: string, repository: string, ownerKey: string, idKey: string): ConfigProblem => ({
+    path: `${at}.${idKey}`,
+    message: `is required in ${env} (with ${ownerKey}): without GitHub's numeric ids the deploy role trusts ${show(repository)} by name, and whoever recreates a deleted repository or owner of that name could deploy; print both with \`gh api repos/${repository} --jq '.owner.id, .id'\` and set ${ownerKey} and ${idKey}`,
+  });
+  const problems: ConfigProblem[] = [];
+  for (const { index, service } of parts.services ?? []) {
+    if (service.repositoryOwnerId === undefined && service.repositoryId === undefined) {
+      problems.push(problem(`services[${index}]`, service.repository, 'repositoryOwnerId', 'repositoryId'));
+    }
+  }
+  const github = parts.github;
+  if (github && github.platformRepositoryOwnerId === undefined && github.platformRepositoryId === undefined) {
+    problems.push(
+      problem('github', github.platformRepository, 'platformRepositoryOwnerId', 'platformRepositoryId'),
+    );
+  }
+  return problems;
 }
 
 // ----- network -----
