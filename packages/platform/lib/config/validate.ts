@@ -302,6 +302,12 @@ function checkServices(services: readonly IndexedService[], scope: NameScope | u
       byPath.set(service.basePath, service);
     }
     problems.push(...idPair(at, service, 'repositoryOwnerId', 'repositoryId'));
+    for (const { index: i, first } of duplicates(service.externalAccounts ?? [], (a) => a)) {
+      problems.push({
+        path: `${at}.externalAccounts[${i}]`,
+        message: `${show(service.externalAccounts?.[i])} is already listed at externalAccounts[${first}]; list each account once`,
+      });
+    }
     if (scope) problems.push(...nameFits(at, scope, service.name));
   }
   problems.push(...prefixNames(services, scope));

@@ -520,6 +520,23 @@ const CATALOGUE: readonly InvalidConfig[] = [
     },
     problems: [{ path: 'services[0].repositoryId', says: ['is required in prod (with repositoryOwnerId)'] }],
   },
+  {
+    name: 'a service lists an external account that is not an account id',
+    override: { services: [{ ...orders, externalAccounts: ['4444-5555-6666'] }] },
+    problems: [
+      { path: 'services[0].externalAccounts[0]', says: ['12-digit AWS account id', 'got "4444-5555-6666"'] },
+    ],
+  },
+  {
+    name: 'a service lists an external account twice',
+    override: { services: [{ ...orders, externalAccounts: ['444455556666', '444455556666'] }] },
+    problems: [
+      {
+        path: 'services[0].externalAccounts[1]',
+        says: ['"444455556666" is already listed at externalAccounts[0]'],
+      },
+    ],
+  },
   // ----- github and the rest -----
   {
     name: 'the platform repository gives an owner id without its repository id',
