@@ -278,12 +278,6 @@ export const PINNED_ACTIONS: Record<string, Record<string, string[]>> = {
       'cloudtrail:StopLogging',
       'cloudtrail:UpdateTrail',
     ],
-    'Deny DenyLogDeliveryFromFunctionCode': [
-      'logs:CreateLogDelivery',
-      'logs:DeleteLogDelivery',
-      'logs:PutResourcePolicy',
-      'logs:UpdateLogDelivery',
-    ],
   },
   'access-orders/ExecutionComputePolicy': {
     'Allow ManageServiceFunctions': [

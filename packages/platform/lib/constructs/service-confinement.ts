@@ -135,6 +135,31 @@ export class ServiceArns {
     return serviceStackNamePrefix(this.nameScope, this.service);
   }
 
+  /**
+   * Every regional resource of this account, of any AWS service, whose name contains the service's
+   * stack prefix or one of its convention prefixes (`{project}-{env}-{type}-{service}-` for
+   * functions and their log groups, tables, queues, topics and alarms): one ARN per prefix instead
+   * of one per resource type, for the execution role's boundary (IAM's 6,144 characters).
+   *
+   * The leading `*` spans the type part of each service's ARN (`table/`, `function:`,
+   * `log-group:/aws/lambda/`, ...). A name that merely contains the prefix further in can only have
+   * been created by the service whose own prefix starts it (every other name is confined to its
+   * owner's prefixes), so it reaches nothing that service did not name for it.
+   */
+  public get anyRegionalResource(): string[] {
+    const head = `arn:${this.stack.partition}:*:${this.stack.region}:${this.stack.account}:*`;
+    return [
+      `${head}${this.stackPrefix}*`,
+      ...[
+        serviceFunctionNamePattern,
+        serviceTableNamePattern,
+        serviceQueueNamePattern,
+        serviceTopicNamePattern,
+        serviceAlarmNamePattern,
+      ].map((pattern) => `${head}${pattern(this.nameScope, this.service)}`),
+    ];
+  }
+
   /** Tables (and their indexes and streams, which are below the table in the ARN). */
   public get tables(): string[] {
     return [
@@ -382,9 +407,14 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
     {
       // Step Functions checks at CreateStateMachine that a logging state machine's own role has
       // these (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html); CDK grants them.
+      // Never to function code: Lambda sets lambda:SourceFunctionArn on every request a function's
+      // code makes with its role, so code can neither rewrite the account's log resource policies
+      // nor point a log delivery anywhere.
+      // @see https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
       sid: 'DeliverStateMachineLogs',
       actions: [...LOG_DELIVERY_ACTIONS],
       resources: ['*'],
+      conditions: { Null: { 'lambda:SourceFunctionArn': 'true' } },
       wildcardReason:
         'The CloudWatch Logs delivery actions, PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups support no resource-level permission: AWS allows them on "*" only. A state machine role needs them to log to its log group.',
     },
@@ -401,23 +431,6 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
     },
     ...functionRuntimeAllows(arns),
   ];
-}
-
-/**
- * What only Step Functions' log delivery needs (the state machine's role): function code never
- * does. Lambda sets `lambda:SourceFunctionArn` on every request a function's code makes with its
- * role, so function code can neither rewrite the account's log resource policies nor create a
- * log delivery.
- * @see https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
- */
-export function logDeliveryFromFunctionCodeDeny(): AccessStatement {
-  return {
-    sid: 'DenyLogDeliveryFromFunctionCode',
-    effect: 'Deny',
-    actions: LOG_DELIVERY_ACTIONS.filter((a) => !/:(Describe|Get|List)/.test(a)),
-    resources: ['*'],
-    conditions: { Null: { 'lambda:SourceFunctionArn': 'false' } },
-  };
 }
 
 /** Where {@link functionRuntimeStatements} lets functions write logs and manage ENIs. */

@@ -25,7 +25,6 @@ import { GithubActionsRole, githubOidcProviderArn } from '../constructs/github-o
 import {
   guardrailDenies,
   LOG_DELIVERY_ACTIONS,
-  logDeliveryFromFunctionCodeDeny,
   SERVICE_ROLE_PRINCIPALS,
   ServiceArns,
   serviceBoundaryAllows,
@@ -142,11 +141,7 @@ export class ServiceAccessStack extends PlatformStack {
     return new AccessPolicy(this, 'PermissionsBoundary', {
       managedPolicyName: serviceBoundaryPolicyName(this.nameScope, this.serviceName),
       description: `Permissions boundary of every role the ${this.serviceName} service creates: its own resources only`,
-      statements: [
-        ...serviceBoundaryAllows(this.arns),
-        ...guardrailDenies(this.bucketArn),
-        logDeliveryFromFunctionCodeDeny(),
-      ],
+      statements: [...serviceBoundaryAllows(this.arns), ...guardrailDenies(this.bucketArn)],
     });
   }
 
@@ -222,22 +217,10 @@ export class ServiceAccessStack extends PlatformStack {
             'cloudwatch:*',
             'ssm:*',
           ],
-          resources: [
-            ...arns.functions,
-            ...arns.layers,
-            ...arns.logGroups,
-            ...arns.tables,
-            ...arns.globalTables,
-            ...arns.queues,
-            ...arns.topics,
-            ...arns.rules,
-            ...arns.schedules,
-            ...arns.scheduleGroups,
-            ...arns.alarms,
-            ...arns.dashboards,
-            arns.ownParameters,
-          ],
-          wildcardReason: reason,
+          // Functions, layers, log groups, tables, queues, topics, rules, schedules and their
+          // groups, alarms (regional, by prefix); global tables and dashboards (no region).
+          resources: [...arns.anyRegionalResource, ...arns.globalTables, ...arns.dashboards, arns.ownParameters],
+          wildcardReason: `${reason} The leading * spans the resource type of each ARN; a name that only contains the prefix further in was named so by the service whose prefix starts it.`,
           actionWildcardReason: actionReason,
         },
         {
