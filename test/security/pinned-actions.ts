@@ -606,7 +606,7 @@ export const PINNED_ACTIONS: Record<string, Record<string, string[]>> = {
     'Allow ReadContractParameters': ['ssm:GetParameter', 'ssm:GetParameters'],
   },
   'access-orders/ExecutionBoundary': {
-    'Allow OwnNamedResources': [
+    'Allow OwnNames': [
       'cloudwatch:*',
       'dynamodb:*',
       'events:*',
@@ -618,7 +618,7 @@ export const PINNED_ACTIONS: Record<string, Record<string, string[]>> = {
       'ssm:*',
     ],
     'Allow OwnBuckets': ['s3:*'],
-    'Allow OwnRolesUnderOwnBoundary': [
+    'Allow OwnRolesWithOwnBoundary': [
       'iam:AttachRolePolicy',
       'iam:CreateRole',
       'iam:DeleteRolePolicy',
@@ -639,16 +639,16 @@ export const PINNED_ACTIONS: Record<string, Record<string, string[]>> = {
       'iam:UpdateRole',
       'iam:UpdateRoleDescription',
     ],
-    'Allow OwnTaggedStateMachinesSecretsAndMappings': ['lambda:*', 'secretsmanager:*', 'states:*'],
-    'Allow CreateOwnTaggedResources': [
+    'Allow OwnTagged': ['lambda:*', 'secretsmanager:*', 'states:*'],
+    'Allow TagNew': [
       'lambda:TagResource',
       'secretsmanager:CreateSecret',
       'secretsmanager:TagResource',
       'states:CreateStateMachine',
       'states:TagResource',
     ],
-    'Allow CreateOwnEventSourceMappings': ['lambda:CreateEventSourceMapping'],
-    'Allow WithoutResourceLevelPermissions': [
+    'Allow OwnMappings': ['lambda:CreateEventSourceMapping'],
+    'Allow Unscoped': [
       'dynamodb:DescribeEndpoints',
       'dynamodb:DescribeLimits',
       'ec2:DescribeNetworkInterfaces',
@@ -657,24 +657,15 @@ export const PINNED_ACTIONS: Record<string, Record<string, string[]>> = {
       'ec2:DescribeVpcs',
       'kms:ListAliases',
       'lambda:ListEventSourceMappings',
-      'logs:CreateLogDelivery',
-      'logs:DeleteLogDelivery',
+      'logs:*LogDeliver*',
       'logs:DescribeIndexPolicies',
       'logs:DescribeLogGroups',
       'logs:DescribeResourcePolicies',
-      'logs:GetLogDelivery',
-      'logs:ListLogDeliveries',
       'logs:PutResourcePolicy',
-      'logs:UpdateLogDelivery',
       'secretsmanager:GetRandomPassword',
     ],
     'Allow DynamoDbManagedKey': ['kms:DescribeKey', 'kms:RevokeGrant'],
-    'Allow PlatformValuesAndArtifacts': [
-      's3:GetObject',
-      's3:GetObjectVersion',
-      'ssm:GetParameter',
-      'ssm:GetParameters',
-    ],
+    'Allow PlatformValues': ['s3:GetObject', 's3:GetObjectVersion', 'ssm:GetParameter', 'ssm:GetParameters'],
     'Allow InvokeRoutesReceiver': ['lambda:InvokeFunction'],
   },
 };

@@ -178,7 +178,10 @@ describe('ServiceFunction failures', () => {
     const s = stack();
     expect(
       () =>
-        new ServiceFunction(s, 'Shared', { entry: HANDLER, role: 'shared' } as unknown as ServiceFunctionProps),
+        new ServiceFunction(s, 'Shared', {
+          entry: HANDLER,
+          role: 'shared',
+        } as unknown as ServiceFunctionProps),
     ).toThrow(
       "ServiceFunction Orders/Shared takes no `role` (got 'shared'): every function gets its own role under the service's permissions boundary",
     );

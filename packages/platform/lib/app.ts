@@ -1,8 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { configSelection, loadCdkJsonContext } from './app-config';
 import { addComplianceChecks } from './compliance';
-import { type LoadedConfig, loadPlatformConfig } from './config/load';
 import type { ConfigProblem } from './config/errors';
+import { type LoadedConfig, loadPlatformConfig } from './config/load';
 import type { PlatformConfig } from './config/schema';
 import { configWarnings } from './config/validate';
 import { buildPlatform, type PlatformStacks } from './platform';

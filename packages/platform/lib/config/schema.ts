@@ -467,7 +467,9 @@ const serviceSchema = z.strictObject({
     .optional()
     .describe('Team or people who answer for the service (tagged).'),
   externalAccounts: z
-    .array(z.string().regex(/^[0-9]{12}$/, { message: 'must be a 12-digit AWS account id, e.g. "123456789012"' }))
+    .array(
+      z.string().regex(/^[0-9]{12}$/, { message: 'must be a 12-digit AWS account id, e.g. "123456789012"' }),
+    )
     .optional()
     .describe(
       "Other AWS accounts this service's own resource policies (SQS queue, SNS topic and S3 bucket policies, Lambda permissions) may grant; the Guard Hook refuses any other account. Default: none, this account only.",

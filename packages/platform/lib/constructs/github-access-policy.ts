@@ -102,6 +102,13 @@ export class AccessPolicy extends iam.ManagedPolicy {
         findings.set(finding, previous ? `${previous} ${s.wildcardReason}` : s.wildcardReason);
       }
     }
+    // A whole-service action (`lambda:*`) is NIST 800-53's "full access" finding too.
+    const fullAccess = props.statements
+      .filter((s) => s.actionWildcardReason)
+      .map((s) => `${s.sid}: ${s.actionWildcardReason}`);
+    if (fullAccess.length > 0) {
+      findings.set('NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess', fullAccess.join(' '));
+    }
     for (const [finding, reason] of findings) acknowledge(this, finding, reason);
     this.acknowledgedFindings = findings;
   }

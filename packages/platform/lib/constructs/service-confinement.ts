@@ -420,14 +420,12 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
     },
     {
       // Rules match on `source`: an event may claim only this service's own sources, `{service}`
-      // or `{service}.*` (events:source holds every entry's source; all must match, and one must exist).
+      // or `{service}.*` (events:source holds every entry's source, and all must match; PutEvents
+      // requires a Source on every entry, so the set is never empty).
       sid: 'PutOwnEventsOnDefaultBus',
       actions: ['events:PutEvents'],
       resources: [arns.arn('events', 'event-bus/default')],
-      conditions: {
-        'ForAllValues:StringLike': { 'events:source': arns.eventSources },
-        Null: { 'events:source': 'false' },
-      },
+      conditions: { 'ForAllValues:StringLike': { 'events:source': arns.eventSources } },
     },
     ...functionRuntimeAllows(arns),
   ];

@@ -150,13 +150,20 @@ export function serviceGuardRules(input: ServiceGuardRulesInput): string {
     ...(input.account ? [input.account] : []),
     ...(input.externalAccounts?.[service] ?? []),
   ];
-  const principalChecks = (service: string, subject: string, what: string, servicePrincipals: boolean): string => {
+  const principalChecks = (
+    service: string,
+    subject: string,
+    what: string,
+    servicePrincipals: boolean,
+  ): string => {
     const accounts = accountsOf(service);
     const named = accounts.length > 0 ? accounts.join(', ') : 'none';
     const message = `<<${what} may grant ${servicePrincipals ? 'AWS service principals, ' : ''}this account (Ref AWS::AccountId, or a role of the stack) and the accounts services[].externalAccounts allows ${service} (${named}), nothing else>>`;
     const alternatives = [
       ...(servicePrincipals ? ['this == /\\.amazonaws\\.com(\\.cn)?$/'] : []),
-      ...(accounts.length > 0 ? [`this == /^(arn:aws[a-z-]*:(iam|sts)::)?(${accounts.join('|')})(:|$)/`] : []),
+      ...(accounts.length > 0
+        ? [`this == /^(arn:aws[a-z-]*:(iam|sts)::)?(${accounts.join('|')})(:|$)/`]
+        : []),
     ];
     const literal = `${alternatives.length > 0 ? alternatives.join(' or ') : 'this !is_string'}
           ${message}`;

@@ -54,7 +54,9 @@ export class GuardStack extends PlatformStack {
       scope: this.nameScope,
       services,
       account: this.config.account,
-      externalAccounts: Object.fromEntries(this.config.services.map((s) => [s.name, s.externalAccounts ?? []])),
+      externalAccounts: Object.fromEntries(
+        this.config.services.map((s) => [s.name, s.externalAccounts ?? []]),
+      ),
     });
     if (services.length === 0) return;
     const rules = this.createRulesAsset();

@@ -200,12 +200,12 @@ export class ServiceAccessStack extends PlatformStack {
     const actionReason =
       "A permissions boundary grants nothing: it caps the execution role at these services on the resources the statement names, and the role's policies grant the exact actions.";
     const mapping = this.arn('lambda', 'event-source-mapping:*');
-    const key = this.artifactKeyArn;
+    const key = this.config.storage.encryption === 'kms';
     return new AccessPolicy(this, 'ExecutionBoundary', {
       description: `Permissions boundary of the ${this.serviceName} CloudFormation execution role: the service's own resources only`,
       statements: [
         {
-          sid: 'OwnNamedResources',
+          sid: 'OwnNames',
           actions: [
             'lambda:*',
             'logs:*',
@@ -219,7 +219,12 @@ export class ServiceAccessStack extends PlatformStack {
           ],
           // Functions, layers, log groups, tables, queues, topics, rules, schedules and their
           // groups, alarms (regional, by prefix); global tables and dashboards (no region).
-          resources: [...arns.anyRegionalResource, ...arns.globalTables, ...arns.dashboards, arns.ownParameters],
+          resources: [
+            ...arns.anyRegionalResource,
+            ...arns.globalTables,
+            ...arns.dashboards,
+            arns.ownParameters,
+          ],
           wildcardReason: `${reason} The leading * spans the resource type of each ARN; a name that only contains the prefix further in was named so by the service whose prefix starts it.`,
           actionWildcardReason: actionReason,
         },
@@ -232,7 +237,7 @@ export class ServiceAccessStack extends PlatformStack {
           actionWildcardReason: actionReason,
         },
         {
-          sid: 'OwnRolesUnderOwnBoundary',
+          sid: 'OwnRolesWithOwnBoundary',
           actions: [
             'iam:CreateRole',
             'iam:PutRolePolicy',
@@ -264,7 +269,7 @@ export class ServiceAccessStack extends PlatformStack {
           wildcardReason: reason,
         },
         {
-          sid: 'OwnTaggedStateMachinesSecretsAndMappings',
+          sid: 'OwnTagged',
           actions: ['states:*', 'secretsmanager:*', 'lambda:*'],
           resources: [arns.anyStateMachine, arns.anySecret, mapping],
           conditions: arns.ownTag,
@@ -273,7 +278,7 @@ export class ServiceAccessStack extends PlatformStack {
           actionWildcardReason: actionReason,
         },
         {
-          sid: 'CreateOwnTaggedResources',
+          sid: 'TagNew',
           actions: [
             'states:CreateStateMachine',
             'states:TagResource',
@@ -287,7 +292,7 @@ export class ServiceAccessStack extends PlatformStack {
             'Only resources without a Service tag yet, created or tagged with this service as their Service tag.',
         },
         {
-          sid: 'CreateOwnEventSourceMappings',
+          sid: 'OwnMappings',
           actions: ['lambda:CreateEventSourceMapping'],
           resources: ['*'],
           conditions: { ArnLike: { 'lambda:FunctionArn': arns.functions }, ...arns.ownRequestTag },
@@ -295,7 +300,7 @@ export class ServiceAccessStack extends PlatformStack {
             "CreateEventSourceMapping supports no resource-level permission: only for the service's functions, tagged with the service.",
         },
         {
-          sid: 'WithoutResourceLevelPermissions',
+          sid: 'Unscoped',
           actions: [
             'ec2:DescribeSecurityGroups',
             'ec2:DescribeSubnets',
@@ -306,12 +311,17 @@ export class ServiceAccessStack extends PlatformStack {
             'dynamodb:DescribeEndpoints',
             'kms:ListAliases',
             'secretsmanager:GetRandomPassword',
-            ...LOG_DELIVERY_ACTIONS,
+            // CreateLogDelivery, Get, Update, Delete and ListLogDeliveries.
+            'logs:*LogDeliver*',
+            'logs:PutResourcePolicy',
+            'logs:DescribeResourcePolicies',
+            'logs:DescribeLogGroups',
             'logs:DescribeIndexPolicies',
           ],
           resources: ['*'],
           wildcardReason:
             'These actions support no resource-level permission (Service Authorization Reference): AWS allows them on "*" only.',
+          actionWildcardReason: actionReason,
         },
         {
           sid: 'DynamoDbManagedKey',
@@ -321,7 +331,7 @@ export class ServiceAccessStack extends PlatformStack {
           wildcardReason: 'Key ids are random; only the AWS managed key aws/dynamodb.',
         },
         {
-          sid: 'PlatformValuesAndArtifacts',
+          sid: 'PlatformValues',
           actions: ['ssm:GetParameter', 'ssm:GetParameters', 's3:GetObject', 's3:GetObjectVersion'],
           resources: [...arns.sharedParameters, this.artifactObjectsArn],
           wildcardReason: `The contract values the platform publishes, and the service's own prefix ${artifactPrefix(this.serviceName)} of the artifact bucket.`,
@@ -334,10 +344,13 @@ export class ServiceAccessStack extends PlatformStack {
         ...(key
           ? [
               {
-                sid: 'DecryptArtifactsThroughS3',
+                // Any key of the account, but only through S3, on objects the role may read.
+                sid: 'DecryptThroughS3',
                 actions: ['kms:Decrypt'],
-                resources: [key],
+                resources: [arns.arn('kms', 'key/*')],
                 conditions: this.s3ViaService,
+                wildcardReason:
+                  'Key ids are random; kms:ViaService S3 limits decryption to the objects the role may read (its own prefix of the artifact bucket).',
               },
             ]
           : []),
