@@ -123,6 +123,8 @@ const DENIED_EVERYWHERE: Record<string, string> = {
 
 const REPLICAS =
   'Multi-region replicas are not in the catalogue: a replica in another region would sit outside the region the platform confines.';
+const LEGACY_GLOBAL_TABLES =
+  'The global tables API of version 2017.11.29 (global-table/{name} ARNs), which dynamodb:Describe* in the schema matches; a GlobalTable of version 2019.11.21 is described with DescribeTable. Assumption: the handler does not call them for a single-region table (docs/security.md).';
 const RESERVED_CAPACITY =
   'Account-wide billing data (dynamodb:Describe* in the schema matches them): reserved capacity serves provisioned tables, and service tables are on demand. Assumption: the handler does not call them (docs/security.md).';
 const KINESIS = 'Kinesis streams are not in the catalogue (DynamoDB streams are).';
@@ -137,6 +139,8 @@ const BUCKET_FEATURE =
 /** Expected denials per resource type, with the reason. */
 const DENIED: Record<string, Record<string, string>> = {
   'AWS::DynamoDB::GlobalTable': {
+    'dynamodb:DescribeGlobalTable': LEGACY_GLOBAL_TABLES,
+    'dynamodb:DescribeGlobalTableSettings': LEGACY_GLOBAL_TABLES,
     'dynamodb:DescribeReservedCapacity': RESERVED_CAPACITY,
     'dynamodb:DescribeReservedCapacityOfferings': RESERVED_CAPACITY,
     'dynamodb:CreateTableReplica': REPLICAS,

@@ -592,14 +592,14 @@ export const MATRIX: readonly MatrixRow[] = [
   {
     group: 'Execution roles',
     who: 'payments execution role',
-    request: 'dynamodb:DescribeGlobalTable of its own table (dynamodb:Describe* of the table handler)',
+    request: 'dynamodb:DescribeBackup of a backup of its own table (dynamodb:Describe* of the table handler)',
     expected: 'allowed',
-    why: 'every Describe action on its own tables',
+    why: 'every Describe action on its own tables and what lies below them',
     ask: (m) =>
       m.can(
         ROLES.paymentsExec,
-        'dynamodb:DescribeGlobalTable',
-        `arn:aws:dynamodb::${A}:global-table/${P}-table-payments-items`,
+        'dynamodb:DescribeBackup',
+        `${of(m, 'payments').table}/backup/01700000000000-abcdef12`,
       ),
   },
   {

@@ -168,14 +168,6 @@ export class ServiceArns {
     ];
   }
 
-  /** Global tables (the ARN has no region). */
-  public get globalTables(): string[] {
-    return [
-      `arn:${this.stack.partition}:dynamodb::${this.stack.account}:global-table/${this.stackPrefix}*`,
-      `arn:${this.stack.partition}:dynamodb::${this.stack.account}:global-table/${serviceTableNamePattern(this.nameScope, this.service)}`,
-    ];
-  }
-
   public get queues(): string[] {
     return [
       this.arn('sqs', `${this.stackPrefix}*`),

@@ -197,8 +197,11 @@ export class ServiceAccessStack extends PlatformStack {
   private createExecutionBoundary(): iam.IManagedPolicy {
     const arns = this.arns;
     const reason = servicePrefixReason(arns);
+    // Families of actions, never a whole service (`lambda:*`): Control Tower's CT.IAM.PR.3 refuses
+    // a customer managed policy with one, and these name what a deploy does (create, read, change,
+    // tag) to resources the statement already confines.
     const actionReason =
-      "A permissions boundary grants nothing: it caps the execution role at these services on the resources the statement names, and the role's policies grant the exact actions.";
+      "A permissions boundary grants nothing: it caps the execution role at these families of actions on the resources the statement names, and the role's policies grant the exact actions.";
     const mapping = this.arn('lambda', 'event-source-mapping:*');
     const key = this.config.storage.encryption === 'kms';
     return new AccessPolicy(this, 'ExecutionBoundary', {
@@ -207,70 +210,86 @@ export class ServiceAccessStack extends PlatformStack {
         {
           sid: 'OwnNames',
           actions: [
-            'lambda:*',
-            'logs:*',
-            'dynamodb:*',
-            'sqs:*',
-            'sns:*',
-            'events:*',
-            'scheduler:*',
-            'cloudwatch:*',
-            'ssm:*',
+            'lambda:*Function*',
+            'lambda:*Alias*',
+            'lambda:*LayerVersion',
+            'lambda:PublishVersion',
+            'lambda:*Permission',
+            'lambda:GetPolicy',
+            'lambda:*Config',
+            'lambda:*Tag*',
+            'logs:*LogGroup',
+            'logs:*RetentionPolicy',
+            'logs:*DataProtectionPolicy',
+            'logs:*Resource',
+            'dynamodb:*Table',
+            'dynamodb:Describe*',
+            'dynamodb:Update*',
+            'dynamodb:*Tag*',
+            'dynamodb:GetResourcePolicy',
+            'dynamodb:ListStreams',
+            'sqs:*Queue*',
+            'sns:*Topic*',
+            'sns:*Subscri*',
+            'sns:*DataProtectionPolicy',
+            'sns:*Resource',
+            'events:*Rule*',
+            'events:*Targets',
+            'events:*Resource',
+            'scheduler:*Schedule*',
+            'scheduler:*Resource',
+            'cloudwatch:*Alarm*',
+            'cloudwatch:*Dashboard*',
+            'cloudwatch:*Resource',
+            'ssm:*Parameter*',
+            'ssm:*Tags*',
           ],
           // Functions, layers, log groups, tables, queues, topics, rules, schedules and their
-          // groups, alarms (regional, by prefix); global tables and dashboards (no region).
-          resources: [
-            ...arns.anyRegionalResource,
-            ...arns.globalTables,
-            ...arns.dashboards,
-            arns.ownParameters,
-          ],
+          // groups, alarms (regional, by prefix); dashboards (no region).
+          resources: [...arns.anyRegionalResource, ...arns.dashboards, arns.ownParameters],
           wildcardReason: `${reason} The leading * spans the resource type of each ARN; a name that only contains the prefix further in was named so by the service whose prefix starts it.`,
           actionWildcardReason: actionReason,
         },
         {
           sid: 'OwnBuckets',
-          actions: ['s3:*'],
-          resources: [...arns.buckets, ...arns.bucketObjects],
+          actions: ['s3:*Bucket*', 's3:*Configuration'],
+          resources: arns.buckets,
           conditions: { StringEquals: { 's3:ResourceAccount': this.account } },
           wildcardReason: `${reason} s3:ResourceAccount keeps it to this account.`,
           actionWildcardReason: actionReason,
         },
         {
-          sid: 'OwnRolesWithOwnBoundary',
-          actions: [
-            'iam:CreateRole',
-            'iam:PutRolePolicy',
-            'iam:DeleteRolePolicy',
-            'iam:AttachRolePolicy',
-            'iam:DetachRolePolicy',
-            'iam:PutRolePermissionsBoundary',
-          ],
+          sid: 'OwnBoundaryRoles',
+          actions: ['iam:CreateRole', 'iam:*RolePolicy', 'iam:PutRolePermissionsBoundary'],
           resources: arns.roles,
           conditions: { StringEquals: { 'iam:PermissionsBoundary': this.ownBoundaryArn } },
           wildcardReason: reason,
+          actionWildcardReason: actionReason,
         },
         {
           sid: 'OwnRoles',
           actions: [
-            'iam:GetRole',
-            'iam:GetRolePolicy',
-            'iam:ListRolePolicies',
-            'iam:ListAttachedRolePolicies',
-            'iam:ListRoleTags',
-            'iam:TagRole',
-            'iam:UntagRole',
-            'iam:UpdateRole',
-            'iam:UpdateRoleDescription',
+            'iam:GetRole*',
+            'iam:List*Role*',
+            'iam:*TagRole',
+            'iam:UpdateRole*',
             'iam:DeleteRole',
             'iam:PassRole',
           ],
           resources: arns.roles,
           wildcardReason: reason,
+          actionWildcardReason: actionReason,
         },
         {
           sid: 'OwnTagged',
-          actions: ['states:*', 'secretsmanager:*', 'lambda:*'],
+          actions: [
+            'states:*StateMachine',
+            'states:*Resource',
+            'secretsmanager:*Secret*',
+            'secretsmanager:*Resource',
+            'lambda:*EventSourceMapping',
+            'lambda:*Tag*',
+          ],
           resources: [arns.anyStateMachine, arns.anySecret, mapping],
           conditions: arns.ownTag,
           wildcardReason:
@@ -331,15 +350,22 @@ export class ServiceAccessStack extends PlatformStack {
           wildcardReason: 'Key ids are random; only the AWS managed key aws/dynamodb.',
         },
         {
-          sid: 'PlatformValues',
-          actions: ['ssm:GetParameter', 'ssm:GetParameters', 's3:GetObject', 's3:GetObjectVersion'],
-          resources: [...arns.sharedParameters, this.artifactObjectsArn],
+          // What the platform offers every service, each action meaningful on its own resources
+          // only: contract values, the service's artifacts, the routes receiver.
+          sid: 'Platform',
+          actions: [
+            'ssm:GetParameter',
+            'ssm:GetParameters',
+            's3:GetObject',
+            's3:GetObjectVersion',
+            'lambda:InvokeFunction',
+          ],
+          resources: [
+            ...arns.sharedParameters,
+            this.artifactObjectsArn,
+            this.arn('lambda', `function:${routesReceiverFunctionName(this.nameScope)}`),
+          ],
           wildcardReason: `The contract values the platform publishes, and the service's own prefix ${artifactPrefix(this.serviceName)} of the artifact bucket.`,
-        },
-        {
-          sid: 'InvokeRoutesReceiver',
-          actions: ['lambda:InvokeFunction'],
-          resources: [this.arn('lambda', `function:${routesReceiverFunctionName(this.nameScope)}`)],
         },
         ...(key
           ? [
@@ -665,15 +691,13 @@ export class ServiceAccessStack extends PlatformStack {
           'dynamodb:UntagResource',
           'dynamodb:ListTagsOfResource',
           // The global table handler's schema lists dynamodb:Describe* (its code is not public):
-          // every Describe action on the service's own tables, their backups, exports and imports
-          // (below the table in the ARN) and global tables, all read-only.
+          // every Describe action on the service's own tables and their backups, exports and
+          // imports (below the table in the ARN), all read-only.
           'dynamodb:DescribeBackup',
           'dynamodb:DescribeExport',
           'dynamodb:DescribeImport',
-          'dynamodb:DescribeGlobalTable',
-          'dynamodb:DescribeGlobalTableSettings',
         ],
-        resources: [...arns.tables, ...arns.globalTables],
+        resources: arns.tables,
         wildcardReason: `${reason} Streams, indexes, backups, exports and imports are below their table.`,
       },
       {
