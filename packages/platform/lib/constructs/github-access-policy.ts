@@ -104,7 +104,7 @@ export class AccessPolicy extends iam.ManagedPolicy {
     }
     // A whole-service action (`lambda:*`) is NIST 800-53's "full access" finding too.
     const fullAccess = props.statements
-      .filter((s) => s.actions.some((a) => /^(\w+:)?\*$/.test(a)))
+      .filter((s) => (s.effect ?? 'Allow') === 'Allow' && s.actions.some((a) => /^(\w+:)?\*$/.test(a)))
       .map((s) => `${s.sid}: ${s.actionWildcardReason}`);
     if (fullAccess.length > 0) {
       findings.set('NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess', fullAccess.join(' '));
