@@ -115,6 +115,14 @@ function permission(principal: unknown): { Type: string; Properties: Json } {
   };
 }
 
+/** An event source mapping of the stack's function reading `source`. */
+function mapping(source: unknown): { Type: string; Properties: Json } {
+  return {
+    Type: 'AWS::Lambda::EventSourceMapping',
+    Properties: { FunctionName: { Ref: 'Fn' }, EventSourceArn: source },
+  };
+}
+
 /** A state machine logging to `destination`. */
 function loggingStateMachine(destination: unknown): { Type: string; Properties: Json } {
   return {
@@ -204,6 +212,10 @@ describe('service guard rules', () => {
         },
         Logs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } },
         LogsToOwnGroup: loggingStateMachine({ 'Fn::GetAtt': ['Logs', 'Arn'] }),
+        FromOwnQueue: mapping({ 'Fn::GetAtt': ['Queue', 'Arn'] }),
+        FromOwnNamedQueue: mapping(
+          'arn:aws:sqs:eu-west-1:111122223333:shared-lambda-infra-dev-queue-orders-jobs',
+        ),
         LogsToNamedGroup: loggingStateMachine(
           'arn:aws:logs:eu-west-1:111122223333:log-group:shared-lambda-infra-dev-orders-api-Logs:*',
         ),
@@ -226,7 +238,7 @@ describe('service guard rules', () => {
         },
       }),
     );
-    it('resource policies granting AWS services, this account and its own roles; retries; logs to its own log groups', () => {
+    it('resource policies granting AWS services, this account and its own roles; retries; logs to its own log groups; mappings from its own queues', () => {
       expect(grants()).toEqual([]);
     });
 
@@ -505,6 +517,23 @@ describe('service guard rules', () => {
         message:
           'a state machine may log only to a log group of its own service (named shared-lambda-infra-dev-orders-…, or Fn::GetAtt of a log group of the stack)',
       });
+    });
+
+    const foreignSources = check(() =>
+      rawTemplate({
+        FromPayments: mapping('arn:aws:sqs:eu-west-1:111122223333:shared-lambda-infra-dev-payments-api-Jobs'),
+        FromPaymentsTable: mapping(
+          'arn:aws:dynamodb:eu-west-1:111122223333:table/shared-lambda-infra-dev-table-payments-items/stream/2026',
+        ),
+        Imported: mapping({ 'Fn::ImportValue': 'payments-queue-arn' }),
+      }),
+    );
+    it("an event source mapping reading another service's queue or stream", () => {
+      expect(failed(foreignSources())).toEqual(
+        ['FromPayments', 'FromPaymentsTable', 'Imported'].map(
+          (id) => `event_source_mappings_read_own_sources ${id}`,
+        ),
+      );
     });
 
     const billing = check(() => rawTemplate(), 'shared-lambda-infra-dev-billing-api');

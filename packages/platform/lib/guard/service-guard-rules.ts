@@ -70,6 +70,7 @@ export const SERVICE_GUARD_RULES = {
   resourcePolicy: 'resource_policies_grant_only_allowed_accounts',
   lambdaPermission: 'lambda_permissions_grant_only_allowed_accounts',
   stateMachineLogs: 'state_machines_log_to_own_log_groups',
+  eventSources: 'event_source_mappings_read_own_sources',
 } as const;
 
 /** What {@link serviceGuardRules} needs to know about the environment. */
@@ -231,6 +232,22 @@ ${principalChecks(service, '%lambda_permissions.Properties.Principal', 'a Lambda
     }`,
     )
     .join('\n');
+  // IAM has no condition key for a mapping's source: the template says it.
+  const perServiceSources = services
+    .map((service) => {
+      const names = [`${service}-`, `queue-${service}-`, `table-${service}-`]
+        .map((n) => `${scope.project}-${scope.env}-${n}`)
+        .join('|');
+      return `    when HookContext.StackId == ${stackIdOf(service)} {
+      %event_source_mappings.Properties.EventSourceArn {
+        when this is_string {
+          this == /^arn:aws[a-z-]*:(sqs:[a-z0-9-]+:[0-9]{12}:|dynamodb:[a-z0-9-]+:[0-9]{12}:table\\/)(${names})/
+          <<an event source mapping may read only a queue or table stream of its own service (named ${scope.project}-${scope.env}-${service}-…, -queue-${service}-… or -table-${service}-…, or Fn::GetAtt of one of the stack)>>
+        }
+      }
+    }`;
+    })
+    .join('\n');
   const registered =
     services.length > 0
       ? services.map((service) => `HookContext.StackId == ${stackIdOf(service)}`).join(' or\n  ')
@@ -245,6 +262,7 @@ let inline_policies = Resources.*[ Type == 'AWS::IAM::Policy' ]
 let resource_policies = Resources.*[ Type in ['AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy', 'AWS::S3::BucketPolicy'] ]
 let lambda_permissions = Resources.*[ Type == 'AWS::Lambda::Permission' ]
 let state_machines = Resources.*[ Type == 'AWS::StepFunctions::StateMachine' ]
+let event_source_mappings = Resources.*[ Type == 'AWS::Lambda::EventSourceMapping' ]
 
 # The input is a stack creation or update evaluated by the hook; deletions are never blocked.
 rule ${R.hookInput} when HookContext.InvocationPoint !exists or HookContext.InvocationPoint != 'DELETE_PRE_PROVISION' {
@@ -343,6 +361,18 @@ rule ${R.stateMachineLogs} when ${R.hookInput} {
       <<a state machine's log destination must be Fn::GetAtt of a log group of its stack, or the literal ARN of one of its own log groups>>
     }
 ${perServiceLogs}
+  }
+}
+
+# Lambda polls a mapping's source with the function's role, which the service's boundary already
+# keeps to its own queues and streams; the rule says so before the deploy rather than at the first poll.
+rule ${R.eventSources} when ${R.hookInput} {
+  when %event_source_mappings !empty {
+    %event_source_mappings.Properties.EventSourceArn {
+      this is_string or this.'Fn::GetAtt' exists
+      <<an event source mapping's source must be Fn::GetAtt of a queue or table of its stack, or the literal ARN of one of its service's own>>
+    }
+${perServiceSources}
   }
 }
 
