@@ -113,10 +113,14 @@ export function configWarnings(config: PlatformConfig): ConfigProblem[] {
 }
 
 function nameTrusted(parts: ConfigParts): ConfigProblem[] {
-  const env = parts.environment ?? 'this environment';
+  const env = parts.environment;
+  const required =
+    env && IDS_REQUIRED_IN.includes(env)
+      ? `is required in ${env}`
+      : `is not set (${IDS_REQUIRED_IN.join(' and ')} require it)`;
   const problem = (at: string, repository: string, ownerKey: string, idKey: string): ConfigProblem => ({
     path: `${at}.${idKey}`,
-    message: `is required in ${env} (with ${ownerKey}): without GitHub's numeric ids the deploy role trusts ${show(repository)} by name, and whoever recreates a deleted repository or owner of that name could deploy; print both with \`gh api repos/${repository} --jq '.owner.id, .id'\` and set ${ownerKey} and ${idKey}`,
+    message: `${required} (with ${ownerKey}): without GitHub's numeric ids the deploy role trusts ${show(repository)} by name, and whoever recreates a deleted repository or owner of that name could deploy; print both with \`gh api repos/${repository} --jq '.owner.id, .id'\` and set ${ownerKey} and ${idKey}`,
   });
   const problems: ConfigProblem[] = [];
   for (const { index, service } of parts.services ?? []) {

@@ -43,6 +43,7 @@ describe('repositories trusted by name', () => {
       'services[0].repositoryId',
       'github.platformRepositoryId',
     ]);
+    expect(configWarnings(config)[0].message).toContain('is not set (staging and prod require it)');
     expect(configWarnings(config)[0].message).toContain(
       "`gh api repos/acme/orders-service --jq '.owner.id, .id'`",
     );
