@@ -432,13 +432,17 @@ const serviceSchema = z.strictObject({
     .int()
     .positive()
     .optional()
-    .describe("GitHub's numeric owner id, for the immutable subject claim."),
+    .describe(
+      "GitHub's numeric owner id, for the immutable subject claim (`gh api repos/OWNER/NAME --jq .owner.id`); required in staging and prod, a warning in dev.",
+    ),
   repositoryId: z
     .number()
     .int()
     .positive()
     .optional()
-    .describe("GitHub's numeric repository id, for the immutable subject claim."),
+    .describe(
+      "GitHub's numeric repository id, for the immutable subject claim (`gh api repos/OWNER/NAME --jq .id`); required in staging and prod, a warning in dev.",
+    ),
   basePath: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
@@ -493,13 +497,17 @@ const githubSchema = z
       .int()
       .positive()
       .optional()
-      .describe("GitHub's numeric owner id of the platform repository, for the immutable subject claim."),
+      .describe(
+        "GitHub's numeric owner id of the platform repository, for the immutable subject claim; required in staging and prod, a warning in dev.",
+      ),
     platformRepositoryId: z
       .number()
       .int()
       .positive()
       .optional()
-      .describe("GitHub's numeric id of the platform repository, for the immutable subject claim."),
+      .describe(
+        "GitHub's numeric id of the platform repository, for the immutable subject claim; required in staging and prod, a warning in dev.",
+      ),
   })
   .optional()
   .describe('GitHub Actions access (OIDC); omit to create no GitHub roles.');
