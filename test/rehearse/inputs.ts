@@ -79,11 +79,23 @@ export function withoutGrant(
 ): ServiceRehearsalInputs {
   const templates = structuredClone(inputs.templates) as DeployedTemplate[];
   for (const doc of policyDocuments(templates, inputs.service)) {
+    const kept: Statement[] = [];
     for (const s of doc.Statement) {
       if (s.Effect !== 'Allow' || !resource.test(JSON.stringify(s.Resource ?? ''))) continue;
       const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+      if (!actions.some((a) => covers(a, action))) continue;
+      // Only the matching resources lose the grant: a statement that also names other resources
+      // keeps them in a copy, so the defect reintroduced is this one and no other.
+      const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+      const others = resources.filter((r) => !resource.test(JSON.stringify(r ?? '')));
+      if (others.length > 0) {
+        const { Sid: _sid, ...copy } = s;
+        kept.push({ ...copy, Resource: others });
+      }
+      s.Resource = resources.filter((r) => resource.test(JSON.stringify(r ?? '')));
       s.Action = actions.filter((a) => !covers(a, action));
     }
+    doc.Statement.push(...kept);
     doc.Statement = doc.Statement.filter((s) => (Array.isArray(s.Action) ? s.Action.length > 0 : true));
   }
   return { ...inputs, templates };
@@ -123,11 +135,12 @@ export function withInvokeConfigInCatalogue(
   const rules = inputs.guardRules ?? '';
   // Wherever the entry sits in the list: first, in the middle or last.
   const without = rules.replace(new RegExp(`${INVOKE_CONFIG},\\s*|,\\s*${INVOKE_CONFIG}`, 'g'), '');
-  const catalogue = /Type in \[/;
+  // The catalogue rule's list, not the first `Type in [` of the file (other rules select by type too).
+  const catalogue = /(rule resource_type_in_service_catalogue\b[\s\S]*?Type in \[)/;
   if (!catalogue.test(without)) throw new Error('the Guard rules have no catalogue list');
   return {
     ...inputs,
-    guardRules: present ? without.replace(catalogue, `Type in [${INVOKE_CONFIG}, `) : without,
+    guardRules: present ? without.replace(catalogue, `$1${INVOKE_CONFIG}, `) : without,
   };
 }
 

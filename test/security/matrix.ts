@@ -4,7 +4,7 @@
  * written out. test/security/iam-matrix.test.ts asserts every row; `npm run docs` renders the
  * rows into docs/security.md.
  */
-import type { IamModel } from '../../packages/platform/test/helpers/iam-model';
+import { DYNAMODB_MANAGED_KEY_ARN, type IamModel } from '../../packages/platform/test/helpers/iam-model';
 import { ORDERS_REPOSITORY, PAYMENTS_REPOSITORY, PLATFORM_REPOSITORY } from './environment';
 
 const P = 'shared-lambda-infra-dev';
@@ -44,6 +44,24 @@ const bootstrapRole = (role: string) => `arn:aws:iam::${A}:role/cdk-hnb659fds-${
 const alarmTopic = (m: IamModel, service: 'orders' | 'payments') =>
   m.arnOf(`${P}-access-${service}`, 'AWS::SNS::Topic', 'AlertingTopic');
 const alarmArn = (name: string) => `arn:aws:cloudwatch:${R}:${A}:alarm:${name}`;
+/** `*:*`, as a statement widened by mistake would grant. */
+const ADMIN = [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }];
+/** An SSM parameter's ARN (the name starts with "/"). */
+const parameterArn = (name: string) => `arn:aws:ssm:${R}:${A}:parameter${name}`;
+/** A dashboard named with a service's stack prefix (dashboards are global: no region). */
+const dashboardArn = (service: 'orders' | 'payments') =>
+  `arn:aws:cloudwatch::${A}:dashboard/${STACK[service]}-Overview`;
+/** A request DynamoDB makes to KMS on the caller's behalf, with the AWS managed key aws/dynamodb. */
+const VIA_DYNAMODB = {
+  'kms:ViaService': `dynamodb.${R}.amazonaws.com`,
+  'kms:CallerAccount': A,
+  'kms:ResourceAliases': ['alias/aws/dynamodb'],
+};
+/** Tags a request carries, as IAM sees them. */
+const requestTags = (service: string) => ({ 'aws:RequestTag/Service': service, 'aws:TagKeys': ['Service'] });
+/** A log group of a service's function. */
+const fnLogGroup = (service: string, name: string) =>
+  `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/${P}-fn-${service}-${name}:log-stream:2026/12/07/abc`;
 
 /** The resources of a service's kitchen-sink stack, from the deployed templates. */
 function of(m: IamModel, service: 'orders' | 'payments') {
@@ -57,6 +75,7 @@ function of(m: IamModel, service: 'orders' | 'payments') {
     bucket: m.arnOf(stack, 'AWS::S3::Bucket', 'Files'),
     fn: fnArn(`${P}-fn-${service}-get-item`),
     worker: fnArn(`${P}-fn-${service}-worker`),
+    mapping: m.arnOf(stack, 'AWS::Lambda::EventSourceMapping', 'WorkerSqsEventSource'),
   };
 }
 
@@ -246,6 +265,86 @@ export const MATRIX: readonly MatrixRow[] = [
     why: 'Step Functions checks it at CreateStateMachine; AWS allows log delivery actions on "*" only',
     ask: (m) => m.can(ROLES.ordersWorkflow, 'logs:CreateLogDelivery', '*'),
   },
+  {
+    group: 'Function roles',
+    who: 'payments function role granted events:PutEvents',
+    request:
+      "events:PutEvents on the default bus with orders' source `orders.reports` (orders' rule runs orders' function)",
+    expected: 'denied',
+    why: "payments' boundary pins events:source to `payments` and `payments.*`",
+    ask: (m) =>
+      m.can(ROLES.paymentsFn, 'events:PutEvents', `arn:aws:events:${R}:${A}:event-bus/default`, {
+        context: { 'events:source': ['orders.reports'] },
+        extraPolicies: ADMIN,
+      }),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function role granted events:PutEvents',
+    request: 'events:PutEvents on the default bus, one entry `payments.reports` and one `orders.reports`',
+    expected: 'denied',
+    why: 'every entry of the request must carry one of its own sources',
+    ask: (m) =>
+      m.can(ROLES.paymentsFn, 'events:PutEvents', `arn:aws:events:${R}:${A}:event-bus/default`, {
+        context: { 'events:source': ['payments.reports', 'orders.reports'] },
+        extraPolicies: ADMIN,
+      }),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function role granted events:PutEvents',
+    request: 'events:PutEvents on the default bus with its own source `payments.reports`',
+    expected: 'allowed',
+    why: 'a service publishing its own events',
+    ask: (m) =>
+      m.can(ROLES.paymentsFn, 'events:PutEvents', `arn:aws:events:${R}:${A}:event-bus/default`, {
+        context: { 'events:source': ['payments.reports'] },
+        extraPolicies: ADMIN,
+      }),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function code with an inline `*:*` policy (lambda:SourceFunctionArn set)',
+    request: "logs:PutResourcePolicy (rewrite the account's log resource policies)",
+    expected: 'denied',
+    why: 'log delivery and log resource policies are for Step Functions logging, never for function code',
+    ask: (m) =>
+      m.can(ROLES.paymentsFn, 'logs:PutResourcePolicy', '*', {
+        context: { 'lambda:SourceFunctionArn': of(m, 'payments').fn },
+        extraPolicies: ADMIN,
+      }),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function code with an inline `*:*` policy (lambda:SourceFunctionArn set)',
+    request: "logs:CreateLogDelivery (point a delivery at orders' log group)",
+    expected: 'denied',
+    why: 'log delivery and log resource policies are for Step Functions logging, never for function code',
+    ask: (m) =>
+      m.can(ROLES.paymentsFn, 'logs:CreateLogDelivery', '*', {
+        context: { 'lambda:SourceFunctionArn': of(m, 'payments').fn },
+        extraPolicies: ADMIN,
+      }),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function role with an inline `*:*` policy',
+    request: "logs:PutLogEvents to the log group of orders' function (forged log lines)",
+    expected: 'denied',
+    why: "payments' boundary names only payments' log groups",
+    ask: (m) =>
+      m.can(ROLES.paymentsFn, 'logs:PutLogEvents', fnLogGroup('orders', 'get-item'), {
+        extraPolicies: ADMIN,
+      }),
+  },
+  {
+    group: 'Function roles',
+    who: 'payments function role',
+    request: 'logs:PutLogEvents to its own log group',
+    expected: 'allowed',
+    why: 'a function writing its own logs',
+    ask: (m) => m.can(ROLES.paymentsFn, 'logs:PutLogEvents', fnLogGroup('payments', 'get-item')),
+  },
   // ----- CloudFormation execution roles -----
   {
     group: 'Execution roles',
@@ -301,7 +400,7 @@ export const MATRIX: readonly MatrixRow[] = [
     who: 'payments execution role',
     request: 'iam:PassRole of the platform deploy role to Lambda',
     expected: 'denied',
-    why: 'only its own roles (and the shared execution role to Lambda) may be passed',
+    why: 'only its own roles may be passed',
     ask: (m) =>
       m.can(ROLES.paymentsExec, 'iam:PassRole', roleArn(ROLES.platformDeploy), {
         context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
@@ -323,7 +422,7 @@ export const MATRIX: readonly MatrixRow[] = [
     who: 'payments execution role',
     request: 'iam:PassRole of the shared Lambda execution role to Step Functions',
     expected: 'denied',
-    why: 'the shared role may be passed to Lambda only',
+    why: 'no service may pass the shared role at all',
     ask: (m) =>
       m.can(ROLES.paymentsExec, 'iam:PassRole', roleArn(ROLES.sharedExecution), {
         context: { 'iam:PassedToService': 'states.amazonaws.com' },
@@ -409,6 +508,18 @@ export const MATRIX: readonly MatrixRow[] = [
   {
     group: 'Execution roles',
     who: 'payments execution role',
+    request:
+      "iam:PassRole of the shared Lambda execution role to Lambda (it writes every service's log groups)",
+    expected: 'denied',
+    why: 'service functions never run with the shared role: each has its own, under its boundary',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'iam:PassRole', roleArn(ROLES.sharedExecution), {
+        context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
     request: "cloudwatch:PutDashboard of orders' service dashboard",
     expected: 'denied',
     why: 'cross-service dashboard change',
@@ -418,6 +529,212 @@ export const MATRIX: readonly MatrixRow[] = [
         'cloudwatch:PutDashboard',
         `arn:aws:cloudwatch::${A}:dashboard/${STACK.orders}`,
       ),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "lambda:UpdateEventSourceMapping of orders' mapping, pointing it at its own worker",
+    expected: 'denied',
+    why: "orders' mapping carries Service=orders; lambda:FunctionArn alone names only the new target",
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'lambda:UpdateEventSourceMapping', of(m, 'orders').mapping, {
+        context: ESM_CONTEXT(of(m, 'payments').worker),
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "lambda:DeleteEventSourceMapping of orders' mapping",
+    expected: 'denied',
+    why: "orders' mapping carries Service=orders",
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'lambda:DeleteEventSourceMapping', of(m, 'orders').mapping, {
+        context: ESM_CONTEXT(of(m, 'orders').worker),
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'lambda:UpdateEventSourceMapping of its own mapping',
+    expected: 'allowed',
+    why: 'its own mapping, for its own worker',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'lambda:UpdateEventSourceMapping', of(m, 'payments').mapping, {
+        context: ESM_CONTEXT(of(m, 'payments').worker),
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'lambda:CreateEventSourceMapping for its own worker without a Service tag',
+    expected: 'denied',
+    why: 'a mapping must carry its service (ServiceStack tags every mapping), or no later change could tell whose it is',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'lambda:CreateEventSourceMapping', '*', {
+        context: ESM_CONTEXT(of(m, 'payments').worker),
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'cloudwatch:TagResource Service=payments on the dashboard it creates (stack prefix)',
+    expected: 'allowed',
+    why: "the dashboard handler tags with the stack's tags",
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'cloudwatch:TagResource', dashboardArn('payments'), {
+        context: requestTags('payments'),
+        resourceExists: false,
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'cloudwatch:TagResource Service=orders on the dashboard it creates',
+    expected: 'denied',
+    why: 'it may only tag what it creates as payments',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'cloudwatch:TagResource', dashboardArn('payments'), {
+        context: requestTags('orders'),
+        resourceExists: false,
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "cloudwatch:TagResource Service=payments on orders' dashboard",
+    expected: 'denied',
+    why: "orders' dashboard is outside payments' stack prefix",
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'cloudwatch:TagResource', dashboardArn('orders'), {
+        context: { ...requestTags('payments'), 'aws:ResourceTag/Service': 'orders' },
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request:
+      'kms:CreateGrant on the AWS managed key aws/dynamodb, through DynamoDB (a table encrypted with it)',
+    expected: 'allowed',
+    why: "the key's own policy, which AWS writes, lets every principal of the account use it through DynamoDB",
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'kms:CreateGrant', DYNAMODB_MANAGED_KEY_ARN, {
+        context: { ...VIA_DYNAMODB, 'kms:GrantIsForAWSResource': 'true' },
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'kms:RevokeGrant on the AWS managed key aws/dynamodb, through DynamoDB (its table deleted)',
+    expected: 'allowed',
+    why: 'the table handler lists it; the key policy leaves it to IAM',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'kms:RevokeGrant', DYNAMODB_MANAGED_KEY_ARN, { context: VIA_DYNAMODB }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "kms:RevokeGrant on the AWS managed key aws/dynamodb, directly (cut orders' table off its key)",
+    expected: 'denied',
+    why: 'only through DynamoDB, for a table it manages (kms:ViaService)',
+    ask: (m) =>
+      m.can(ROLES.paymentsExec, 'kms:RevokeGrant', DYNAMODB_MANAGED_KEY_ARN, {
+        context: { 'kms:CallerAccount': A, 'kms:ResourceAliases': ['alias/aws/dynamodb'] },
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments function role with an inline `*:*` policy',
+    request: 'kms:RevokeGrant on the AWS managed key aws/dynamodb, through DynamoDB',
+    expected: 'denied',
+    why: "payments' function boundary allows key use, never grant management",
+    ask: (m) =>
+      m.can(ROLES.paymentsFn, 'kms:RevokeGrant', DYNAMODB_MANAGED_KEY_ARN, {
+        context: VIA_DYNAMODB,
+        extraPolicies: ADMIN,
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: 'dynamodb:DescribeBackup of a backup of its own table (dynamodb:Describe* of the table handler)',
+    expected: 'allowed',
+    why: 'every Describe action on its own tables and what lies below them',
+    ask: (m) =>
+      m.can(
+        ROLES.paymentsExec,
+        'dynamodb:DescribeBackup',
+        `${of(m, 'payments').table}/backup/01700000000000-abcdef12`,
+      ),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role with an inline `*:*` policy',
+    request: "dynamodb:DeleteTable of payments' table",
+    expected: 'denied',
+    why: "the execution role's own boundary names only orders' resources",
+    ask: (m) =>
+      m.can(ROLES.ordersExec, 'dynamodb:DeleteTable', of(m, 'payments').table, { extraPolicies: ADMIN }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role with an inline `*:*` policy',
+    request: "lambda:UpdateFunctionCode of payments' function",
+    expected: 'denied',
+    why: "the execution role's own boundary names only orders' resources",
+    ask: (m) =>
+      m.can(ROLES.ordersExec, 'lambda:UpdateFunctionCode', of(m, 'payments').fn, { extraPolicies: ADMIN }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role with an inline `*:*` policy',
+    request: "cloudformation:UpdateStack of payments' stack",
+    expected: 'denied',
+    why: 'its boundary allows no CloudFormation action at all',
+    ask: (m) =>
+      m.can(ROLES.ordersExec, 'cloudformation:UpdateStack', stackArn(STACK.payments), {
+        extraPolicies: ADMIN,
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role with an inline `*:*` policy',
+    request: "secretsmanager:GetSecretValue of payments' secret",
+    expected: 'denied',
+    why: 'its boundary reaches only secrets tagged Service=orders',
+    ask: (m) =>
+      m.can(ROLES.ordersExec, 'secretsmanager:GetSecretValue', of(m, 'payments').secret, {
+        extraPolicies: ADMIN,
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role with an inline `*:*` policy',
+    request: "iam:PassRole of payments' function role",
+    expected: 'denied',
+    why: "its boundary names only orders' roles",
+    ask: (m) =>
+      m.can(ROLES.ordersExec, 'iam:PassRole', roleArn(ROLES.paymentsFn), {
+        context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+        extraPolicies: ADMIN,
+      }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role with an inline `*:*` policy',
+    request: 'iam:CreateUser',
+    expected: 'denied',
+    why: 'its boundary allows roles of orders only',
+    ask: (m) =>
+      m.can(ROLES.ordersExec, 'iam:CreateUser', `arn:aws:iam::${A}:user/backdoor`, { extraPolicies: ADMIN }),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role with an inline `*:*` policy',
+    request: "dynamodb:DeleteTable of orders' own table",
+    expected: 'allowed',
+    why: 'the boundary caps at the service, it does not stop the service',
+    ask: (m) =>
+      m.can(ROLES.ordersExec, 'dynamodb:DeleteTable', of(m, 'orders').table, { extraPolicies: ADMIN }),
   },
   {
     group: 'Shared API routes',
@@ -579,6 +896,46 @@ export const MATRIX: readonly MatrixRow[] = [
     expected: 'allowed',
     why: 'publishing its own assets',
     ask: (m) => m.can(ROLES.paymentsDeploy, 's3:PutObject', `${ARTIFACTS}/payments/asset.zip`),
+  },
+  {
+    group: 'Deploy roles',
+    who: 'payments deploy role',
+    request:
+      'ssm:GetParameters of `/{project}/{env}/contract/major-version` (the contract rule of every ServiceStack, resolved at CreateChangeSet)',
+    expected: 'allowed',
+    why: "CloudFormation resolves SSM-typed parameters with the caller's rights",
+    ask: (m) =>
+      m.can(
+        ROLES.paymentsDeploy,
+        'ssm:GetParameters',
+        parameterArn('/shared-lambda-infra/dev/contract/major-version'),
+      ),
+  },
+  {
+    group: 'Deploy roles',
+    who: 'payments execution role',
+    request: 'ssm:GetParameters of `/{project}/{env}/contract/major-version`',
+    expected: 'allowed',
+    why: 'the same parameter, read by the role that runs the deploy',
+    ask: (m) =>
+      m.can(
+        ROLES.paymentsExec,
+        'ssm:GetParameters',
+        parameterArn('/shared-lambda-infra/dev/contract/major-version'),
+      ),
+  },
+  {
+    group: 'Deploy roles',
+    who: 'payments deploy role',
+    request: 'ssm:GetParameters of another `contract/` value (`/{project}/{env}/contract/version`)',
+    expected: 'denied',
+    why: 'exactly the one parameter ServiceStack reads, not the component',
+    ask: (m) =>
+      m.can(
+        ROLES.paymentsDeploy,
+        'ssm:GetParameters',
+        parameterArn('/shared-lambda-infra/dev/contract/version'),
+      ),
   },
   // ----- platform roles -----
   {

@@ -8,7 +8,6 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { identifierFromId } from './private/identifier';
-import { importSharedRole } from './private/shared-role';
 import { ServicePlatform } from './service-platform';
 
 /** Defaults of {@link ServiceFunctionProps}, in one place. */
@@ -65,6 +64,8 @@ export interface ServiceFunctionProps
   extends Omit<
     nodejs.NodejsFunctionProps,
     | 'functionName'
+    // Every function gets its own role. The platform's shared execution role is not offered: one
+    // role for every service's functions can write every service's log groups.
     | 'role'
     | 'vpc'
     | 'vpcSubnets'
@@ -81,16 +82,6 @@ export interface ServiceFunctionProps
    * @default - the construct id in kebab-case (`ListOrders` → `list-orders`)
    */
   readonly name?: string;
-  /**
-   * Which execution role the function runs with.
-   * - `'own'`: a role for this function alone, named `{project}-{env}-role-{service}-{name}`,
-   *   with logs to its own log group, VPC networking and X-Ray; grant more the CDK way
-   *   (`table.grantReadData(fn)`, `fn.addToRolePolicy(...)`).
-   * - `'shared'`: the platform's shared execution role (logs, VPC networking and X-Ray only). One
-   *   role fewer per function, but the function can be granted nothing: grants throw.
-   * @default 'own'
-   */
-  readonly role?: 'own' | 'shared';
   /**
    * Retention of the function's log group.
    * @default - the platform's `observability.logRetentionDays` (the `logRetentionDays` contract parameter)
@@ -141,23 +132,14 @@ export class ServiceFunction extends nodejs.NodejsFunction {
     // Role and log group are siblings of the function, with ids derived from its id: super() needs
     // them, and a construct can have no children before it is constructed.
     const placement = scope;
+    refuseRole(props, `${scope.node.path}/${id}`);
     const logGroup = createLogGroup(placement, id, platform, functionName, props);
-    const shared =
-      props.role === 'shared'
-        ? importSharedRole(
-            placement,
-            `${id}SharedRole`,
-            platform.lambdaExecutionRoleArn,
-            `${scope.node.path}/${id}`,
-          )
-        : undefined;
-    const role = shared?.role ?? createOwnRole(placement, id, platform, identifier);
+    const role = createOwnRole(placement, id, platform, identifier);
 
     // Our own props share names with NodejsFunction's (`role`, `logRetention`, `logRemovalPolicy`)
     // but mean something else here: keep them away from super().
     const {
       name: _name,
-      role: _role,
       logRetention: _logRetention,
       logRemovalPolicy: _logRemovalPolicy,
       logLevel: _logLevel,
@@ -199,8 +181,7 @@ export class ServiceFunction extends nodejs.NodejsFunction {
     };
     this.securityGroup = platform.lambdaSecurityGroup;
     this.placeInVpc(platform);
-    if (!shared) logGroup.grantWrite(role);
-    shared?.seal();
+    logGroup.grantWrite(role);
   }
 
   /** The shared Lambda security group's connections, as a VPC function's `connections` are. */
@@ -228,6 +209,19 @@ export class ServiceFunction extends nodejs.NodejsFunction {
       ipv6AllowedForDualStack: Fn.conditionIf(platform.dualStackVpc.logicalId, true, Aws.NO_VALUE),
     };
   }
+}
+
+/**
+ * JavaScript callers bypass the props type: a `role` (such as the former `'shared'`) would reach
+ * NodejsFunction and either fail obscurely or run the function with a role the service's
+ * execution role may not pass.
+ */
+function refuseRole(props: ServiceFunctionProps, path: string): void {
+  const role = (props as { role?: unknown }).role;
+  if (role === undefined) return;
+  throw new Error(
+    `ServiceFunction ${path} takes no \`role\` (got ${typeof role === 'string' ? `'${role}'` : typeof role}): every function gets its own role under the service's permissions boundary; the platform's shared execution role is no longer offered, because one role for every service's functions could write every service's log groups. Remove \`role\` and grant to the function instead`,
+  );
 }
 
 const claimed = new WeakMap<ServicePlatform, Map<string, string>>();

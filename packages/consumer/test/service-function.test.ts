@@ -1,11 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ServiceFunction, ServiceStack } from '../src';
+import { ServiceFunction, type ServiceFunctionProps, ServiceStack } from '../src';
 import { HANDLER, parameterRef, templateOf, testApp } from './helpers';
 
 const PREFIX = '/shared-lambda-infra/dev';
@@ -25,7 +24,6 @@ describe('ServiceFunction', () => {
       environment: { TABLE_NAME: table.tableName },
     });
     table.grantReadData(list);
-    new ServiceFunction(stack, 'Shared', { entry: HANDLER, role: 'shared' });
     new ServiceFunction(stack, 'Tuned', {
       entry: HANDLER,
       name: 'custom-name',
@@ -88,7 +86,7 @@ describe('ServiceFunction', () => {
       );
     expect(deployed('dualstack')).toEqual({ Ipv6AllowedForDualStack: true });
     expect(deployed('ipv4')).toEqual({});
-    for (const name of ['list-orders', 'shared', 'custom-name']) {
+    for (const name of ['list-orders', 'custom-name']) {
       expect(fn(name).VpcConfig).toHaveProperty('Ipv6AllowedForDualStack', vpcConfig.Ipv6AllowedForDualStack);
     }
   });
@@ -166,13 +164,6 @@ describe('ServiceFunction', () => {
     expect(statements[4].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] });
   });
 
-  it("runs with the platform's shared execution role when role is 'shared', creating no role of its own", () => {
-    expect(fn('shared').Role).toEqual(parameterRef(template, `${PREFIX}/iam/lambda-execution-role-arn`));
-    expect(Object.keys(template.findResources('AWS::IAM::Role')).some((id) => id.startsWith('Shared'))).toBe(
-      false,
-    );
-  });
-
   it('lets every default be overridden', () => {
     expect(fn('custom-name')).toMatchObject({
       Runtime: 'nodejs22.x',
@@ -201,18 +192,18 @@ describe('ServiceFunction failures', () => {
     return new ServiceStack(testApp(), 'Orders', { service: 'orders', env: 'dev' });
   }
 
-  it('rejects a grant to a function on the shared role, which would be dropped silently', () => {
+  it("rejects a role, such as the former 'shared' (the platform's shared role could write every service's log groups)", () => {
     const s = stack();
-    const fn = new ServiceFunction(s, 'Shared', { entry: HANDLER, role: 'shared' });
-    const table = new dynamodb.TableV2(s, 'Table', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-    });
-    expect(() => table.grantReadData(fn)).toThrow(
-      "Orders/Shared uses the platform's shared execution role (role: 'shared'), which carries logs, VPC networking and X-Ray only and cannot take grants",
+    expect(
+      () =>
+        new ServiceFunction(s, 'Shared', {
+          entry: HANDLER,
+          role: 'shared',
+        } as unknown as ServiceFunctionProps),
+    ).toThrow(
+      "ServiceFunction Orders/Shared takes no `role` (got 'shared'): every function gets its own role under the service's permissions boundary",
     );
-    expect(() =>
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] })),
-    ).toThrow("role: 'shared'");
+    expect(s.node.tryFindChild('SharedLogGroup')).toBeUndefined();
   });
 
   it('rejects two functions that would get the same physical name', () => {

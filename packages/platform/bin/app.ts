@@ -6,7 +6,8 @@ import { ConfigError } from '../lib/config/errors';
 try {
   // The config first, and aws-cdk-lib (about 0.5 s to load) only once it is valid: a config
   // mistake is reported at once.
-  const { config } = loadConfigForApp();
+  const { config, file, warnings } = loadConfigForApp();
+  for (const w of warnings) console.error(`${file}: warning: ${w.path}: ${w.message}`);
   const { createPlatformApp } = require('../lib/app') as typeof import('../lib/app');
   const assembly = createPlatformApp({ config }).app.synth();
   // AWS limits (lib/limits/catalogue.ts): stop `cdk deploy` before CreateStack would fail on one.

@@ -1,8 +1,10 @@
 import { App } from 'aws-cdk-lib';
 import { configSelection, loadCdkJsonContext } from './app-config';
 import { addComplianceChecks } from './compliance';
+import type { ConfigProblem } from './config/errors';
 import { type LoadedConfig, loadPlatformConfig } from './config/load';
 import type { PlatformConfig } from './config/schema';
+import { configWarnings } from './config/validate';
 import { buildPlatform, type PlatformStacks } from './platform';
 
 export { loadCdkJsonContext, PLATFORM_ROOT } from './app-config';
@@ -47,6 +49,8 @@ export interface PlatformApp {
   readonly config: PlatformConfig;
   /** The file the config was read from (or `(inline)`). */
   readonly configFile: string;
+  /** What the config trusts that it should not in staging or prod (repository names in dev), to print. */
+  readonly warnings: readonly ConfigProblem[];
   /** The stacks. */
   readonly stacks: PlatformStacks;
 }
@@ -66,11 +70,11 @@ export function createPlatformApp(options: PlatformAppOptions = {}): PlatformApp
     builtinCloudFormationValidation: options.builtinCloudFormationValidation ?? true,
   });
   const loaded: LoadedConfig = options.config
-    ? { config: options.config, file: '(inline)' }
+    ? { config: options.config, file: '(inline)', warnings: configWarnings(options.config) }
     : loadPlatformConfig(configSelection((key) => app.node.tryGetContext(key)));
   const stacks = buildPlatform(app, loaded.config);
   if (options.compliance ?? true) addComplianceChecks(app);
-  return { app, config: loaded.config, configFile: loaded.file, stacks };
+  return { app, config: loaded.config, configFile: loaded.file, warnings: loaded.warnings, stacks };
 }
 
 /**

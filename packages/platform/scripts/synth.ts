@@ -41,7 +41,8 @@ rmSync(outdir, { recursive: true, force: true });
 
 try {
   const platform = createPlatformApp({ context, outdir });
-  const { app, config, configFile } = platform;
+  const { app, config, configFile, warnings } = platform;
+  for (const w of warnings) console.error(`${configFile}: warning: ${w.path}: ${w.message}`);
   const assembly = app.synth();
   // What each service's `shared-lambda rehearse --platform FILE` reads (docs/rehearse.md).
   writeServiceRehearsalInputs(platform, assembly, outdir);

@@ -87,21 +87,25 @@ describe('GithubAccessStack', () => {
   // dev creates the provider (and gives the immutable ids); staging, in the same account, imports it.
   let dev: Template;
   let staging: Template;
+  let byName: Template;
   let devStack: GithubAccessStack;
   const devConfig = configFor('dev', {
     github: { platformRepositoryOwnerId: OWNER_ID, platformRepositoryId: REPO_ID },
   });
   const stagingConfig = configFor('staging');
+  // Only dev may trust a repository by name (staging and prod require its ids): another project.
+  const byNameConfig = configFor('dev', { project: 'by-name' });
   const scope = { project: devConfig.project, env: 'dev' as const };
 
   beforeAll(() => {
     // GIVEN dev (oidcProvider: create) and staging (oidcProvider: import) WHEN synthesized (the packs
     // run over these stacks in compliance-environments.test.ts and, with
     // numeric repository ids, compliance-variants.slow.test.ts)
-    const [d, s] = synthGithub([devConfig, stagingConfig]);
+    const [d, s, n] = synthGithub([devConfig, stagingConfig, byNameConfig]);
     dev = d.template;
     devStack = d.stack;
     staging = s.template;
+    byName = n.template;
   });
 
   it('is named {project}-{env}-github', () => {
@@ -171,18 +175,36 @@ describe('GithubAccessStack', () => {
       });
     });
 
-    it('trusts only the classic subject when the repository ids are not configured', () => {
-      staging.hasResourceProperties('AWS::IAM::Role', {
-        RoleName: platformDeployRoleName({ ...scope, env: 'staging' }),
+    it('trusts only the classic subject when the repository ids are not configured (dev only)', () => {
+      byName.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: platformDeployRoleName({ project: 'by-name', env: 'dev' }),
         AssumeRolePolicyDocument: {
           Statement: [
             Match.objectLike({
               Condition: {
                 StringEquals: {
                   [`${OIDC}:aud`]: 'sts.amazonaws.com',
-                  [`${OIDC}:sub`]: 'repo:acme/shared-lambda-infra:environment:staging',
+                  [`${OIDC}:sub`]: 'repo:acme/shared-lambda-infra:environment:dev',
                 },
               },
+            }),
+          ],
+        },
+      });
+    });
+
+    it("trusts the shipped staging config's repository by its ids (placeholders to replace)", () => {
+      staging.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: platformDeployRoleName({ ...scope, env: 'staging' }),
+        AssumeRolePolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Condition: Match.objectLike({
+                StringEquals: Match.objectLike({
+                  [`${OIDC}:sub`]: 'repo:acme@100000001/shared-lambda-infra@200000002:environment:staging',
+                  [`${OIDC}:repository_id`]: '200000002',
+                }),
+              }),
             }),
           ],
         },

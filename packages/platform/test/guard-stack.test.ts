@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kitchenSinkService } from '../../../test/fixtures/kitchen-sink-service';
-import { evaluateGuardRules, guardHookStackInput } from '../lib/guard/cfn-guard';
+import { evaluateGuardRules, evaluateGuardRulesOnEach, guardHookStackInput } from '../lib/guard/cfn-guard';
 import { rawConfig, type SynthResult, synthPlatform } from './helpers/synth';
 
 // The guard stack of a dev environment with two registered services.
@@ -13,6 +13,8 @@ const PAYMENTS = {
   repository: 'acme/payments-service',
   basePath: 'payments',
   owners: ['payments-team@example.com'],
+  // A partner account payments' resource policies may grant (and orders' may not).
+  externalAccounts: ['444455556666'],
 };
 
 function executionRoleArn(service: string): unknown {
@@ -124,6 +126,45 @@ describe('guard stack', () => {
       guardHookStackInput(payments.template, { stackName: payments.stackName }),
     );
     expect(findings).toEqual([]);
+  });
+
+  it("lets payments' resource policies grant the accounts services[].externalAccounts lists for it, and no other service's", () => {
+    const staged = readdirSync(result.assembly.directory).filter((f) => f.endsWith('.guard'));
+    const rules = readFileSync(path.join(result.assembly.directory, staged[0]), 'utf8');
+    const partnerQueue = {
+      Resources: {
+        Queue: { Type: 'AWS::SQS::Queue' },
+        Partner: {
+          Type: 'AWS::SQS::QueuePolicy',
+          Properties: {
+            Queues: [{ Ref: 'Queue' }],
+            PolicyDocument: {
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Principal: { AWS: 'arn:aws:iam::444455556666:root' },
+                  Action: 'sqs:SendMessage',
+                  Resource: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+                },
+              ],
+            },
+          },
+        },
+      },
+    };
+    const [payments, orders] = evaluateGuardRulesOnEach(rules, [
+      guardHookStackInput(partnerQueue, { stackName: 'shared-lambda-infra-dev-payments-api' }),
+      guardHookStackInput(partnerQueue, { stackName: 'shared-lambda-infra-dev-orders-api' }),
+    ]);
+    expect(payments).toEqual([]);
+    expect(orders).toEqual([
+      {
+        rule: 'resource_policies_grant_only_allowed_accounts',
+        resource: 'Partner',
+        message:
+          'a resource policy may grant this account (Ref AWS::AccountId, or a role of the stack) and the accounts services[].externalAccounts allows orders (none), nothing else',
+      },
+    ]);
   });
 
   it('makes every access stack wait for it, so no service deploys unguarded', () => {

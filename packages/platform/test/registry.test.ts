@@ -35,7 +35,9 @@ describe('serviceRegistration', () => {
     ['prod', true, ['jwt', 'none', 'iam']],
     ['dev', false, ['jwt', 'iam']],
   ] as const)('in %s with allowPublicRoutes %s allows %j', (env, allowPublicRoutes, expected) => {
-    const config = configFor(env, { services: [{ ...orders, allowPublicRoutes }] });
+    const config = configFor(env, {
+      services: [{ ...orders, allowPublicRoutes, repositoryOwnerId: 1, repositoryId: 2 }],
+    });
     expect(serviceRegistration(config, config.services[0]).allowedAuthorizations).toEqual(expected);
   });
 });

@@ -86,6 +86,69 @@ function rawTemplate(extra: Template['Resources'] = {}): Template {
   };
 }
 
+/** A queue policy of the stack's queue with one Allow statement for `principal`. */
+function queuePolicy(principal: unknown): { Type: string; Properties: Json } {
+  return {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [{ Ref: 'Queue' }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: principal,
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** A Lambda permission on the stack's function for `principal`. */
+function permission(principal: unknown): { Type: string; Properties: Json } {
+  return {
+    Type: 'AWS::Lambda::Permission',
+    Properties: { Action: 'lambda:InvokeFunction', FunctionName: { Ref: 'Fn' }, Principal: principal },
+  };
+}
+
+/** An event source mapping of the stack's function reading `source`. */
+function mapping(source: unknown): { Type: string; Properties: Json } {
+  return {
+    Type: 'AWS::Lambda::EventSourceMapping',
+    Properties: { FunctionName: { Ref: 'Fn' }, EventSourceArn: source },
+  };
+}
+
+/** A state machine logging to `destination`. */
+function loggingStateMachine(destination: unknown): { Type: string; Properties: Json } {
+  return {
+    Type: 'AWS::StepFunctions::StateMachine',
+    Properties: {
+      RoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] },
+      DefinitionString: '{"StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}',
+      LoggingConfiguration: {
+        Level: 'ERROR',
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: destination } }],
+      },
+    },
+  };
+}
+
+/** Each rule and resource that failed, once, sorted: `{rule} {logicalId}`. */
+function failed(findings: GuardFinding[]): string[] {
+  return [...new Set(findings.map((f) => `${f.rule} ${f.resource}`))].sort();
+}
+
+// CDK's AccountPrincipal('999999999999') and AccountRootPrincipal(), as they synthesize.
+const FOREIGN_ROOT = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::999999999999:root']] };
+const OWN_ROOT = {
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']],
+};
+
 describe('service guard rules', () => {
   let kitchenSink: Template;
   let orders: Template;
@@ -134,6 +197,49 @@ describe('service guard rules', () => {
     });
     it('a role with a CloudFormation-generated name (it starts with the stack name)', () => {
       expect(unnamed()).toEqual([]);
+    });
+
+    const grants = check(() =>
+      rawTemplate({
+        FromTopic: queuePolicy({ Service: 'sns.amazonaws.com' }),
+        FromAccount: queuePolicy({ AWS: OWN_ROOT }),
+        FromRole: queuePolicy({ AWS: { 'Fn::GetAtt': ['Role', 'Arn'] } }),
+        FromRuleAndApi: permission('events.amazonaws.com'),
+        FromOwnAccountId: permission({ Ref: 'AWS::AccountId' }),
+        Retries: {
+          Type: 'AWS::Lambda::EventInvokeConfig',
+          Properties: { FunctionName: { Ref: 'Fn' }, Qualifier: '$LATEST', MaximumRetryAttempts: 0 },
+        },
+        Logs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } },
+        LogsToOwnGroup: loggingStateMachine({ 'Fn::GetAtt': ['Logs', 'Arn'] }),
+        FromOwnQueue: mapping({ 'Fn::GetAtt': ['Queue', 'Arn'] }),
+        FromOwnNamedQueue: mapping(
+          'arn:aws:sqs:eu-west-1:111122223333:shared-lambda-infra-dev-queue-orders-jobs',
+        ),
+        LogsToNamedGroup: loggingStateMachine(
+          'arn:aws:logs:eu-west-1:111122223333:log-group:shared-lambda-infra-dev-orders-api-Logs:*',
+        ),
+        DenyEveryoneWithoutTls: {
+          Type: 'AWS::SNS::TopicPolicy',
+          Properties: {
+            Topics: ['t'],
+            PolicyDocument: {
+              Statement: [
+                {
+                  Effect: 'Deny',
+                  Principal: '*',
+                  Action: 'sns:Publish',
+                  Resource: '*',
+                  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+                },
+              ],
+            },
+          },
+        },
+      }),
+    );
+    it('resource policies granting AWS services, this account and its own roles; retries; logs to its own log groups; mappings from its own queues', () => {
+      expect(grants()).toEqual([]);
     });
 
     const deletion = guard(() =>
@@ -342,6 +448,92 @@ describe('service guard rules', () => {
           message: 'an inline policy may attach only to roles of its own stack (a Ref to one)',
         },
       ]);
+    });
+
+    const policies = check(() =>
+      rawTemplate({
+        Everyone: queuePolicy('*'),
+        EveryAccount: queuePolicy({ AWS: '*' }),
+        OtherAccount: queuePolicy({ AWS: 'arn:aws:iam::999999999999:root' }),
+        OtherAccountId: queuePolicy({ AWS: ['999999999999'] }),
+        OtherAccountJoined: queuePolicy({ AWS: FOREIGN_ROOT }),
+        FromParameter: queuePolicy({ AWS: { Ref: 'Grantee' } }),
+        Federated: queuePolicy({ Federated: 'cognito-identity.amazonaws.com' }),
+      }),
+    );
+    it('queue, topic and bucket policies granting everyone or another account', () => {
+      expect(failed(policies())).toEqual(
+        [
+          'EveryAccount',
+          'Everyone',
+          'Federated',
+          'FromParameter',
+          'OtherAccount',
+          'OtherAccountId',
+          'OtherAccountJoined',
+        ].map((id) => `resource_policies_grant_only_allowed_accounts ${id}`),
+      );
+      expect(policies()).toContainEqual({
+        rule: 'resource_policies_grant_only_allowed_accounts',
+        resource: 'OtherAccount',
+        message:
+          'a resource policy may grant this account (Ref AWS::AccountId, or a role of the stack) and the accounts services[].externalAccounts allows orders (none), nothing else',
+      });
+    });
+
+    const permissions = check(() =>
+      rawTemplate({
+        PublicUrl: permission('*'),
+        OtherAccountId: permission('999999999999'),
+        OtherAccountJoined: permission(FOREIGN_ROOT),
+      }),
+    );
+    it('Lambda permissions for everyone (a public function URL) or another account', () => {
+      expect(failed(permissions())).toEqual(
+        ['OtherAccountId', 'OtherAccountJoined', 'PublicUrl'].map(
+          (id) => `lambda_permissions_grant_only_allowed_accounts ${id}`,
+        ),
+      );
+    });
+
+    const foreignLogs = check(() =>
+      rawTemplate({
+        ToPayments: loggingStateMachine(
+          'arn:aws:logs:eu-west-1:111122223333:log-group:shared-lambda-infra-dev-payments-api-Logs:*',
+        ),
+        ToLambdaLogs: loggingStateMachine(
+          'arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/shared-lambda-infra-dev-fn-payments-x:*',
+        ),
+        Imported: loggingStateMachine({ 'Fn::ImportValue': 'payments-log-group' }),
+      }),
+    );
+    it("a state machine logging to another service's log group", () => {
+      expect(failed(foreignLogs())).toEqual(
+        ['Imported', 'ToLambdaLogs', 'ToPayments'].map((id) => `state_machines_log_to_own_log_groups ${id}`),
+      );
+      expect(foreignLogs()).toContainEqual({
+        rule: 'state_machines_log_to_own_log_groups',
+        resource: 'ToPayments',
+        message:
+          'a state machine may log only to a log group of its own service (named shared-lambda-infra-dev-orders-…, or Fn::GetAtt of a log group of the stack)',
+      });
+    });
+
+    const foreignSources = check(() =>
+      rawTemplate({
+        FromPayments: mapping('arn:aws:sqs:eu-west-1:111122223333:shared-lambda-infra-dev-payments-api-Jobs'),
+        FromPaymentsTable: mapping(
+          'arn:aws:dynamodb:eu-west-1:111122223333:table/shared-lambda-infra-dev-table-payments-items/stream/2026',
+        ),
+        Imported: mapping({ 'Fn::ImportValue': 'payments-queue-arn' }),
+      }),
+    );
+    it("an event source mapping reading another service's queue or stream", () => {
+      expect(failed(foreignSources())).toEqual(
+        ['FromPayments', 'FromPaymentsTable', 'Imported'].map(
+          (id) => `event_source_mappings_read_own_sources ${id}`,
+        ),
+      );
     });
 
     const billing = check(() => rawTemplate(), 'shared-lambda-infra-dev-billing-api');

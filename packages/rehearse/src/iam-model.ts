@@ -94,6 +94,51 @@ AWS_MANAGED['arn:aws:iam::aws:policy/AWSCloudFormationReadOnlyAccess'] = {
   ],
 };
 
+/**
+ * The AWS managed key of DynamoDB (`alias/aws/dynamodb`) of the account, which AWS creates with a
+ * key policy of its own; its id is random, this one stands for it.
+ */
+export const DYNAMODB_MANAGED_KEY_ARN = `arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`;
+
+/**
+ * Key policies AWS writes for its managed keys, as AWS publishes them: every principal of the
+ * account may use the key through the service (kms:ViaService), and IAM policies decide direct
+ * reads of its metadata and grant revocation (the account root statement).
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html
+ */
+const AWS_MANAGED_KEY_POLICIES: Record<string, PolicyDocument> = {
+  [DYNAMODB_MANAGED_KEY_ARN]: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'Allow access through Amazon DynamoDB for all principals in the account that are authorized to use Amazon DynamoDB',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: [
+          'kms:Encrypt',
+          'kms:Decrypt',
+          'kms:ReEncrypt*',
+          'kms:GenerateDataKey*',
+          'kms:CreateGrant',
+          'kms:DescribeKey',
+        ],
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'kms:CallerAccount': ACCOUNT },
+          StringLike: { 'kms:ViaService': 'dynamodb.*.amazonaws.com' },
+        },
+      },
+      {
+        Sid: 'Allow direct access to key metadata to the account',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:${PARTITION}:iam::${ACCOUNT}:root` },
+        Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'],
+        Resource: '*',
+      },
+    ],
+  },
+};
+
 /** How IAM decided a question, in words a report can print. */
 export interface Decision {
   /** Whether the request is allowed. */
@@ -356,6 +401,7 @@ export class IamModel {
   }
 
   private resourcePolicyOf(resource: string): PolicyDocument | undefined {
+    if (resource in AWS_MANAGED_KEY_POLICIES) return AWS_MANAGED_KEY_POLICIES[resource];
     if (resource.startsWith('arn:aws:kms:')) return this.keyPolicies.get(resource);
     if (!resource.startsWith('arn:aws:s3:::')) return undefined;
     const bucket = resource.slice('arn:aws:s3:::'.length).split('/')[0];
@@ -468,12 +514,13 @@ export class IamModel {
           entry = { ref: name, attrs: { Arn: arn('logs', `log-group:${name}:*`) } };
           break;
         }
-        case 'AWS::Lambda::EventSourceMapping':
-          entry = {
-            ref: 'esm-uuid',
-            attrs: { Arn: arn('lambda', 'event-source-mapping:11111111-2222-3333-4444-555555555555') },
-          };
+        case 'AWS::Lambda::EventSourceMapping': {
+          // A random UUID in AWS; here one per stack and logical id, so each mapping keeps its own tags.
+          const hex = createHash('sha256').update(`${t.stackName}/${id}`).digest('hex');
+          const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+          entry = { ref: uuid, attrs: { Arn: arn('lambda', `event-source-mapping:${uuid}`) } };
           break;
+        }
         case 'AWS::CloudWatch::Dashboard': {
           // Dashboards are global: their ARN has no region.
           const name = literal('DashboardName') ?? generated;

@@ -5,7 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem, formatPath, show } from './errors';
 import { type PlatformConfig, platformConfigSchema } from './schema';
-import { type ConfigParts, validateParts } from './validate';
+import { type ConfigParts, configWarnings, validateParts } from './validate';
 
 /** The folder that holds the environment files shipped with the platform. */
 export const CONFIG_DIR = path.resolve(__dirname, '..', '..', 'config');
@@ -31,6 +31,11 @@ export interface LoadedConfig {
   readonly config: PlatformConfig;
   /** The file it was read from, relative to the working directory when inside it. */
   readonly file: string;
+  /**
+   * What is sound enough to deploy but worth fixing (a repository trusted by name in dev), each
+   * with its field; the entry points print them.
+   */
+  readonly warnings: ConfigProblem[];
 }
 
 /** Reads, parses and validates one environment's config; throws a {@link ConfigError} listing every problem. */
@@ -59,7 +64,7 @@ export function loadPlatformConfig(options: LoadConfigOptions = {}): LoadedConfi
       },
     ]);
   }
-  return { config, file: shown };
+  return { config, file: shown, warnings: configWarnings(config) };
 }
 
 function resolveConfigFile(options: LoadConfigOptions): string {

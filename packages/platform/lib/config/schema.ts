@@ -523,13 +523,17 @@ const serviceSchema = z.strictObject({
     .int()
     .positive()
     .optional()
-    .describe("GitHub's numeric owner id, for the immutable subject claim."),
+    .describe(
+      "GitHub's numeric owner id, for the immutable subject claim (`gh api repos/OWNER/NAME --jq .owner.id`); required in staging and prod, a warning in dev.",
+    ),
   repositoryId: z
     .number()
     .int()
     .positive()
     .optional()
-    .describe("GitHub's numeric repository id, for the immutable subject claim."),
+    .describe(
+      "GitHub's numeric repository id, for the immutable subject claim (`gh api repos/OWNER/NAME --jq .id`); required in staging and prod, a warning in dev.",
+    ),
   basePath: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
@@ -600,6 +604,14 @@ const serviceSchema = z.strictObject({
     .describe(
       'What the service expects to use of the shared API and network, for its share of the cost estimate (npm run cost -- --service NAME) until its gateway signals say better.',
     ),
+  externalAccounts: z
+    .array(
+      z.string().regex(/^[0-9]{12}$/, { message: 'must be a 12-digit AWS account id, e.g. "123456789012"' }),
+    )
+    .optional()
+    .describe(
+      "Other AWS accounts this service's own resource policies (SQS queue, SNS topic and S3 bucket policies, Lambda permissions) may grant; the Guard Hook refuses any other account. Default: none, this account only.",
+    ),
 });
 
 const githubSchema = z
@@ -619,13 +631,17 @@ const githubSchema = z
       .int()
       .positive()
       .optional()
-      .describe("GitHub's numeric owner id of the platform repository, for the immutable subject claim."),
+      .describe(
+        "GitHub's numeric owner id of the platform repository, for the immutable subject claim; required in staging and prod, a warning in dev.",
+      ),
     platformRepositoryId: z
       .number()
       .int()
       .positive()
       .optional()
-      .describe("GitHub's numeric id of the platform repository, for the immutable subject claim."),
+      .describe(
+        "GitHub's numeric id of the platform repository, for the immutable subject claim; required in staging and prod, a warning in dev.",
+      ),
   })
   .optional()
   .describe('GitHub Actions access (OIDC); omit to create no GitHub roles.');

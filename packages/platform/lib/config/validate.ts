@@ -100,7 +100,50 @@ export function validateParts(parts: ConfigParts): ConfigProblem[] {
     ...(parts.services ? checkServiceMetrics(parts.services) : []),
     ...(parts.github ? checkGithub(parts.github) : []),
     ...checkNameLimits(parts),
+    ...(parts.environment && IDS_REQUIRED_IN.includes(parts.environment) ? nameTrusted(parts) : []),
   ];
+}
+
+/**
+ * Environments whose deploy roles must trust GitHub repositories by their numeric ids: a
+ * repository trusted by name alone is trusted again when someone recreates a deleted repository
+ * (or an owner) under the same name.
+ */
+export const IDS_REQUIRED_IN: readonly EnvironmentName[] = ['staging', 'prod'];
+
+/**
+ * What the config would trust by repository name alone: problems in staging and prod
+ * ({@link validateParts}), warnings elsewhere (a dev deploy from a recycled name is a risk worth
+ * knowing, not a stop).
+ */
+export function configWarnings(config: PlatformConfig): ConfigProblem[] {
+  if (IDS_REQUIRED_IN.includes(config.environment)) return [];
+  return nameTrusted({ ...config, services: config.services.map((service, index) => ({ index, service })) });
+}
+
+function nameTrusted(parts: ConfigParts): ConfigProblem[] {
+  const env = parts.environment;
+  const required =
+    env && IDS_REQUIRED_IN.includes(env)
+      ? `is required in ${env}`
+      : `is not set (${IDS_REQUIRED_IN.join(' and ')} require it)`;
+  const problem = (at: string, repository: string, ownerKey: string, idKey: string): ConfigProblem => ({
+    path: `${at}.${idKey}`,
+    message: `${required} (with ${ownerKey}): without GitHub's numeric ids the deploy role trusts ${show(repository)} by name, and whoever recreates a deleted repository or owner of that name could deploy; print both with \`gh api repos/${repository} --jq '.owner.id, .id'\` and set ${ownerKey} and ${idKey}`,
+  });
+  const problems: ConfigProblem[] = [];
+  for (const { index, service } of parts.services ?? []) {
+    if (service.repositoryOwnerId === undefined && service.repositoryId === undefined) {
+      problems.push(problem(`services[${index}]`, service.repository, 'repositoryOwnerId', 'repositoryId'));
+    }
+  }
+  const github = parts.github;
+  if (github && github.platformRepositoryOwnerId === undefined && github.platformRepositoryId === undefined) {
+    problems.push(
+      problem('github', github.platformRepository, 'platformRepositoryOwnerId', 'platformRepositoryId'),
+    );
+  }
+  return problems;
 }
 
 // ----- network -----
@@ -344,6 +387,12 @@ function checkServices(services: readonly IndexedService[], scope: NameScope | u
       byPath.set(service.basePath, service);
     }
     problems.push(...idPair(at, service, 'repositoryOwnerId', 'repositoryId'));
+    for (const { index: i, first } of duplicates(service.externalAccounts ?? [], (a) => a)) {
+      problems.push({
+        path: `${at}.externalAccounts[${i}]`,
+        message: `${show(service.externalAccounts?.[i])} is already listed at externalAccounts[${first}]; list each account once`,
+      });
+    }
     if (scope) problems.push(...nameFits(at, scope, service.name));
   }
   problems.push(...prefixNames(services, scope));

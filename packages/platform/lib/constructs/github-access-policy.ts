@@ -27,6 +27,14 @@ export interface AccessStatement {
    * @default - the statement's resources hold no wildcard
    */
   readonly wildcardReason?: string;
+  /**
+   * Why an allowed action may contain `*`: only for a permissions boundary, which grants nothing
+   * by itself and caps a role at whole services on resources the statement already confines.
+   * Required when an allowed action contains `*`; it becomes the reason of that finding's
+   * acknowledgement.
+   * @default - every action is named in full
+   */
+  readonly actionWildcardReason?: string;
 }
 
 /** Props of {@link AccessPolicy}. */
@@ -73,9 +81,13 @@ export class AccessPolicy extends iam.ManagedPolicy {
       const allow = (s.effect ?? 'Allow') === 'Allow';
       this.addStatements(toPolicyStatement(s));
       if (!allow) continue;
-      const wildAction = s.actions.find((a) => a.includes('*'));
-      if (wildAction) {
-        throw new Error(`statement ${s.sid} allows ${wildAction}: name each action instead of a wildcard`);
+      for (const action of s.actions.filter((a) => a.includes('*'))) {
+        if (!s.actionWildcardReason) {
+          throw new Error(`statement ${s.sid} allows ${action}: name each action instead of a wildcard`);
+        }
+        const finding = `AwsSolutions-IAM5[Action::${action}]`;
+        const previous = findings.get(finding);
+        findings.set(finding, previous ? `${previous} ${s.actionWildcardReason}` : s.actionWildcardReason);
       }
       for (const resource of s.resources) {
         const flat = flattenForNag(Stack.of(this).resolve(resource));
@@ -89,6 +101,13 @@ export class AccessPolicy extends iam.ManagedPolicy {
         const previous = findings.get(finding);
         findings.set(finding, previous ? `${previous} ${s.wildcardReason}` : s.wildcardReason);
       }
+    }
+    // A whole-service action (`lambda:*`) is NIST 800-53's "full access" finding too.
+    const fullAccess = props.statements
+      .filter((s) => (s.effect ?? 'Allow') === 'Allow' && s.actions.some((a) => /^(\w+:)?\*$/.test(a)))
+      .map((s) => `${s.sid}: ${s.actionWildcardReason}`);
+    if (fullAccess.length > 0) {
+      findings.set('NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess', fullAccess.join(' '));
     }
     for (const [finding, reason] of findings) acknowledge(this, finding, reason);
     this.acknowledgedFindings = findings;

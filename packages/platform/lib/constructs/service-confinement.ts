@@ -1,6 +1,7 @@
 import {
   artifactBucketName,
   type NameScope,
+  Parameters,
   parameterPathPrefix,
   serviceAlarmNamePattern,
   serviceFunctionNamePattern,
@@ -134,6 +135,31 @@ export class ServiceArns {
     return serviceStackNamePrefix(this.nameScope, this.service);
   }
 
+  /**
+   * Every regional resource of this account, of any AWS service, whose name contains the service's
+   * stack prefix or one of its convention prefixes (`{project}-{env}-{type}-{service}-` for
+   * functions and their log groups, tables, queues, topics and alarms): one ARN per prefix instead
+   * of one per resource type, for the execution role's boundary (IAM's 6,144 characters).
+   *
+   * The leading `*` spans the type part of each service's ARN (`table/`, `function:`,
+   * `log-group:/aws/lambda/`, ...). A name that merely contains the prefix further in can only have
+   * been created by the service whose own prefix starts it (every other name is confined to its
+   * owner's prefixes), so it reaches nothing that service did not name for it.
+   */
+  public get anyRegionalResource(): string[] {
+    const head = `arn:${this.stack.partition}:*:${this.stack.region}:${this.stack.account}:*`;
+    return [
+      `${head}${this.stackPrefix}*`,
+      ...[
+        serviceFunctionNamePattern,
+        serviceTableNamePattern,
+        serviceQueueNamePattern,
+        serviceTopicNamePattern,
+        serviceAlarmNamePattern,
+      ].map((pattern) => `${head}${pattern(this.nameScope, this.service)}`),
+    ];
+  }
+
   /** Tables (and their indexes and streams, which are below the table in the ARN). */
   public get tables(): string[] {
     return [
@@ -228,6 +254,11 @@ export class ServiceArns {
     return this.arn('states', 'stateMachine:*');
   }
 
+  /** The EventBridge `source` values the service may put on the default bus: `{service}` and `{service}.*`. */
+  public get eventSources(): string[] {
+    return [this.service, `${this.service}.*`];
+  }
+
   /** Secrets named under the service's prefix (other secrets are confined by {@link ownTag}). */
   public get namedSecrets(): string[] {
     return [this.arn('secretsmanager', `secret:${serviceSecretNamePrefix(this.nameScope, this.service)}*`)];
@@ -247,11 +278,21 @@ export class ServiceArns {
     return this.arn('ssm', `parameter${parameterPathPrefix(this.nameScope)}services/${this.service}/*`);
   }
 
+  /**
+   * The contract major version every `ServiceStack` asserts in a CloudFormation rule, through an
+   * SSM-typed template parameter: CloudFormation reads it with the caller's rights (the deploy
+   * role at CreateChangeSet) and the execution role's. Only this one parameter of `contract/`.
+   */
+  public get contractMajorVersionParameter(): string {
+    return this.arn('ssm', `parameter${Parameters.contractMajorVersion.path(this.nameScope)}`);
+  }
+
   /** Contract values the platform publishes for everyone, and those it publishes for this service. */
   public get sharedParameters(): string[] {
     const root = parameterPathPrefix(this.nameScope);
     return [
       ...SHARED_PARAMETER_COMPONENTS.map((c) => this.arn('ssm', `parameter${root}${c}/*`)),
+      this.contractMajorVersionParameter,
       this.ownContractParameters,
     ];
   }
@@ -358,16 +399,25 @@ export function serviceBoundaryAllows(arns: ServiceArns): AccessStatement[] {
     {
       // Step Functions checks at CreateStateMachine that a logging state machine's own role has
       // these (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html); CDK grants them.
+      // Never to function code: Lambda sets lambda:SourceFunctionArn on every request a function's
+      // code makes with its role, so code can neither rewrite the account's log resource policies
+      // nor point a log delivery anywhere.
+      // @see https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
       sid: 'DeliverStateMachineLogs',
       actions: [...LOG_DELIVERY_ACTIONS],
       resources: ['*'],
+      conditions: { Null: { 'lambda:SourceFunctionArn': 'true' } },
       wildcardReason:
         'The CloudWatch Logs delivery actions, PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups support no resource-level permission: AWS allows them on "*" only. A state machine role needs them to log to its log group.',
     },
     {
-      sid: 'PutEventsOnDefaultBus',
+      // Rules match on `source`: an event may claim only this service's own sources, `{service}`
+      // or `{service}.*` (events:source holds every entry's source, and all must match; PutEvents
+      // requires a Source on every entry, so the set is never empty).
+      sid: 'PutOwnEventsOnDefaultBus',
       actions: ['events:PutEvents'],
       resources: [arns.arn('events', 'event-bus/default')],
+      conditions: { 'ForAllValues:StringLike': { 'events:source': arns.eventSources } },
     },
     ...functionRuntimeAllows(arns),
   ];

@@ -16,6 +16,8 @@ export const SERVICE_RESOURCE_CATALOGUE: readonly string[] = [
   'AWS::Lambda::Version',
   'AWS::Lambda::Alias',
   'AWS::Lambda::Permission',
+  // A function's asynchronous invocation settings (retryAttempts, maxEventAge, onFailure).
+  'AWS::Lambda::EventInvokeConfig',
   'AWS::Lambda::EventSourceMapping',
   'AWS::Lambda::LayerVersion',
   'AWS::DynamoDB::Table',
@@ -65,6 +67,10 @@ export const SERVICE_GUARD_RULES = {
   boundary: 'role_carries_permissions_boundary',
   roleName: 'role_name_in_service_prefix',
   inlinePolicy: 'inline_policy_attaches_to_own_roles',
+  resourcePolicy: 'resource_policies_grant_only_allowed_accounts',
+  lambdaPermission: 'lambda_permissions_grant_only_allowed_accounts',
+  stateMachineLogs: 'state_machines_log_to_own_log_groups',
+  eventSources: 'event_source_mappings_read_own_sources',
 } as const;
 
 /** What {@link serviceGuardRules} needs to know about the environment. */
@@ -78,7 +84,22 @@ export interface ServiceGuardRulesInput {
    * @default - the service's own boundary, `serviceBoundaryPolicyName(scope, service)`
    */
   readonly boundaryPolicyName?: (service: string) => string;
+  /**
+   * The platform's own account, when the config names it: a literal ARN or id of it in a
+   * resource policy is this account, like `Ref: AWS::AccountId`.
+   * @default - none: a resource policy names this account with `Ref: AWS::AccountId` or a resource of the stack
+   */
+  readonly account?: string;
+  /**
+   * Other AWS accounts each service's own resource policies may grant (registry
+   * `services[].externalAccounts`).
+   * @default - none: no service may grant another account
+   */
+  readonly externalAccounts?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** The pseudo parameters a principal ARN may be built from (none of them can name another account). */
+const PSEUDO_PARAMETERS = ['AWS::Partition', 'AWS::AccountId', 'AWS::Region', 'AWS::URLSuffix'];
 
 /**
  * The cfn-guard rules (Guard 3 DSL) the platform's Guard Hook runs on every service stack at
@@ -125,6 +146,108 @@ export function serviceGuardRules(input: ServiceGuardRulesInput): string {
     }`;
     })
     .join('\n');
+  // Resource policies: accounts each service may grant, beyond principals of its own stack.
+  const accountsOf = (service: string): string[] => [
+    ...(input.account ? [input.account] : []),
+    ...(input.externalAccounts?.[service] ?? []),
+  ];
+  const principalChecks = (
+    service: string,
+    subject: string,
+    what: string,
+    servicePrincipals: boolean,
+  ): string => {
+    const accounts = accountsOf(service);
+    const named = accounts.length > 0 ? accounts.join(', ') : 'none';
+    const message = `<<${what} may grant ${servicePrincipals ? 'AWS service principals, ' : ''}this account (Ref AWS::AccountId, or a role of the stack) and the accounts services[].externalAccounts allows ${service} (${named}), nothing else>>`;
+    const alternatives = [
+      ...(servicePrincipals ? ['this == /\\.amazonaws\\.com(\\.cn)?$/'] : []),
+      ...(accounts.length > 0
+        ? [`this == /^(arn:aws[a-z-]*:(iam|sts)::)?(${accounts.join('|')})(:|$)/`]
+        : []),
+    ];
+    const literal = `${alternatives.length > 0 ? alternatives.join(' or ') : 'this !is_string'}
+          ${message}`;
+    const noOtherAccount =
+      accounts.length > 0
+        ? `this != /[0-9]{12}/ or this == /(${accounts.join('|')})/`
+        : `this != /[0-9]{12}/`;
+    return `      ${subject} {
+        when this is_string {
+          this != '*'
+          <<${what} must not grant everyone ("*")>>
+          ${literal}
+        }
+        when this is_struct {
+          this.'Fn::GetAtt' exists or this.Ref == 'AWS::AccountId' or this.'Fn::Join' exists or this.'Fn::Sub' exists
+          ${message}
+        }
+        when this.'Fn::Sub' exists {
+          this.'Fn::Sub' is_string
+          ${message}
+          this.'Fn::Sub' != /[0-9]{12}/ or this.'Fn::Sub' == /(${accounts.length > 0 ? accounts.join('|') : 'NO-ACCOUNT'})/
+          ${message}
+        }
+        when this.'Fn::Join' exists {
+          this.'Fn::Join'[1][*] {
+            when this is_string {
+              ${noOtherAccount}
+              ${message}
+            }
+            when this is_struct {
+              this.Ref in ${list(PSEUDO_PARAMETERS)} or this.'Fn::GetAtt' exists
+              ${message}
+            }
+          }
+        }
+      }`;
+  };
+  const perServiceResourcePolicies = services
+    .map(
+      (service) => `    when HookContext.StackId == ${stackIdOf(service)} {
+      %resource_policies.Properties.PolicyDocument.Statement[ Effect == 'Allow' ] {
+        when Principal.AWS exists {
+${principalChecks(service, 'Principal.AWS[*]', 'a resource policy', false)}
+        }
+      }
+    }`,
+    )
+    .join('\n');
+  const perServiceLambdaPermissions = services
+    .map(
+      (service) => `    when HookContext.StackId == ${stackIdOf(service)} {
+${principalChecks(service, '%lambda_permissions.Properties.Principal', 'a Lambda permission', true)}
+    }`,
+    )
+    .join('\n');
+  const perServiceLogs = services
+    .map(
+      (service) => `    when HookContext.StackId == ${stackIdOf(service)} {
+      %state_machines.Properties.LoggingConfiguration.Destinations[*].CloudWatchLogsLogGroup.LogGroupArn {
+        when this is_string {
+          this == /^arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:${scope.project}-${scope.env}-${service}-/
+          <<a state machine may log only to a log group of its own service (named ${scope.project}-${scope.env}-${service}-…, or Fn::GetAtt of a log group of the stack)>>
+        }
+      }
+    }`,
+    )
+    .join('\n');
+  // IAM has no condition key for a mapping's source: the template says it.
+  const perServiceSources = services
+    .map((service) => {
+      const names = [`${service}-`, `queue-${service}-`, `table-${service}-`]
+        .map((n) => `${scope.project}-${scope.env}-${n}`)
+        .join('|');
+      return `    when HookContext.StackId == ${stackIdOf(service)} {
+      %event_source_mappings.Properties.EventSourceArn {
+        when this is_string {
+          this == /^arn:aws[a-z-]*:(sqs:[a-z0-9-]+:[0-9]{12}:|dynamodb:[a-z0-9-]+:[0-9]{12}:table\\/)(${names})/
+          <<an event source mapping may read only a queue or table stream of its own service (named ${scope.project}-${scope.env}-${service}-…, -queue-${service}-… or -table-${service}-…, or Fn::GetAtt of one of the stack)>>
+        }
+      }
+    }`;
+    })
+    .join('\n');
   const registered =
     services.length > 0
       ? services.map((service) => `HookContext.StackId == ${stackIdOf(service)}`).join(' or\n  ')
@@ -136,6 +259,10 @@ export function serviceGuardRules(input: ServiceGuardRulesInput): string {
 
 let service_roles = Resources.*[ Type == 'AWS::IAM::Role' ]
 let inline_policies = Resources.*[ Type == 'AWS::IAM::Policy' ]
+let resource_policies = Resources.*[ Type in ['AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy', 'AWS::S3::BucketPolicy'] ]
+let lambda_permissions = Resources.*[ Type == 'AWS::Lambda::Permission' ]
+let state_machines = Resources.*[ Type == 'AWS::StepFunctions::StateMachine' ]
+let event_source_mappings = Resources.*[ Type == 'AWS::Lambda::EventSourceMapping' ]
 
 # The input is a stack creation or update evaluated by the hook; deletions are never blocked.
 rule ${R.hookInput} when HookContext.InvocationPoint !exists or HookContext.InvocationPoint != 'DELETE_PRE_PROVISION' {
@@ -198,6 +325,54 @@ rule ${R.roleName} when ${R.hookInput} {
       <<role name must start with "${rolePrefix}{service}-" or be left to CloudFormation (which starts it with the stack name)>>
     }
 ${perService}
+  }
+}
+
+# A queue, topic or bucket policy of a service grants this account and the accounts the registry
+# allows that service; service principals (sns.amazonaws.com, ...) are the AWS services themselves.
+rule ${R.resourcePolicy} when ${R.hookInput} {
+  when %resource_policies !empty {
+    %resource_policies.Properties.PolicyDocument.Statement[ Effect == 'Allow' ] {
+      Principal is_struct
+      <<an Allow statement of a resource policy must name its principals, not "*">>
+      Principal.Federated !exists
+      <<a resource policy must not grant federated identities>>
+      Principal.CanonicalUser !exists
+      <<a resource policy must not grant canonical users>>
+    }
+${perServiceResourcePolicies}
+  }
+}
+
+# A Lambda permission lets an AWS service (its principal ends in .amazonaws.com), this account or
+# an account the registry allows invoke the function; never "*" (a public function URL included).
+rule ${R.lambdaPermission} when ${R.hookInput} {
+  when %lambda_permissions !empty {
+${perServiceLambdaPermissions}
+  }
+}
+
+# Step Functions delivers a state machine's logs with the account's log resource policy: only to a
+# log group of the service's own stack.
+rule ${R.stateMachineLogs} when ${R.hookInput} {
+  when %state_machines !empty {
+    %state_machines.Properties.LoggingConfiguration.Destinations[*].CloudWatchLogsLogGroup.LogGroupArn {
+      this is_string or this.'Fn::GetAtt' exists
+      <<a state machine's log destination must be Fn::GetAtt of a log group of its stack, or the literal ARN of one of its own log groups>>
+    }
+${perServiceLogs}
+  }
+}
+
+# Lambda polls a mapping's source with the function's role, which the service's boundary already
+# keeps to its own queues and streams; the rule says so before the deploy rather than at the first poll.
+rule ${R.eventSources} when ${R.hookInput} {
+  when %event_source_mappings !empty {
+    %event_source_mappings.Properties.EventSourceArn {
+      this is_string or this.'Fn::GetAtt' exists
+      <<an event source mapping's source must be Fn::GetAtt of a queue or table of its stack, or the literal ARN of one of its service's own>>
+    }
+${perServiceSources}
   }
 }
 

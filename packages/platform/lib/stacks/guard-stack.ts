@@ -50,7 +50,14 @@ export class GuardStack extends PlatformStack {
   constructor(scope: Construct, props: GuardStackProps) {
     super(scope, 'guard', props);
     const services = this.config.services.map((s) => s.name);
-    this.rules = serviceGuardRules({ scope: this.nameScope, services });
+    this.rules = serviceGuardRules({
+      scope: this.nameScope,
+      services,
+      account: this.config.account,
+      externalAccounts: Object.fromEntries(
+        this.config.services.map((s) => [s.name, s.externalAccounts ?? []]),
+      ),
+    });
     if (services.length === 0) return;
     const rules = this.createRulesAsset();
     const reports = this.createReportBucket();

@@ -1,7 +1,6 @@
 import {
   artifactBucketName,
   artifactPrefix,
-  lambdaExecutionRoleName,
   Parameters,
   parameterPathPrefix,
   RESERVED_SERVICE_NAMES,
@@ -187,6 +186,7 @@ export class ServiceAccessStack extends PlatformStack {
       roleName: serviceExecutionRoleName(this.nameScope, this.serviceName),
       description: `CloudFormation execution role of the ${this.serviceName} service's stacks in ${this.config.environment}: only the service's own resources`,
       assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
+      permissionsBoundary: this.createExecutionBoundary(),
     });
     const roles = [role];
     new AccessPolicy(this, 'ExecutionComputePolicy', {
@@ -220,6 +220,202 @@ export class ServiceAccessStack extends PlatformStack {
       statements: this.workflowStatements(),
     });
     return role;
+  }
+
+  /**
+   * The execution role's own permissions boundary: whatever a statement of its policies says,
+   * even `*:*`, the role reaches only the service's own names (and tagged state machines,
+   * secrets and mappings), never another service's resources or any stack. Whole services on
+   * those names keep it within IAM's 6,144 characters; the policies grant the exact actions.
+   */
+  private createExecutionBoundary(): iam.IManagedPolicy {
+    const arns = this.arns;
+    const reason = servicePrefixReason(arns);
+    // Families of actions, never a whole service (`lambda:*`): Control Tower's CT.IAM.PR.3 refuses
+    // a customer managed policy with one, and these name what a deploy does (create, read, change,
+    // tag) to resources the statement already confines.
+    const actionReason =
+      "A permissions boundary grants nothing: it caps the execution role at these families of actions on the resources the statement names, and the role's policies grant the exact actions.";
+    const mapping = this.arn('lambda', 'event-source-mapping:*');
+    const key = this.config.storage.encryption === 'kms';
+    return new AccessPolicy(this, 'ExecutionBoundary', {
+      description: `Permissions boundary of the ${this.serviceName} CloudFormation execution role: the service's own resources only`,
+      statements: [
+        {
+          sid: 'OwnNames',
+          actions: [
+            'lambda:*Function*',
+            'lambda:*Alias*',
+            'lambda:*LayerVersion',
+            'lambda:PublishVersion',
+            'lambda:*Permission',
+            'lambda:GetPolicy',
+            'lambda:*Config',
+            'lambda:*Tag*',
+            'logs:*LogGroup',
+            'logs:*RetentionPolicy',
+            'logs:*DataProtectionPolicy',
+            'logs:*Resource',
+            'dynamodb:*Table',
+            'dynamodb:Describe*',
+            'dynamodb:Update*',
+            'dynamodb:*Tag*',
+            'dynamodb:GetResourcePolicy',
+            'dynamodb:ListStreams',
+            'sqs:*Queue*',
+            'sns:*Topic*',
+            'sns:*Subscri*',
+            'sns:*DataProtectionPolicy',
+            'sns:*Resource',
+            'events:*Rule*',
+            'events:*Targets',
+            'events:*Resource',
+            'scheduler:*Schedule*',
+            'scheduler:*Resource',
+            'cloudwatch:*Alarm*',
+            'cloudwatch:*Dashboard*',
+            'cloudwatch:*Resource',
+            'ssm:*Parameter*',
+            'ssm:*Tags*',
+          ],
+          // Functions, layers, log groups, tables, queues, topics, rules, schedules and their
+          // groups, alarms (regional, by prefix); dashboards (no region).
+          resources: [...arns.anyRegionalResource, ...arns.dashboards, arns.ownParameters],
+          wildcardReason: `${reason} The leading * spans the resource type of each ARN; a name that only contains the prefix further in was named so by the service whose prefix starts it.`,
+          actionWildcardReason: actionReason,
+        },
+        {
+          sid: 'OwnBuckets',
+          actions: ['s3:*Bucket*', 's3:*Configuration'],
+          resources: arns.buckets,
+          conditions: { StringEquals: { 's3:ResourceAccount': this.account } },
+          wildcardReason: `${reason} s3:ResourceAccount keeps it to this account.`,
+          actionWildcardReason: actionReason,
+        },
+        {
+          sid: 'OwnBoundaryRoles',
+          actions: ['iam:CreateRole', 'iam:*RolePolicy', 'iam:PutRolePermissionsBoundary'],
+          resources: arns.roles,
+          conditions: { StringEquals: { 'iam:PermissionsBoundary': this.ownBoundaryArn } },
+          wildcardReason: reason,
+          actionWildcardReason: actionReason,
+        },
+        {
+          sid: 'OwnRoles',
+          actions: [
+            'iam:GetRole*',
+            'iam:List*Role*',
+            'iam:*TagRole',
+            'iam:UpdateRole*',
+            'iam:DeleteRole',
+            'iam:PassRole',
+          ],
+          resources: arns.roles,
+          wildcardReason: reason,
+          actionWildcardReason: actionReason,
+        },
+        {
+          sid: 'OwnTagged',
+          actions: [
+            'states:*StateMachine',
+            'states:*Resource',
+            'secretsmanager:*Secret*',
+            'secretsmanager:*Resource',
+            'lambda:*EventSourceMapping',
+            'lambda:*Tag*',
+          ],
+          resources: [arns.anyStateMachine, arns.anySecret, mapping],
+          conditions: arns.ownTag,
+          wildcardReason:
+            "State machines, unnamed secrets and event source mappings carry no service name; the aws:ResourceTag/Service condition (a tag the role can set only to its own service and never remove) confines the cap to the service's own.",
+          actionWildcardReason: actionReason,
+        },
+        {
+          sid: 'TagNew',
+          actions: [
+            'states:CreateStateMachine',
+            'states:TagResource',
+            'secretsmanager:CreateSecret',
+            'secretsmanager:TagResource',
+            'lambda:TagResource',
+          ],
+          resources: [arns.anyStateMachine, arns.anySecret, mapping],
+          conditions: { ...arns.ownRequestTag, Null: { [`aws:ResourceTag/${TAG_KEYS.service}`]: 'true' } },
+          wildcardReason:
+            'Only resources without a Service tag yet, created or tagged with this service as their Service tag.',
+        },
+        {
+          sid: 'OwnMappings',
+          actions: ['lambda:CreateEventSourceMapping'],
+          resources: ['*'],
+          conditions: { ArnLike: { 'lambda:FunctionArn': arns.functions }, ...arns.ownRequestTag },
+          wildcardReason:
+            "CreateEventSourceMapping supports no resource-level permission: only for the service's functions, tagged with the service.",
+        },
+        {
+          sid: 'Unscoped',
+          actions: [
+            'ec2:DescribeSecurityGroups',
+            'ec2:DescribeSubnets',
+            'ec2:DescribeVpcs',
+            'ec2:DescribeNetworkInterfaces',
+            'lambda:ListEventSourceMappings',
+            'dynamodb:DescribeLimits',
+            'dynamodb:DescribeEndpoints',
+            'kms:ListAliases',
+            'secretsmanager:GetRandomPassword',
+            // CreateLogDelivery, Get, Update, Delete and ListLogDeliveries.
+            'logs:*LogDeliver*',
+            'logs:PutResourcePolicy',
+            'logs:DescribeResourcePolicies',
+            'logs:DescribeLogGroups',
+            'logs:DescribeIndexPolicies',
+          ],
+          resources: ['*'],
+          wildcardReason:
+            'These actions support no resource-level permission (Service Authorization Reference): AWS allows them on "*" only.',
+          actionWildcardReason: actionReason,
+        },
+        {
+          sid: 'DynamoDbManagedKey',
+          actions: ['kms:DescribeKey', 'kms:RevokeGrant'],
+          resources: [arns.arn('kms', 'key/*')],
+          conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/dynamodb' } },
+          wildcardReason: 'Key ids are random; only the AWS managed key aws/dynamodb.',
+        },
+        {
+          // What the platform offers every service, each action meaningful on its own resources
+          // only: contract values, the service's artifacts, the routes receiver.
+          sid: 'Platform',
+          actions: [
+            'ssm:GetParameter',
+            'ssm:GetParameters',
+            's3:GetObject',
+            's3:GetObjectVersion',
+            'lambda:InvokeFunction',
+          ],
+          resources: [
+            ...arns.sharedParameters,
+            this.artifactObjectsArn,
+            this.arn('lambda', `function:${routesReceiverFunctionName(this.nameScope)}`),
+          ],
+          wildcardReason: `The contract values the platform publishes, and the service's own prefix ${artifactPrefix(this.serviceName)} of the artifact bucket.`,
+        },
+        ...(key
+          ? [
+              {
+                // Any key of the account, but only through S3, on objects the role may read.
+                sid: 'DecryptThroughS3',
+                actions: ['kms:Decrypt'],
+                resources: [arns.arn('kms', 'key/*')],
+                conditions: this.s3ViaService,
+                wildcardReason:
+                  'Key ids are random; kms:ViaService S3 limits decryption to the objects the role may read (its own prefix of the artifact bucket).',
+              },
+            ]
+          : []),
+      ],
+    });
   }
 
   private computeStatements(): AccessStatement[] {
@@ -274,28 +470,49 @@ export class ServiceAccessStack extends PlatformStack {
         wildcardReason: `${prefixReason} Layers take no tags, so they must be named with the stack prefix; the * covers their versions.`,
       },
       {
-        sid: 'ManageServiceEventSourceMappings',
-        actions: [
-          'lambda:CreateEventSourceMapping',
-          'lambda:GetEventSourceMapping',
-          'lambda:UpdateEventSourceMapping',
-          'lambda:DeleteEventSourceMapping',
-        ],
+        sid: 'CreateServiceEventSourceMappings',
+        actions: ['lambda:CreateEventSourceMapping'],
         // CreateEventSourceMapping authorises against no resource ARN and has no condition key for
         // the source; the lambda:FunctionArn condition confines mappings to the service's
         // functions, and Lambda requires the function's role (under the service's boundary) to
         // read the source, so a mapping can only poll the service's own queues, streams and tables.
+        // ServiceStack tags every mapping with the service, which the changes below require.
         resources: ['*'],
-        conditions: { ArnLike: { 'lambda:FunctionArn': arns.functions } },
+        conditions: { ArnLike: { 'lambda:FunctionArn': arns.functions }, ...arns.ownRequestTag },
         wildcardReason:
-          "CreateEventSourceMapping supports no resource-level permission and mapping ids are random; the lambda:FunctionArn condition limits every mapping action to mappings that invoke this service's functions.",
+          "CreateEventSourceMapping supports no resource-level permission; the lambda:FunctionArn condition limits it to mappings that invoke this service's functions, tagged with this service.",
+      },
+      {
+        // lambda:FunctionArn of an update is the function the request names, not the mapping's
+        // current one: the mapping's own Service tag is what keeps another service's mapping out
+        // of reach (an update could otherwise point orders' queue at a payments function).
+        sid: 'ManageServiceEventSourceMappings',
+        actions: [
+          'lambda:GetEventSourceMapping',
+          'lambda:UpdateEventSourceMapping',
+          'lambda:DeleteEventSourceMapping',
+        ],
+        resources: [this.arn('lambda', 'event-source-mapping:*')],
+        conditions: { ArnLike: { 'lambda:FunctionArn': arns.functions }, ...arns.ownTag },
+        wildcardReason:
+          "Mapping ids are random UUIDs; the aws:ResourceTag/Service condition (a tag this role can only set to its own service and never remove) and lambda:FunctionArn confine the grant to this service's mappings.",
+      },
+      {
+        // Tagging at creation authorises TagResource on a mapping that has no Service tag yet.
+        sid: 'TagNewEventSourceMappings',
+        actions: ['lambda:TagResource'],
+        resources: [this.arn('lambda', 'event-source-mapping:*')],
+        conditions: { ...arns.ownRequestTag, Null: { [`aws:ResourceTag/${TAG_KEYS.service}`]: 'true' } },
+        wildcardReason:
+          'Mapping ids are random UUIDs; only a mapping without a Service tag yet, and only with this service as its Service tag.',
       },
       {
         sid: 'TagEventSourceMappings',
         actions: ['lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags'],
         resources: [this.arn('lambda', 'event-source-mapping:*')],
+        conditions: arns.ownTag,
         wildcardReason:
-          'Mapping ids are random UUIDs; ServiceStack tags every mapping, and DenyForeignServiceTag keeps the Service tag immutable.',
+          'Mapping ids are random UUIDs; the aws:ResourceTag/Service condition confines the grant to mappings of this service, and DenyForeignServiceTag keeps the Service tag immutable.',
       },
       {
         sid: 'DescribeWithoutResourceLevelPermissions',
@@ -305,6 +522,10 @@ export class ServiceAccessStack extends PlatformStack {
           'ec2:DescribeVpcs',
           'ec2:DescribeNetworkInterfaces',
           'lambda:ListEventSourceMappings',
+          // The table handlers' dynamodb:Describe* and kms:ListAliases: account-wide reads.
+          'dynamodb:DescribeLimits',
+          'dynamodb:DescribeEndpoints',
+          'kms:ListAliases',
         ],
         resources: ['*'],
         wildcardReason:
@@ -347,12 +568,6 @@ export class ServiceAccessStack extends PlatformStack {
         resources: arns.roles,
         conditions: { StringEquals: { 'iam:PassedToService': [...SERVICE_ROLE_PRINCIPALS] } },
         wildcardReason: `${prefixReason} Only to Lambda, Step Functions, Scheduler and EventBridge; every such role carries the service's boundary.`,
-      },
-      {
-        sid: 'PassSharedExecutionRoleToLambda',
-        actions: ['iam:PassRole'],
-        resources: [this.arn('iam', `role/${lambdaExecutionRoleName(this.nameScope)}`)],
-        conditions: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
       },
     ];
   }
@@ -444,6 +659,7 @@ export class ServiceAccessStack extends PlatformStack {
           'lambda:CreateEventSourceMapping',
           'iam:CreateRole',
           'iam:TagRole',
+          'cloudwatch:TagResource',
         ],
         resources: ['*'],
         conditions: {
@@ -459,6 +675,7 @@ export class ServiceAccessStack extends PlatformStack {
           'secretsmanager:UntagResource',
           'lambda:UntagResource',
           'iam:UntagRole',
+          'cloudwatch:UntagResource',
         ],
         resources: ['*'],
         conditions: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': [TAG_KEYS.service] } },
@@ -507,9 +724,41 @@ export class ServiceAccessStack extends PlatformStack {
           'dynamodb:TagResource',
           'dynamodb:UntagResource',
           'dynamodb:ListTagsOfResource',
+          // The global table handler's schema lists dynamodb:Describe* (its code is not public):
+          // every Describe action on the service's own tables and their backups, exports and
+          // imports (below the table in the ARN), all read-only.
+          'dynamodb:DescribeBackup',
+          'dynamodb:DescribeExport',
+          'dynamodb:DescribeImport',
         ],
         resources: arns.tables,
-        wildcardReason: `${reason} Streams and indexes are below their table.`,
+        wildcardReason: `${reason} Streams, indexes, backups, exports and imports are below their table.`,
+      },
+      {
+        // A table encrypted with the AWS managed key (alias aws/dynamodb, TableV2's
+        // awsManagedKey()): the handler's schema lists kms:CreateGrant, Decrypt, DescribeKey,
+        // RevokeGrant and ListAliases. The key's own policy (AWS writes it) already lets every
+        // principal of the account use it through DynamoDB (CreateGrant, Decrypt, DescribeKey);
+        // it leaves to IAM reading its metadata directly and revoking grants. Revoking only
+        // through DynamoDB (a request on a table the role manages): a direct RevokeGrant could
+        // cut another service's table off the same key.
+        sid: 'DescribeDynamoDbManagedKey',
+        actions: ['kms:DescribeKey'],
+        resources: [arns.arn('kms', 'key/*')],
+        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/dynamodb' } },
+        wildcardReason:
+          'Key ids are random; kms:ResourceAliases limits the grant to the AWS managed key aws/dynamodb.',
+      },
+      {
+        sid: 'RevokeDynamoDbManagedKeyGrantsThroughDynamoDb',
+        actions: ['kms:RevokeGrant'],
+        resources: [arns.arn('kms', 'key/*')],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` },
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/dynamodb' },
+        },
+        wildcardReason:
+          'Key ids are random; kms:ResourceAliases limits the grant to the AWS managed key aws/dynamodb, and kms:ViaService to requests DynamoDB makes in this region for the tables the role manages.',
       },
       {
         sid: 'ManageServiceQueues',
@@ -644,8 +893,31 @@ export class ServiceAccessStack extends PlatformStack {
       },
       {
         sid: 'ManageServiceDashboards',
-        actions: ['cloudwatch:PutDashboard', 'cloudwatch:GetDashboard', 'cloudwatch:DeleteDashboards'],
+        actions: [
+          'cloudwatch:PutDashboard',
+          'cloudwatch:GetDashboard',
+          'cloudwatch:DeleteDashboards',
+          'cloudwatch:ListTagsForResource',
+        ],
         resources: arns.dashboards,
+        wildcardReason: `${reason} Dashboards must be named with the stack prefix.`,
+      },
+      {
+        // The dashboard handler tags with TagResource (registry schema, tagging.permissions): a
+        // new dashboard (no Service tag yet) only with its own Service tag, an existing one only
+        // when it already is the service's. DenyForeignServiceTag and DenyServiceTagRemoval keep
+        // the tag from moving or going.
+        sid: 'TagNewServiceDashboards',
+        actions: ['cloudwatch:TagResource'],
+        resources: arns.dashboards,
+        conditions: { ...arns.ownRequestTag, Null: { [`aws:ResourceTag/${TAG_KEYS.service}`]: 'true' } },
+        wildcardReason: `${reason} Dashboards must be named with the stack prefix.`,
+      },
+      {
+        sid: 'TagServiceDashboards',
+        actions: ['cloudwatch:TagResource', 'cloudwatch:UntagResource'],
+        resources: arns.dashboards,
+        conditions: arns.ownTag,
         wildcardReason: `${reason} Dashboards must be named with the stack prefix.`,
       },
     ];

@@ -635,7 +635,11 @@ const CATALOGUE: readonly InvalidConfig[] = [
   {
     name: 'a service name the naming convention cannot fit',
     // staging is the longest environment name: `shared-lambda-infra-staging-access-{service}-` leaves 19.
-    override: { environment: 'staging', services: [{ ...orders, name: 'order-fulfilment-svc' }] },
+    override: {
+      environment: 'staging',
+      services: [{ ...orders, name: 'order-fulfilment-svc', repositoryOwnerId: 11, repositoryId: 22 }],
+      github: { platformRepositoryOwnerId: 11, platformRepositoryId: 33 },
+    },
     problems: [
       { path: 'services[0].name', says: ['"order-fulfilment-svc" is too long', 'at most 19 characters'] },
     ],
@@ -670,6 +674,54 @@ const CATALOGUE: readonly InvalidConfig[] = [
           'is required when repositoryId is set (got repositoryId: 123456)',
           'add repositoryOwnerId or remove repositoryId',
         ],
+      },
+    ],
+  },
+  {
+    name: 'staging trusts a service repository and the platform repository by name alone',
+    override: { environment: 'staging', services: [orders] },
+    problems: [
+      {
+        path: 'services[0].repositoryId',
+        says: [
+          'is required in staging (with repositoryOwnerId)',
+          'trusts "acme/orders-service" by name',
+          "`gh api repos/acme/orders-service --jq '.owner.id, .id'`",
+          'set repositoryOwnerId and repositoryId',
+        ],
+      },
+      {
+        path: 'github.platformRepositoryId',
+        says: [
+          'is required in staging (with platformRepositoryOwnerId)',
+          "`gh api repos/acme/shared-lambda-infra --jq '.owner.id, .id'`",
+        ],
+      },
+    ],
+  },
+  {
+    name: 'prod trusts a service repository by name alone',
+    override: {
+      environment: 'prod',
+      services: [orders],
+      github: { platformRepositoryOwnerId: 11, platformRepositoryId: 33 },
+    },
+    problems: [{ path: 'services[0].repositoryId', says: ['is required in prod (with repositoryOwnerId)'] }],
+  },
+  {
+    name: 'a service lists an external account that is not an account id',
+    override: { services: [{ ...orders, externalAccounts: ['4444-5555-6666'] }] },
+    problems: [
+      { path: 'services[0].externalAccounts[0]', says: ['12-digit AWS account id', 'got "4444-5555-6666"'] },
+    ],
+  },
+  {
+    name: 'a service lists an external account twice',
+    override: { services: [{ ...orders, externalAccounts: ['444455556666', '444455556666'] }] },
+    problems: [
+      {
+        path: 'services[0].externalAccounts[1]',
+        says: ['"444455556666" is already listed at externalAccounts[0]'],
       },
     ],
   },

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { blockSize, parseCidr } from '../../lib/config/cidr';
 import { DEFAULTS } from '../../lib/config/defaults';
 import { parsePlatformConfig } from '../../lib/config/load';
-import { subnetAddressesNeeded, validateSemantics } from '../../lib/config/validate';
+import { configWarnings, subnetAddressesNeeded, validateSemantics } from '../../lib/config/validate';
 import { configFor } from '../helpers/synth';
 
 // The smallest file the schema accepts, plus the optional sections whose keys have defaults.
@@ -30,6 +30,55 @@ function leaves(value: unknown, prefix = ''): Array<[string, unknown]> {
 function at(config: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], config);
 }
+
+describe('repositories trusted by name', () => {
+  it('are a warning in dev, naming the field and the command that prints the ids', () => {
+    const config = parsePlatformConfig(
+      { ...MINIMAL, services: [{ name: 'orders', repository: 'acme/orders-service', basePath: 'orders' }] },
+      'dev.yaml',
+    );
+
+    expect(validateSemantics(config)).toEqual([]);
+    expect(configWarnings(config).map((w) => w.path)).toEqual([
+      'services[0].repositoryId',
+      'github.platformRepositoryId',
+    ]);
+    expect(configWarnings(config)[0].message).toContain('is not set (staging and prod require it)');
+    expect(configWarnings(config)[0].message).toContain(
+      "`gh api repos/acme/orders-service --jq '.owner.id, .id'`",
+    );
+  });
+
+  it('are no warning once the ids are configured', () => {
+    const config = parsePlatformConfig(
+      {
+        ...MINIMAL,
+        services: [
+          {
+            name: 'orders',
+            repository: 'acme/orders-service',
+            basePath: 'orders',
+            repositoryOwnerId: 1,
+            repositoryId: 2,
+          },
+        ],
+        github: { ...MINIMAL.github, platformRepositoryOwnerId: 1, platformRepositoryId: 3 },
+      },
+      'dev.yaml',
+    );
+
+    expect(configWarnings(config)).toEqual([]);
+  });
+
+  it.each(['staging', 'prod'])('are configured in the shipped %s config (placeholders to replace)', (env) => {
+    const config = configFor(env as 'staging' | 'prod');
+
+    expect(
+      config.services.every((s) => s.repositoryId !== undefined && s.repositoryOwnerId !== undefined),
+    ).toBe(true);
+    expect(config.github?.platformRepositoryId).toBeDefined();
+  });
+});
 
 describe('valid configs', () => {
   it.each(ENVIRONMENTS)('parses config/%s.yaml with no problems', (env) => {

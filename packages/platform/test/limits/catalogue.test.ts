@@ -19,6 +19,9 @@ const services = (n: number) =>
   Array.from({ length: n }, (_, i) => ({
     name: `svc${i}`,
     repository: `acme/svc${i}`,
+    // prod trusts a repository by GitHub's numeric ids only (config validation requires them).
+    repositoryOwnerId: 4242,
+    repositoryId: 900_000 + i,
     basePath: `svc${i}`,
   }));
 

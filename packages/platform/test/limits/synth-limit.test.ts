@@ -18,7 +18,15 @@ const SERVICE = 'zyxwvutsrqponmlkjihg';
 
 const longNames = {
   project: PROJECT,
-  services: [{ name: SERVICE, repository: 'acme/long', basePath: 'long' }],
+  services: [
+    {
+      name: SERVICE,
+      repository: 'acme/long',
+      repositoryOwnerId: 4242,
+      repositoryId: 777001,
+      basePath: 'long',
+    },
+  ],
 };
 
 describe('synth at the IAM managed policy limit', () => {
