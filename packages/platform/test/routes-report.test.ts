@@ -18,6 +18,7 @@ const ORDERS: ServiceRegistration = {
   throttle: { rateLimit: 20, burstLimit: 40 },
   allowedAuthorizations: ['jwt', 'iam'],
   cachingAllowed: false,
+  resourceBudget: 10,
 };
 
 /** The orders example and a stack of another service (not registered), synthesized like a service repo. */

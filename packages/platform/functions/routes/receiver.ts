@@ -1,3 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -36,10 +37,12 @@ import {
   serviceItemKey,
   settingsPhysicalId,
 } from './interface';
+import { confirmResource, ownLocation, stackIdProblem } from './identity';
 import { loadRegistry } from './registry';
 import { answer } from './respond';
+import { responseUrlProblem } from './response-url';
 import { RoutesStore } from './store';
-import { parseDeclaration, validateRoutes } from './validate';
+import { validateDeclaration } from './validate';
 
 /**
  * The receiver: the Lambda function behind the `routesServiceToken`. CloudFormation invokes it for
@@ -68,6 +71,13 @@ export interface ReceiverOptions {
   readonly log?: Log;
   /** Environment variables ({@link RECEIVER_ENV}). @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** CloudFormation (DescribeStackResource: who is asking). @default - a new client */
+  readonly cloudformation?: CloudFormationClient;
+  /**
+   * Why a request's ResponseURL may not be answered, or `undefined` when it may.
+   * @default - responseUrlProblem: https on CloudFormation's response bucket of the function's Region
+   */
+  readonly responseUrlCheck?: (responseUrl: unknown) => string | undefined;
 }
 
 /** A request refused at once; the message goes to CloudFormation as the reason. */
@@ -79,11 +89,19 @@ export function createReceiver(options: ReceiverOptions = {}) {
   const log = options.log ?? CONSOLE_LOG;
   const clock = options.clock ?? SYSTEM_CLOCK;
   let deps:
-    | { ssm: SSMClient; store: RoutesStore; sqs: SQSClient; queueUrl: string; scope: NameScope }
+    | {
+        ssm: SSMClient;
+        cfn: CloudFormationClient;
+        store: RoutesStore;
+        sqs: SQSClient;
+        queueUrl: string;
+        scope: NameScope;
+      }
     | undefined;
   const init = () => {
     deps ??= {
       ssm: options.ssm ?? new SSMClient({}),
+      cfn: options.cloudformation ?? new CloudFormationClient({}),
       store: new RoutesStore(
         options.db ?? DynamoDBDocumentClient.from(new DynamoDBClient({})),
         requiredEnv(env, RECEIVER_ENV.tableName),
@@ -104,10 +122,18 @@ export function createReceiver(options: ReceiverOptions = {}) {
       logicalResourceId: event.LogicalResourceId,
       requestId: event.RequestId,
     });
+    const own = ownLocation(context.invokedFunctionArn);
+    const urlProblem = (options.responseUrlCheck ?? ((url) => responseUrlProblem(url, own)))(event.ResponseURL);
+    if (urlProblem) {
+      // Never PUT to an address the sender chose: no answer at all, and nothing stored.
+      log.error('request ignored: its ResponseURL is not CloudFormation\'s', { problem: urlProblem });
+      return;
+    }
     const physicalFallback =
       event.RequestType === 'Create' ? `${event.LogicalResourceId}-refused` : event.PhysicalResourceId;
     try {
-      const ctx: Ctx = { ...d, clock, log, location: location(context.invokedFunctionArn) };
+      const ctx: Ctx = { ...d, clock, log, location: { region: own.region, account: own.account } };
+      await proveIdentity(event, ctx, own);
       if (event.ResourceType === ROUTES_RESOURCE_TYPE) await receiveRoutes(event, ctx);
       else if (event.ResourceType === SETTINGS_RESOURCE_TYPE) await receiveSettings(event, ctx);
       else
@@ -135,6 +161,7 @@ export const handler = createReceiver();
 
 interface Ctx {
   readonly ssm: SSMClient;
+  readonly cfn: CloudFormationClient;
   readonly store: RoutesStore;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
@@ -144,9 +171,19 @@ interface Ctx {
   readonly location: { region: string; account: string };
 }
 
-function location(functionArn: string): { region: string; account: string } {
-  const parts = functionArn.split(':');
-  return { region: parts[3], account: parts[4] };
+/**
+ * Refuses a request whose StackId is not of the receiver's own partition, account and Region, or
+ * that CloudFormation does not confirm (docs/security.md, "Why a routes declaration cannot be forged").
+ */
+async function proveIdentity(
+  event: CloudFormationCustomResourceEvent,
+  ctx: Ctx,
+  own: ReturnType<typeof ownLocation>,
+): Promise<void> {
+  const stackProblem = stackIdProblem(event.StackId, own);
+  if (stackProblem) throw new Refusal(stackProblem);
+  const unconfirmed = await confirmResource(ctx.cfn, event, ctx.clock);
+  if (unconfirmed) throw new Refusal(unconfirmed);
 }
 
 function pendingOf(
@@ -173,8 +210,9 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
   const registry = await loadRegistry(ctx.ssm, ctx.scope, ctx.log);
   const service = serviceFromRoutesStackName(ctx.scope, event.StackId, registry.keys());
   if (!service) {
+    // The refusal names no registered service: a sender learns nothing about its neighbours.
     throw new Refusal(
-      `stack ${event.StackId} may not declare routes: only the stack named ${ctx.scope.project}-${ctx.scope.env}-{service}-api of a registered service may (registered: ${[...registry.keys()].sort().join(', ') || 'none'})`,
+      `stack ${event.StackId} may not declare routes: only the stack named ${ctx.scope.project}-${ctx.scope.env}-{service}-api of a service registered in this environment may`,
     );
   }
   // A deploy role may deploy every stack named `{project}-{env}-{its service}-*`, so when another
@@ -185,8 +223,9 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
     (other) => other !== service && stack.startsWith(`${ctx.scope.project}-${ctx.scope.env}-${other}-`),
   );
   if (rival) {
+    ctx.log.error('routes stack name is covered by another service\'s stack names', { service, rival });
     throw new Refusal(
-      `stack ${stack} could also be deployed by service "${rival}" (its deploy role may deploy every stack named ${ctx.scope.project}-${ctx.scope.env}-${rival}-*), so it cannot prove it is service "${service}"'s; rename one of the two services in the registry`,
+      `stack ${stack} could also be deployed by another registered service's deploy role (whose stack names {project}-{env}-{name}-* cover it), so it cannot prove it is service "${service}"'s; the platform team must rename one of the two services in the registry`,
     );
   }
   const registration = registry.get(service) as ServiceRegistration;
@@ -233,11 +272,15 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
     return;
   }
 
-  const parsed = parseDeclaration(event.ResourceProperties.Declaration);
-  if (Array.isArray(parsed))
-    throw new Refusal(`${ROUTES_RESOURCE_TYPE} of service "${service}": ${parsed.join('; ')}`);
-  const problems = validateRoutes(ctx.scope, ctx.location, registration, parsed.routes, registry);
-  const declarationHash = hashOf(parsed.routes);
+  const { declaration, problems } = validateDeclaration(
+    ctx.scope,
+    ctx.location,
+    registration,
+    event.ResourceProperties.Declaration,
+    registry,
+  );
+  const parsed = declaration ?? { routes: [] };
+  const declarationHash = declaration ? hashOf(declaration.routes) : '';
   const current = await ctx.store.get<ServiceItem>(key);
   const mustSucceed =
     event.RequestType === 'Update' && (current?.succeededHashes ?? []).includes(declarationHash);

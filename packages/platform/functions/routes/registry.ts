@@ -73,5 +73,7 @@ export function parseRegistration(service: string, raw: string | undefined): Ser
     return `"allowedAuthorizations" must list ${ROUTE_AUTHORIZATIONS.join(', ')}`;
   }
   if (typeof value.cachingAllowed !== 'boolean') return '"cachingAllowed" must be true or false';
+  if (!Number.isInteger(value.resourceBudget) || (value.resourceBudget as number) < 0)
+    return '"resourceBudget" must be a whole number of API resources';
   return value as ServiceRegistration;
 }

@@ -7,7 +7,9 @@ import {
   routesStackName,
   type ServiceRegistration,
 } from '@shared-lambda-infra/contract';
+import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import type { CloudFormationCustomResourceEvent, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import type { Log } from '../../functions/routes/common';
 import {
   PLATFORM_SETTINGS_VERSION,
@@ -117,10 +119,20 @@ export class World {
       ROUTES_TABLE_NAME: 'routes',
       ROUTES_QUEUE_URL: 'https://sqs/routes.fifo',
     };
+    const cloudformation = new CloudFormationClient({ region: REGION });
+    mockClient(cloudformation)
+      .on(DescribeStackResourceCommand)
+      .callsFake(async (input) => this.cfn.describeStackResource(input));
     this.receiver = createReceiver({
       ssm: sdk.ssm,
       db: sdk.db,
       sqs: sdk.sqs,
+      cloudformation,
+      // The model's response server stands in for CloudFormation's response bucket.
+      responseUrlCheck: (url) =>
+        typeof url === 'string' && url.startsWith(`${this.cfn.responseOrigin}/responses/`)
+          ? undefined
+          : 'not the model of CloudFormation',
       clock: this.clock,
       log: this.log,
       env,
@@ -160,6 +172,7 @@ export class World {
       throttle: { rateLimit: 50, burstLimit: 100 },
       allowedAuthorizations: ['jwt', 'iam'],
       cachingAllowed: true,
+      resourceBudget: 100,
       ...overrides,
     };
     this.ssm.parameters.set(

@@ -72,6 +72,7 @@ function register(service: string) {
       throttle: { rateLimit: 5, burstLimit: 10 },
       allowedAuthorizations: ['jwt'],
       cachingAllowed: false,
+      resourceBudget: 10,
     }),
   );
 }
