@@ -29,7 +29,7 @@ import {
   ROUTES_TABLE,
   SCHEDULED_RECONCILE_MESSAGE,
 } from '../../functions/routes/interface';
-import { acknowledge } from '../compliance';
+import { acknowledge, wildcardFindingId } from '../compliance';
 import { createFunctionLogGroup, createFunctionRole } from './platform-function';
 
 /** Construct-level defaults of {@link RoutesReconciler} (not exposed in the platform config). */
@@ -281,8 +281,8 @@ export class RoutesReconciler extends Construct {
   /** The interface's required statements, with their placeholders filled for this stack. */
   private statements(
     required: readonly RequiredStatement[],
-    table: dynamodb.Table,
-    queue: sqs.Queue,
+    table: dynamodb.ITable,
+    queue: sqs.IQueue,
   ): iam.PolicyStatement[] {
     const stack = Stack.of(this);
     const values: Record<string, string> = {
@@ -357,6 +357,26 @@ export class RoutesReconciler extends Construct {
     return alarm;
   }
 
+  /**
+   * The receiver's DescribeStackResource names stacks by pattern: the services' routes stacks are
+   * created later, by the services, under names the platform knows only as `{project}-{env}-*-api`,
+   * and a stack ARN ends in an id CloudFormation generates. Each wildcard is acknowledged alone.
+   */
+  private acknowledgeStackPatterns(receiver: nodejs.NodejsFunction): void {
+    const policy = receiver.node.scope?.node.tryFindChild('Policy');
+    const required = RECEIVER_PERMISSIONS.find((s) => s.actions.includes('cloudformation:DescribeStackResource'));
+    if (!policy || !required) return;
+    const stack = Stack.of(this);
+    const filled = this.statements([required], this.table, this.queue)[0].resources;
+    for (const resource of filled) {
+      acknowledge(
+        policy,
+        wildcardFindingId('Resource', stack.resolve(resource)),
+        "Read-only DescribeStackResource on this environment's routes stacks ({project}-{env}-*-api, named by the services that create them later) and its api stack; the trailing * is the stack id CloudFormation generates. The receiver asks who sent a request, nothing else.",
+      );
+    }
+  }
+
   private acknowledgeFindings(receiver: nodejs.NodejsFunction, reconciler: nodejs.NodejsFunction): void {
     const dlq = this.deadLetterQueue.node.defaultChild as Construct;
     const dlqReason =
@@ -407,6 +427,7 @@ export class RoutesReconciler extends Construct {
       acknowledge(fn, 'Serverless-LambdaDLQ', asyncReason);
       acknowledge(fn, 'NIST.800.53.R5-LambdaDLQ', asyncReason);
     }
+    this.acknowledgeStackPatterns(receiver);
     acknowledge(
       receiver,
       'NIST.800.53.R5-LambdaConcurrency',
