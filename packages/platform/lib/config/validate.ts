@@ -344,7 +344,9 @@ function checkBudgets(api: PlatformConfig['api'], services: readonly IndexedServ
   const sum = overridden.reduce((total, { service }) => total + (service.resourceBudget ?? 0), 0);
   const rest = services.length - overridden.length;
   if (sum + rest <= room) return [];
-  const listed = overridden.map(({ service, index }) => `services[${index}] ${show(service.name)}: ${service.resourceBudget}`);
+  const listed = overridden.map(
+    ({ service, index }) => `services[${index}] ${show(service.name)}: ${service.resourceBudget}`,
+  );
   return [
     {
       path: 'services',

@@ -364,7 +364,9 @@ export class RoutesReconciler extends Construct {
    */
   private acknowledgeStackPatterns(receiver: nodejs.NodejsFunction): void {
     const policy = receiver.node.scope?.node.tryFindChild('Policy');
-    const required = RECEIVER_PERMISSIONS.find((s) => s.actions.includes('cloudformation:DescribeStackResource'));
+    const required = RECEIVER_PERMISSIONS.find((s) =>
+      s.actions.includes('cloudformation:DescribeStackResource'),
+    );
     if (!policy || !required) return;
     const stack = Stack.of(this);
     const filled = this.statements([required], this.table, this.queue)[0].resources;
