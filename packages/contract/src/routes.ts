@@ -187,13 +187,6 @@ export const MAX_ROUTES = 1_000;
  */
 export const MAX_ROUTE_PATH_CHARS = 1_000;
 
-/**
- * Longest function ARN: a Lambda function name has at most 64 characters and a qualifier (version
- * or alias) at most 128, so a qualified ARN is at most about 240.
- * @see https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html#API_GetFunction_RequestSyntax
- */
-export const MAX_FUNCTION_ARN_CHARS = 256;
-
 /** Most query string parameters in one route's cache key (our bound: each adds a cache dimension). */
 export const MAX_CACHE_QUERY_KEYS = 20;
 
@@ -212,6 +205,11 @@ const VARIABLE_SEGMENT = /^\{([A-Za-z_][A-Za-z0-9_]{0,63})(\+?)\}$/;
  * characters only, so the name needs no encoding in the URL and no quoting in the OpenAPI body.
  */
 const QUERY_KEY = /^[A-Za-z0-9._~-]{1,128}$/;
+/**
+ * A function ARN, unqualified or with a version or alias: a Lambda function name has at most 64
+ * characters of letters, digits, `-` and `_`, a qualifier at most 128.
+ * @see https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html#API_GetFunction_RequestSyntax
+ */
 const FUNCTION_ARN_SHAPE =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9$_-]{1,128})?$/;
 
@@ -276,14 +274,12 @@ const routeCacheSchema = z.strictObject({
 
 const declaredRouteSchema = z.strictObject({
   method: z.enum(ROUTE_METHODS),
-  path: z
-    .string()
-    .max(MAX_ROUTE_PATH_CHARS)
-    .superRefine((path, ctx) => {
-      for (const problem of routePathProblems(path)) ctx.addIssue({ code: 'custom', message: problem });
-    }),
-  functionArn: z.string().max(MAX_FUNCTION_ARN_CHARS).regex(FUNCTION_ARN_SHAPE, {
-    error: 'must be a Lambda function ARN (arn:{partition}:lambda:{region}:{account}:function:{name}[:{qualifier}])',
+  path: z.string().superRefine((path, ctx) => {
+    for (const problem of routePathProblems(path)) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  functionArn: z.string().regex(FUNCTION_ARN_SHAPE, {
+    error:
+      'must be a Lambda function ARN (arn:{partition}:lambda:{region}:{account}:function:{name}[:{qualifier}])',
   }),
   authorization: z.enum(ROUTE_AUTHORIZATIONS as readonly [RouteAuthorization, ...RouteAuthorization[]]),
   cache: routeCacheSchema.optional(),
@@ -347,7 +343,7 @@ function issueLine(issue: z.core.$ZodIssue): string {
   }
   switch (issue.code) {
     case 'invalid_type':
-      return `${where}: expected ${issue.expected}${got}`;
+      return `${where}: expected ${issue.expected === 'int' ? 'a whole number' : issue.expected}${got}`;
     case 'invalid_value':
       return `${where}: expected ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${got}`;
     case 'unrecognized_keys':

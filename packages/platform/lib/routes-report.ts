@@ -118,7 +118,7 @@ function resolve(
   const target = getAtt ? template.Resources?.[getAtt[0]] : undefined;
   if (getAtt && getAtt[1] === 'Arn' && target?.Type === 'AWS::Lambda::Function') {
     const given = target.Properties?.FunctionName;
-    const name = typeof given === 'string' ? given : `${stackName}-${getAtt[0]}`.slice(0, 50) + '-GENERATED';
+    const name = typeof given === 'string' ? given : `${`${stackName}-${getAtt[0]}`.slice(0, 50)}-GENERATED`;
     return `arn:${location.partition}:lambda:${location.region}:${location.account}:function:${name}`;
   }
   return JSON.stringify(value);

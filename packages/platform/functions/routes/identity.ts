@@ -31,7 +31,8 @@ export function ownLocation(functionArn: string): OwnLocation {
   return { partition, region, account };
 }
 
-const STACK_ID = /^arn:([a-z-]+):cloudformation:([a-z0-9-]+):(\d{12}):stack\/([A-Za-z][A-Za-z0-9-]{0,127})\/[\w-]+$/;
+const STACK_ID =
+  /^arn:([a-z-]+):cloudformation:([a-z0-9-]+):(\d{12}):stack\/([A-Za-z][A-Za-z0-9-]{0,127})\/[\w-]+$/;
 
 /**
  * Why `stackId` is not a stack of `own` location, or `undefined`. The message names the location the

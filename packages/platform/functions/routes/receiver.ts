@@ -23,6 +23,7 @@ import {
   SYSTEM_CLOCK,
   scopeFromEnv,
 } from './common';
+import { confirmResource, ownLocation, stackIdProblem } from './identity';
 import {
   type PendingResponse,
   PLATFORM_ITEM_KEY,
@@ -37,7 +38,6 @@ import {
   serviceItemKey,
   settingsPhysicalId,
 } from './interface';
-import { confirmResource, ownLocation, stackIdProblem } from './identity';
 import { loadRegistry } from './registry';
 import { answer } from './respond';
 import { responseUrlProblem } from './response-url';
@@ -123,10 +123,12 @@ export function createReceiver(options: ReceiverOptions = {}) {
       requestId: event.RequestId,
     });
     const own = ownLocation(context.invokedFunctionArn);
-    const urlProblem = (options.responseUrlCheck ?? ((url) => responseUrlProblem(url, own)))(event.ResponseURL);
+    const urlProblem = (options.responseUrlCheck ?? ((url) => responseUrlProblem(url, own)))(
+      event.ResponseURL,
+    );
     if (urlProblem) {
       // Never PUT to an address the sender chose: no answer at all, and nothing stored.
-      log.error('request ignored: its ResponseURL is not CloudFormation\'s', { problem: urlProblem });
+      log.error("request ignored: its ResponseURL is not CloudFormation's", { problem: urlProblem });
       return;
     }
     const physicalFallback =
@@ -223,7 +225,7 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
     (other) => other !== service && stack.startsWith(`${ctx.scope.project}-${ctx.scope.env}-${other}-`),
   );
   if (rival) {
-    ctx.log.error('routes stack name is covered by another service\'s stack names', { service, rival });
+    ctx.log.error("routes stack name is covered by another service's stack names", { service, rival });
     throw new Refusal(
       `stack ${stack} could also be deployed by another registered service's deploy role (whose stack names {project}-{env}-{name}-* cover it), so it cannot prove it is service "${service}"'s; the platform team must rename one of the two services in the registry`,
     );

@@ -106,12 +106,15 @@ export class CloudFormationModel {
     const stack = [...this.stacks.values()].find(
       (s) => s.stackId === input.StackName || s.name === input.StackName,
     );
-    const validationError = (message: string) => Object.assign(new Error(message), { name: 'ValidationError' });
+    const validationError = (message: string) =>
+      Object.assign(new Error(message), { name: 'ValidationError' });
     if (!stack) throw validationError(`Stack '${input.StackName}' does not exist`);
     const waiting = [...this.waiters.values()].find(
       (w) => w.event.StackId === stack.stackId && w.event.LogicalResourceId === input.LogicalResourceId,
     );
-    const resource = waiting ? { type: waiting.event.ResourceType } : stack.template[input.LogicalResourceId ?? ''];
+    const resource = waiting
+      ? { type: waiting.event.ResourceType }
+      : stack.template[input.LogicalResourceId ?? ''];
     if (!resource) {
       throw validationError(`Resource ${input.LogicalResourceId} does not exist for stack ${stack.name}`);
     }

@@ -1,3 +1,4 @@
+import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import {
   type DeclaredRoute,
   Parameters,
@@ -7,7 +8,6 @@ import {
   routesStackName,
   type ServiceRegistration,
 } from '@shared-lambda-infra/contract';
-import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import type { CloudFormationCustomResourceEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Log } from '../../functions/routes/common';

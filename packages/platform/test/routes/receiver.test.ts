@@ -1,10 +1,10 @@
 import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   CloudFormationClient,
   DescribeStackResourceCommand,
   type DescribeStackResourceCommandInput,
 } from '@aws-sdk/client-cloudformation';
-import type { AddressInfo } from 'node:net';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

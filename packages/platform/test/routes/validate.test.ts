@@ -37,7 +37,7 @@ describe('validateRoutes', () => {
 
   it('rejects OPTIONS, which the platform answers', () => {
     expect(check({ method: 'OPTIONS' as DeclaredRoute['method'] })).toEqual([
-      'Declaration.routes[0].method: OPTIONS is the platform\'s: it answers every preflight from the platform CORS policy; remove the route',
+      "Declaration.routes[0].method: OPTIONS is the platform's: it answers every preflight from the platform CORS policy; remove the route",
     ]);
   });
 
