@@ -65,4 +65,3 @@ describe('resourceBudget', () => {
     expect(serviceRegistration(config, config.services[1]).resourceBudget).toBe(24);
   });
 });
-
