@@ -36,7 +36,10 @@ export function validateDeclaration(
 ): { readonly declaration?: RoutesDeclaration; readonly problems: readonly string[] } {
   const parsed = parseRoutesDeclaration(raw);
   if ('problems' in parsed) return { problems: parsed.problems };
-  const problems = validateRoutes(scope, location, registration, parsed.declaration.routes, registry);
+  const { routes } = parsed.declaration;
+  const problems = validateRoutes(scope, location, registration, routes, registry);
+  const budget = budgetRule(routes, registration);
+  if (budget) problems.push(budget);
   return problems.length > 0 ? { problems } : { declaration: parsed.declaration, problems: [] };
 }
 
@@ -59,7 +62,9 @@ export function routeLabel(route: Pick<DeclaredRoute, 'method' | 'path'>): strin
  * naming the route and the rule it breaks; empty when the table may be applied. Total: a table of
  * the wrong shape (one stored before a rule existed) gives problems, never an exception.
  *
- * Every message speaks of this service only: its base path, its authorizations, its budget.
+ * Every message speaks of this service only: its base path, its authorizations, its functions.
+ * The resource budget is checked on a new declaration only ({@link validateDeclaration}): a budget
+ * that shrinks because the registry grew never takes live routes off the stage.
  *
  * @param registry every registration, so a function named with another (longer) service's prefix
  *   (`…-fn-orders-api-*` when `orders-api` is registered) is not taken for one of `orders`.
@@ -90,8 +95,6 @@ export function validateRoutes(
     seen.add(key);
   });
   problems.push(...variableConflicts(routes));
-  const budget = budgetRule(routes, registration);
-  if (budget) problems.push(budget);
   return problems;
 }
 
@@ -140,7 +143,8 @@ function functionRule(
 
 /**
  * The table's API Gateway resources against the service's own budget: a refusal names this
- * service's use and budget only, never another service's, and never depends on what others use.
+ * service's use and budget only, never another service's, and never depends on what others use
+ * (the config keeps the budgets' sum within the API's quota).
  */
 function budgetRule(routes: readonly DeclaredRoute[], registration: ServiceRegistration): string | undefined {
   const used = routeResources(routes).length;

@@ -1,6 +1,6 @@
 import type { DeclaredRoute, ServiceRegistration } from '@shared-lambda-infra/contract';
 import { describe, expect, it } from 'vitest';
-import { parseDeclaration, validateRoutes } from '../../functions/routes/validate';
+import { parseDeclaration, validateDeclaration, validateRoutes } from '../../functions/routes/validate';
 
 const SCOPE = { project: 'shared-lambda-infra', env: 'dev' } as const;
 const LOCATION = { region: 'eu-west-1', account: '123456789012' };
@@ -81,5 +81,25 @@ describe('parseDeclaration', () => {
       'Declaration.routes[0].authorization: expected "jwt", "none", "iam", got nothing',
     ]);
     expect(parseDeclaration('{"version":2,"routes":[]}')).toEqual(['Declaration.version: expected 1, got 2']);
+  });
+});
+
+describe('the resource budget', () => {
+  const routes = [
+    { method: 'GET', path: '/orders', functionArn: FN, authorization: 'jwt' },
+    { method: 'GET', path: '/orders/{id}', functionArn: FN, authorization: 'jwt' },
+  ] as const;
+  const small = { ...ORDERS, resourceBudget: 1 };
+
+  it('refuses a new declaration over it', () => {
+    expect(
+      validateDeclaration(SCOPE, LOCATION, small, JSON.stringify({ version: 1, routes }), REGISTRY).problems,
+    ).toEqual([
+      'the routes need 2 API Gateway resources (distinct paths), more than the budget of 1 the registry gives service "orders" (services[].resourceBudget): declare fewer distinct paths, or ask the platform team for a larger budget',
+    ]);
+  });
+
+  it('never takes a stored table off the stage when the budget shrank (the reconciler re-checks with validateRoutes)', () => {
+    expect(validateRoutes(SCOPE, LOCATION, small, routes, REGISTRY)).toEqual([]);
   });
 });
