@@ -65,7 +65,7 @@ export interface ClaimedResource {
  * Asks CloudFormation whether the claimed resource exists, has the claimed type and is in
  * progress. Returns why not, or `undefined` when confirmed. A `ValidationError` (no such stack or
  * logical id) is an answer; throttling is retried with backoff; any other error is thrown (the
- * platform could not check, which is not the sender's fault).
+ * platform could not check, which is not the sender's fault, and nothing is stored or removed).
  */
 export async function confirmResource(
   cfn: CloudFormationClient,
@@ -87,7 +87,8 @@ export async function confirmResource(
       if (errorName(error) === 'ValidationError') {
         return `CloudFormation knows no resource ${claimed.LogicalResourceId.slice(0, 255)} in the request's stack`;
       }
-      if (attempt >= 4 || !/Throttl|TooManyRequests|RequestLimitExceeded/.test(errorName(error))) throw error;
+      // About 12 s of backoff at most, within the receiver's 30 s timeout, on top of the SDK's own retries.
+      if (attempt >= 6 || !/Throttl|TooManyRequests|RequestLimitExceeded/.test(errorName(error))) throw error;
       await clock.sleep(200 * 2 ** attempt * (1 + clock.random()));
     }
   }

@@ -378,6 +378,9 @@ export function parseSettings(raw: unknown): PlatformSettings {
   } catch {
     throw new Refusal(`${SETTINGS_RESOURCE_TYPE}: Settings is not JSON`);
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Refusal(`${SETTINGS_RESOURCE_TYPE}: Settings is not a JSON object`);
+  }
   const problems: string[] = [];
   if (value.version !== PLATFORM_SETTINGS_VERSION)
     problems.push(`version: expected ${PLATFORM_SETTINGS_VERSION}, got ${JSON.stringify(value.version)}`);

@@ -24,6 +24,7 @@ let table: TableModel;
 let queue: FifoQueueModel;
 let ssm: ParameterStoreModel;
 let receive: ReturnType<typeof createReceiver>;
+let clock: VirtualClock;
 /** The same receiver with the production ResponseURL check (CloudFormation's bucket only). */
 let strictReceive: ReturnType<typeof createReceiver>;
 let log: ReturnType<typeof memoryLog>;
@@ -54,7 +55,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   answers.length = 0;
-  const clock = new VirtualClock(0);
+  clock = new VirtualClock(0);
   table = new TableModel();
   queue = new FifoQueueModel(clock, 360_000, 5);
   ssm = new ParameterStoreModel();
@@ -428,5 +429,48 @@ describe('receiver: who is asking', () => {
     );
     expect(table.items.has('service#orders')).toBe(true);
     expect(queue.messages).toHaveLength(1);
+  });
+
+  it('retries a throttled DescribeStackResource with backoff, then stores', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    cfnMock
+      .on(DescribeStackResourceCommand)
+      .rejectsOnce(throttled)
+      .rejectsOnce(throttled)
+      .resolves({
+        StackResourceDetail: {
+          StackId: stackId(orders),
+          LogicalResourceId: 'Routes',
+          ResourceType: 'Custom::SharedApiRoutes',
+          ResourceStatus: 'CREATE_IN_PROGRESS',
+          LastUpdatedTimestamp: new Date(0),
+        },
+      });
+    const started = clock.now();
+    await clock.runUntil(
+      clock.spawn(() =>
+        receive(
+          event(orders, { ResourceProperties: { ServiceToken: 't', Declaration: declaration() } }),
+          CONTEXT,
+        ),
+      ),
+    );
+    expect(cfnMock.commandCalls(DescribeStackResourceCommand)).toHaveLength(3);
+    expect(clock.now()).toBeGreaterThan(started);
+    expect(ordersTable()).toBe(`live ${fnArn('orders', 'get')}`);
+  });
+
+  it("answers FAILED and stores nothing when CloudFormation cannot be asked (not the sender's fault)", async () => {
+    cfnMock
+      .on(DescribeStackResourceCommand)
+      .rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDenied' }));
+    await receive(
+      event(orders, { ResourceProperties: { ServiceToken: 't', Declaration: declaration() } }),
+      CONTEXT,
+    );
+    expect(answers.map((a) => [a.Status, a.Reason])).toEqual([
+      ['FAILED', 'the platform could not store the request (User is not authorized); deploy again'],
+    ]);
+    expect(table.items.has('service#orders')).toBe(false);
   });
 });
