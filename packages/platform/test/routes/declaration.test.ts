@@ -288,7 +288,7 @@ describe('properties', () => {
           for (const p of result.problems) expect(p).toMatch(/^(Declaration[.[:]|route ")/);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
@@ -317,7 +317,7 @@ describe('properties', () => {
           }
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: 600 },
     );
   });
 
@@ -332,7 +332,7 @@ describe('properties', () => {
         const raw = JSON.stringify({ version: 1, routes: [value] });
         expect(parseRoutesDeclaration(raw)).toEqual(parseRoutesDeclaration(raw));
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });
