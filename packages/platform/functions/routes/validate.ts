@@ -38,7 +38,7 @@ export function validateDeclaration(
   if ('problems' in parsed) return { problems: parsed.problems };
   const { routes } = parsed.declaration;
   const problems = validateRoutes(scope, location, registration, routes, registry);
-  const budget = budgetRule(routes, registration);
+  const budget = budgetProblem(routes, registration);
   if (budget) problems.push(budget);
   return problems.length > 0 ? { problems } : { declaration: parsed.declaration, problems: [] };
 }
@@ -146,7 +146,10 @@ function functionRule(
  * service's use and budget only, never another service's, and never depends on what others use
  * (the config keeps the budgets' sum within the API's quota).
  */
-function budgetRule(routes: readonly DeclaredRoute[], registration: ServiceRegistration): string | undefined {
+export function budgetProblem(
+  routes: readonly DeclaredRoute[],
+  registration: ServiceRegistration,
+): string | undefined {
   const used = routeResources(routes).length;
   if (used <= registration.resourceBudget) return undefined;
   return `the routes need ${used} API Gateway resources (distinct paths), more than the budget of ${registration.resourceBudget} the registry gives service "${registration.service}" (services[].resourceBudget): declare fewer distinct paths, or ask the platform team for a larger budget`;
