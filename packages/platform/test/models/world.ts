@@ -126,7 +126,11 @@ export class World {
   private poller?: Promise<void>;
   private crash?: { afterAnswers: number; afterWrites: number; writes: number; base: number; armed: boolean };
 
-  constructor() {
+  /**
+   * @param options.productionReconcilerUrls the reconciler keeps its production ResponseURL check
+   *   (CloudFormation's response bucket of its Region), which refuses the model's 127.0.0.1 URLs.
+   */
+  constructor(options: { productionReconcilerUrls?: boolean } = {}) {
     this.table.clock = this.clock;
     const models = { apigateway: this.apigateway, table: this.table, queue: this.queue, ssm: this.ssm };
     const sdk = clients(models);
@@ -171,7 +175,7 @@ export class World {
       log: this.log,
       env,
       emitMetric: (line) => this.log.lines.push(`METRIC ${line}`),
-      responseUrlCheck: modelResponseUrls,
+      ...(options.productionReconcilerUrls ? {} : { responseUrlCheck: modelResponseUrls }),
     });
     this.cfn = new CloudFormationModel(this.clock, (event) => this.invokeReceiver(event), REGION, ACCOUNT);
   }
