@@ -10,9 +10,10 @@ import {
   type RouteMethod,
   type RoutesDeclaration,
   routesStackName,
+  serviceFunctionNamePattern,
   stableHash,
 } from '@shared-lambda-infra/contract';
-import { ArnFormat, CfnRule, CustomResource, Duration, Fn, Lazy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnRule, CustomResource, Duration, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -127,12 +128,15 @@ export class ServiceApi extends Construct {
    * Routes `route` (`'METHOD /path'`, under the base path) to `handler`.
    *
    * Throws when the route is malformed, outside the base path, defined twice, names a path
-   * variable differently from another route at the same level (`{id}` vs `{orderId}`), or asks
-   * for a cache on a method other than GET or with a TTL outside 1-3600 seconds.
+   * variable differently from another route at the same level (`{id}` vs `{orderId}`), asks
+   * for a cache on a method other than GET or with a TTL outside 1-3600 seconds, or routes to a
+   * function that is not the service's own where that is known at synth (a name without the
+   * service's prefix, or one CloudFormation will generate): the platform's receiver would refuse it.
    */
   public addRoute(route: string, handler: lambda.IFunction, options: RouteOptions = {}): ServiceRoute {
     const parsed = parseRoute(route);
     assertUnderBasePath(parsed, this.basePath, this.platform.service);
+    this.assertOwnFunction(parsed.route, handler);
     const authorization = checkAuthorization(options.authorization ?? 'jwt');
     if (options.cache) checkCache(parsed.route, parsed.method, options.cache);
     this.routeTable.add({ parsed, authorization, target: handler.node.path });
@@ -155,6 +159,38 @@ export class ServiceApi extends Construct {
       sourceArn: this.executeApiArn(parsed.method, parsed.segments),
     });
     return declared;
+  }
+
+  /**
+   * The receiver accepts only functions named `{project}-{env}-fn-{service}-*` (what ServiceFunction
+   * names them): a literal name of another service, or a name CloudFormation generates from the
+   * stack (a `lambda.Function` without `functionName`), fails the deploy, so it fails the synth.
+   * A name only known at deploy time (a parameter, an import) is left to the receiver.
+   */
+  private assertOwnFunction(route: string, handler: lambda.IFunction): void {
+    const prefix = serviceFunctionNamePattern(this.platform.nameScope, this.platform.service).replace(
+      /\*$/,
+      '',
+    );
+    const own = `the functions of service "${this.platform.service}" (named ${prefix}*, as ServiceFunction names them)`;
+    const name = handler.functionName;
+    if (!Token.isUnresolved(name)) {
+      if (!name.startsWith(prefix)) {
+        throw new Error(
+          `route "${route}" targets function "${name}", which is not one of ${own}: the platform refuses a route to another service's function; route to a ServiceFunction of this service`,
+        );
+      }
+      return;
+    }
+    const cfn = handler.node.defaultChild as lambda.CfnFunction | undefined;
+    // An L2 function's name is a lazy token that resolves to nothing when CloudFormation names it.
+    const given =
+      cfn?.cfnResourceType === 'AWS::Lambda::Function' ? Stack.of(cfn).resolve(cfn.functionName) : '';
+    if (given === undefined) {
+      throw new Error(
+        `route "${route}" targets ${handler.node.path}, whose name CloudFormation will generate from the stack name, so it cannot be one of ${own}: the platform would refuse it; use a ServiceFunction`,
+      );
+    }
   }
 
   private assertRoutesStack(): void {

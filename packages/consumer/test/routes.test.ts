@@ -40,13 +40,23 @@ describe('parseRoute', () => {
 
   it('rejects a greedy variable before the last segment', () => {
     expect(() => parseRoute('GET /orders/{proxy+}/items')).toThrow(
-      'route "GET /orders/{proxy+}/items" has an invalid path segment "{proxy+}"',
+      'route "GET /orders/{proxy+}/items" has an invalid path: segment 2 "{proxy+}": a greedy {name+} may only be the last segment',
     );
   });
 
   it('rejects characters API Gateway does not allow in a path', () => {
     expect(() => parseRoute('GET /orders/a b')).toThrow('is malformed');
-    expect(() => parseRoute('GET /orders/{id')).toThrow('invalid path segment "{id"');
+    expect(() => parseRoute('GET /orders/{id')).toThrow('invalid path: segment 2 "{id"');
+  });
+
+  it('rejects "." and ".." segments and a variable twice in one path, as the receiver does', () => {
+    expect(() => parseRoute('GET /orders/../admin')).toThrow(
+      'route "GET /orders/../admin" has an invalid path: segment 2 "..": "." and ".." are removed from URLs by clients and proxies (RFC 3986)',
+    );
+    expect(() => parseRoute('GET /orders/./x')).toThrow('segment 2 ".": "." and ".."');
+    expect(() => parseRoute('GET /orders/{id}/items/{id}')).toThrow(
+      'segment 4 "{id}": path variable "id" appears twice in the path',
+    );
   });
 });
 

@@ -1,4 +1,6 @@
+import { CfnParameter, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ServiceApi, ServiceFunction, ServiceStack } from '../src';
 import { HANDLER, parameterRef, templateOf, testApp } from './helpers';
@@ -186,6 +188,40 @@ describe('ServiceApi failures', () => {
     expect(() => new ServiceApi(stack, 'Api')).toThrow(
       'ServiceApi Jobs/Api is in stack "shared-lambda-infra-dev-orders-jobs", but the platform accepts the routes of service "orders" only from its routes stack "shared-lambda-infra-dev-orders-api"',
     );
+  });
+
+  it("rejects another service's function at synth: the receiver would refuse it", () => {
+    const { api: a } = api();
+    const payments = lambda.Function.fromFunctionArn(
+      Stack.of(a),
+      'Payments',
+      'arn:aws:lambda:eu-west-1:123456789012:function:shared-lambda-infra-dev-fn-payments-pay',
+    );
+    expect(() => a.addRoute('GET /orders', payments)).toThrow(
+      'route "GET /orders" targets function "shared-lambda-infra-dev-fn-payments-pay", which is not one of the functions of service "orders" (named shared-lambda-infra-dev-fn-orders-*, as ServiceFunction names them): the platform refuses a route to another service\'s function; route to a ServiceFunction of this service',
+    );
+  });
+
+  it("rejects a function whose name CloudFormation generates (never the service's prefix)", () => {
+    const { api: a } = api();
+    const plain = new lambda.Function(Stack.of(a), 'Plain', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+    });
+    expect(() => a.addRoute('GET /orders', plain)).toThrow(
+      'route "GET /orders" targets Orders/Plain, whose name CloudFormation will generate from the stack name',
+    );
+  });
+
+  it('leaves a name known only at deploy time to the receiver, and accepts a named function of its own', () => {
+    const { api: a } = api();
+    const stack = Stack.of(a);
+    const name = new CfnParameter(stack, 'FnName').valueAsString;
+    const deployTime = lambda.Function.fromFunctionName(stack, 'DeployTime', name);
+    expect(() => a.addRoute('GET /orders', deployTime)).not.toThrow();
+    const own = lambda.Function.fromFunctionName(stack, 'Own', 'shared-lambda-infra-dev-fn-orders-own');
+    expect(() => a.addRoute('GET /orders/{id}', own)).not.toThrow();
   });
 
   it('rejects a route outside the base path', () => {

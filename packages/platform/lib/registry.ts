@@ -1,5 +1,5 @@
 import type { RouteAuthorization, ServiceRegistration } from '@shared-lambda-infra/contract';
-import { ALLOW_PUBLIC_ROUTES_DEFAULT } from './config/defaults';
+import { ALLOW_PUBLIC_ROUTES_DEFAULT, PLATFORM_API_RESOURCES } from './config/defaults';
 import type { PlatformConfig, ServiceConfig } from './config/schema';
 
 /**
@@ -31,5 +31,20 @@ export function serviceRegistration(config: PlatformConfig, service: ServiceConf
     throttle: { rateLimit, burstLimit },
     allowedAuthorizations: allowed,
     cachingAllowed: api.cache !== undefined,
+    resourceBudget: resourceBudget(config, service),
   };
+}
+
+/**
+ * The API Gateway resources `service` may use on the shared API: its entry's `resourceBudget`, else
+ * an even share (rounded down) of what `api.quotas.resourcesPerApi` leaves after the platform's own
+ * resources and the budgets other entries set (the config check keeps the sum within the quota).
+ */
+export function resourceBudget(config: PlatformConfig, service: ServiceConfig): number {
+  if (service.resourceBudget !== undefined) return service.resourceBudget;
+  const overridden = config.services.filter((s) => s.resourceBudget !== undefined);
+  const reserved = overridden.reduce((total, s) => total + (s.resourceBudget ?? 0), 0);
+  const room = config.api.quotas.resourcesPerApi - PLATFORM_API_RESOURCES.length - reserved;
+  const sharing = config.services.length - overridden.length;
+  return Math.max(0, Math.floor(room / Math.max(1, sharing)));
 }

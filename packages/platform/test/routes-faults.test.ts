@@ -323,3 +323,25 @@ describe('load and faults', () => {
     expectHealthy();
   });
 });
+
+describe("answers only to CloudFormation's response bucket", () => {
+  it("the reconciler's own check refuses a stored ResponseURL that is not CloudFormation's: nothing is PUT to it", async () => {
+    // The receiver takes the model's http://127.0.0.1 URLs; the reconciler keeps its production
+    // check (https on CloudFormation's response bucket of eu-west-1), as if a stored request named
+    // a URL the receiver should not have accepted.
+    world = await new World({ productionReconcilerUrls: true }).start();
+    const [platform] = await world.run(() => world.deployPlatform());
+    expect(platform).not.toBe('CREATE_COMPLETE');
+    // The Create, which only the reconciler answers, got no answer; the receiver answered the
+    // rollback's Delete itself (a settings Delete needs no reconcile).
+    const answered = world.cfn.answers.map((a) => world.cfn.sent.get(a.requestId)?.requestType);
+    expect(answered).toEqual(['Delete']);
+    expect(
+      world.log.lines.some(
+        (l) =>
+          l.startsWith('WARN could not answer CloudFormation') &&
+          l.includes('ResponseURL must be https, not http'),
+      ),
+    ).toBe(true);
+  });
+});

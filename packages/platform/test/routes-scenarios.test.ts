@@ -363,7 +363,7 @@ describe('hostile declarations', () => {
     );
     expect(status).toBe('ROLLBACK_COMPLETE');
     expect(stackEvents('orders-web').join('\n')).toContain(
-      'may not declare routes: only the stack named shared-lambda-infra-dev-{service}-api of a registered service may',
+      'may not declare routes: only the stack named shared-lambda-infra-dev-{service}-api of a service registered in this environment may',
     );
     expect(servedState(world).methods).toEqual(['GET /health -> mock (NONE)']);
   });
@@ -375,7 +375,10 @@ describe('hostile declarations', () => {
       world.deployService('orders-api', [route('GET', '/orders-api', 'x')]),
     );
     expect(status).toBe('ROLLBACK_COMPLETE');
-    expect(stackEvents('orders-api-api').join('\n')).toContain('could also be deployed by service "orders"');
+    const events = stackEvents('orders-api-api').join('\n');
+    expect(events).toContain("could also be deployed by another registered service's deploy role");
+    // The refusal names no other service.
+    expect(events).not.toContain('"orders"');
   });
 
   it("rejects a function of another service whose name extends the declaring service's", async () => {
@@ -435,6 +438,209 @@ describe('hostile declarations', () => {
     expect(status).toBe('CREATE_COMPLETE');
     expect(servedState(world).throttles['payments/POST']).toEqual({ rate: 50, burst: 100 });
     expect(servedState(world).throttles['orders/GET']).toEqual({ rate: 50, burst: 100 });
+    expectInvariant();
+  });
+});
+
+describe('poison, budgets and forged requests fail only their sender (issue 21)', () => {
+  const PAYMENTS = [route('POST', '/payments', 'pay'), route('GET', '/payments/{id}', 'get')];
+  const hostile: Array<[string, Record<string, unknown>, string]> = [
+    [
+      'cache.queryKeys a string',
+      { cache: { ttlSeconds: 60, queryKeys: 'page' } },
+      'Declaration.routes[0].cache.queryKeys: expected array, got "page"',
+    ],
+    [
+      'cache.queryKeys a name with a space',
+      { cache: { ttlSeconds: 60, queryKeys: ['a b'] } },
+      'Declaration.routes[0].cache.queryKeys[0]: must be a query string name',
+    ],
+    [
+      'cache.ttlSeconds a string',
+      { cache: { ttlSeconds: '60' } },
+      'Declaration.routes[0].cache.ttlSeconds: expected number, got "60"',
+    ],
+    ['method OPTIONS', { method: 'OPTIONS' }, "Declaration.routes[0].method: OPTIONS is the platform's"],
+    ['method a number', { method: 7 }, 'Declaration.routes[0].method: expected "GET"'],
+    [
+      'path with ".."',
+      { path: '/orders/../payments' },
+      'Declaration.routes[0].path: segment 2 "..": "." and ".." are removed',
+    ],
+    [
+      'a path variable twice',
+      { path: '/orders/{id}/x/{id}' },
+      'Declaration.routes[0].path: segment 4 "{id}": path variable "id" appears twice',
+    ],
+    [
+      'a greedy variable before the end',
+      { path: '/orders/{p+}/x' },
+      'a greedy {name+} may only be the last segment',
+    ],
+    ['path an object', { path: { 'Fn::Sub': '/payments' } }, 'Declaration.routes[0].path: expected string'],
+    [
+      'functionArn null',
+      { functionArn: null },
+      'Declaration.routes[0].functionArn: expected string, got null',
+    ],
+    [
+      'authorization "NONE"',
+      { authorization: 'NONE' },
+      'Declaration.routes[0].authorization: expected "jwt", "none", "iam", got "NONE"',
+    ],
+    [
+      'an integration of its own',
+      { integration: { type: 'HTTP_PROXY', uri: 'https://attacker.example.com' } },
+      'Declaration.routes[0]: unknown field "integration"',
+    ],
+  ];
+
+  it.each(hostile)(
+    'a declaration with %s fails only its own stack, within one reconcile, while payments deploys',
+    async (_, poison, reason) => {
+      await setUp(['orders', 'payments']);
+      await world.run(() => world.deployService('payments', [PAYMENTS[0]]));
+      const poisoned = [{ ...ORDERS_V1[0], ...poison }] as unknown as typeof ORDERS_V1;
+      const [orders, payments] = await world.run(
+        () => world.deployService('orders', poisoned),
+        () => world.deployService('payments', PAYMENTS),
+      );
+      expect([orders, payments]).toEqual(['ROLLBACK_COMPLETE', 'UPDATE_COMPLETE']);
+      expect(stackEvents('orders-api').join('\n')).toContain(reason);
+      // Nothing of the poison was stored, so no reconcile ever sees it: the item holds at most the
+      // tombstone the rollback's Delete leaves (no routes, deleted, nothing pending).
+      const item = world.table.items.get('service#orders');
+      expect(JSON.stringify(item ?? {})).not.toContain(JSON.stringify(poison).slice(1, -1));
+      expect({
+        routes: item?.routes ?? [],
+        deleted: item?.deleted ?? true,
+        pending: item?.pending ?? [],
+      }).toEqual({ routes: [], deleted: true, pending: [] });
+      expect(servedState(world).routedPaths).toEqual(['/health', '/payments', '/payments/{id}']);
+      expect(world.invocations.failed).toBe(0);
+      expectInvariant();
+    },
+  );
+
+  it('a neighbour at its budget never costs another service its own: each is refused only over its own', async () => {
+    await setUp(['orders', 'payments'], {
+      orders: { resourceBudget: 2 },
+      payments: { resourceBudget: 2 },
+    });
+    const [payments] = await world.run(() => world.deployService('payments', PAYMENTS));
+    expect(payments).toBe('CREATE_COMPLETE');
+    // orders fits its own budget: payments using all of its own changes nothing for orders.
+    const [orders] = await world.run(() => world.deployService('orders', ORDERS_V1));
+    expect(orders).toBe('CREATE_COMPLETE');
+    // One resource more than its budget: refused, naming its budget and no other service.
+    const [grown] = await world.run(() =>
+      world.deployService('orders', [...ORDERS_V1, route('GET', '/orders/{id}/items', 'items')]),
+    );
+    expect(grown).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const events = stackEvents('orders-api').join('\n');
+    expect(events).toContain(
+      'the routes need 3 API Gateway resources (distinct paths), more than the budget of 2 the registry gives service "orders"',
+    );
+    expect(events).not.toContain('payments');
+    expect(servedState(world).routedPaths).toEqual([
+      '/health',
+      '/orders',
+      '/orders/{id}',
+      '/payments',
+      '/payments/{id}',
+    ]);
+    expectInvariant();
+  });
+
+  it('a registration published before budgets (no resourceBudget) keeps its service deploying until the access stack republishes it; then its budget holds', async () => {
+    await setUp(['orders', 'payments']);
+    // What an access stack older than budgets published: the same registration without the field.
+    const path = '/shared-lambda-infra/dev/services/orders/registration';
+    const { resourceBudget: _none, ...older } = JSON.parse(world.ssm.parameters.get(path) as string);
+    world.ssm.parameters.set(path, JSON.stringify(older));
+    const [orders, payments] = await world.run(
+      () => world.deployService('orders', ORDERS_V1),
+      () => world.deployService('payments', PAYMENTS),
+    );
+    expect([orders, payments]).toEqual(['CREATE_COMPLETE', 'CREATE_COMPLETE']);
+    expect(world.log.lines.filter((l) => l.includes('registration has no resourceBudget'))).toEqual([
+      'WARN registration has no resourceBudget (published before budgets existed); budget not checked {"service":"orders"}',
+    ]);
+    // The platform's deploy republishes it with a budget of 2: orders' 2 resources stay served, a
+    // third is refused over its own budget.
+    registry.set('orders', world.register('orders', { resourceBudget: 2 }));
+    // The warm receiver reuses a registration for a minute.
+    await world.run(() => world.clock.sleep(61_000));
+    const [grown] = await world.run(() =>
+      world.deployService('orders', [...ORDERS_V1, route('GET', '/orders/{id}/items', 'items')]),
+    );
+    expect(grown).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(stackEvents('orders-api').join('\n')).toContain(
+      'more than the budget of 2 the registry gives service "orders"',
+    );
+    expect(servedState(world).routedPaths).toEqual([
+      '/health',
+      '/orders',
+      '/orders/{id}',
+      '/payments',
+      '/payments/{id}',
+    ]);
+    expectInvariant();
+  });
+
+  it('296 routes of one service cannot take the quota: refused over its budget, and the next service still deploys', async () => {
+    // 3 services share 298 resources: 99 each.
+    await setUp(['orders', 'payments', 'stock'], {
+      orders: { resourceBudget: 99 },
+      payments: { resourceBudget: 99 },
+      stock: { resourceBudget: 99 },
+    });
+    const greedy = Array.from({ length: 295 }, (_, i) => route('GET', `/orders/r${i}`, 'list'));
+    const [orders] = await world.run(() => world.deployService('orders', [ORDERS_V1[0], ...greedy]));
+    expect(orders).toBe('ROLLBACK_COMPLETE');
+    expect(stackEvents('orders-api').join('\n')).toContain(
+      'the routes need 296 API Gateway resources (distinct paths), more than the budget of 99',
+    );
+    const [payments] = await world.run(() => world.deployService('payments', PAYMENTS));
+    expect(payments).toBe('CREATE_COMPLETE');
+    expectInvariant();
+  });
+
+  it("forged Update and Delete for orders' stack from another account leave orders' live routes alone", async () => {
+    await setUp(['orders', 'payments']);
+    await world.run(() => world.deployService('orders', ORDERS_V1));
+    const before = servedState(world).methods;
+    const stack = world.cfn.stacks.get('shared-lambda-infra-dev-orders-api');
+    const forgedStackId = (stack?.stackId ?? '').replace(':123456789012:', ':999999999999:');
+    const receiver = world['receiver'];
+    const forged = (requestType: 'Update' | 'Delete') =>
+      ({
+        RequestType: requestType,
+        ServiceToken: 'token',
+        ResponseURL: `${world.cfn.responseOrigin}/responses/forged-${requestType}`,
+        StackId: forgedStackId,
+        RequestId: `forged-${requestType}`,
+        ResourceType: 'Custom::SharedApiRoutes',
+        LogicalResourceId: 'Routes',
+        PhysicalResourceId: 'shared-lambda-infra-dev-routes-orders',
+        ResourceProperties: {
+          ServiceToken: 'token',
+          Declaration: JSON.stringify({ version: 1, routes: [route('GET', '/orders', 'evil')] }),
+        },
+      }) as unknown as Parameters<typeof receiver>[0];
+    await world.run(
+      () =>
+        receiver(forged('Update'), {
+          invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:r',
+        }),
+      () =>
+        receiver(forged('Delete'), {
+          invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:r',
+        }),
+    );
+    await world.settle();
+    expect(servedState(world).methods).toEqual(before);
+    expect(world.log.lines.some((l) => l.includes('evil'))).toBe(false);
     expectInvariant();
   });
 });

@@ -410,6 +410,8 @@ describe('ServiceAccessStack', () => {
       throttle: { rateLimit: 50, burstLimit: 100 },
       allowedAuthorizations: ['jwt', 'none', 'iam'],
       cachingAllowed: false,
+      // Two registered services (orders, billing) share 300 (Resources per API) less / and /health.
+      resourceBudget: 149,
     });
     t.hasResourceProperties('AWS::SSM::Parameter', {
       Name: '/shared-lambda-infra/dev/services/orders/base-path',

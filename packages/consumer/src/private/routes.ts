@@ -1,4 +1,4 @@
-import { ROUTE_METHODS, type RouteMethod } from '@shared-lambda-infra/contract';
+import { ROUTE_METHODS, type RouteMethod, routePathProblems } from '@shared-lambda-infra/contract';
 
 /** A route string split into its method and path segments. */
 export interface ParsedRoute {
@@ -11,10 +11,6 @@ export interface ParsedRoute {
   /** `['orders', '{id}']`. */
   readonly segments: readonly string[];
 }
-
-// API Gateway path parts: letters, digits and ._-~ ; variables `{name}`, greedy `{name+}` last only.
-const LITERAL = /^[A-Za-z0-9._~-]+$/;
-const VARIABLE = /^\{[A-Za-z_][A-Za-z0-9_]*\+?\}$/;
 
 /** Parses `'GET /orders/{id}'`, or throws an error that shows the expected form. */
 export function parseRoute(route: string): ParsedRoute {
@@ -31,13 +27,11 @@ export function parseRoute(route: string): ParsedRoute {
   }
   const path = match[2].replace(/\/+$/, '');
   const segments = path.split('/').slice(1);
-  segments.forEach((segment, i) => {
-    if (LITERAL.test(segment) && !segment.includes('{')) return;
-    if (VARIABLE.test(segment) && (!segment.endsWith('+}') || i === segments.length - 1)) return;
-    throw new Error(
-      `route "${route}" has an invalid path segment "${segment}": use letters, digits and ._-~, a variable like {id}, or a greedy {proxy+} as the last segment`,
-    );
-  });
+  // The contract's rules: the same the platform's receiver applies to the declaration.
+  const problems = path === '' ? [] : routePathProblems(path);
+  if (problems.length > 0) {
+    throw new Error(`route "${route}" has an invalid path: ${problems.join('; ')}`);
+  }
   return { route, method: method as RouteMethod, path: path || '/', segments };
 }
 

@@ -123,6 +123,7 @@ describe('describeService', () => {
     const app = testApp();
     const stack = new ServiceStack(app, 'Orders', { service: 'orders', env: 'dev' });
     const plain = new lambda.Function(stack, 'Plain', {
+      functionName: 'shared-lambda-infra-dev-fn-orders-plain',
       runtime: lambda.Runtime.NODEJS_22_X,
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => ({})'),

@@ -511,6 +511,15 @@ export const RECEIVER_PERMISSIONS: readonly RequiredStatement[] = [
     resources: ['{queueArn}'],
     reason: 'asks the reconciler to apply',
   },
+  {
+    actions: ['cloudformation:DescribeStackResource'],
+    resources: [
+      'arn:{partition}:cloudformation:{region}:{account}:stack/{project}-{env}-*-api/*',
+      'arn:{partition}:cloudformation:{region}:{account}:stack/{project}-{env}-api/*',
+    ],
+    reason:
+      "confirms with CloudFormation who sent a request (the services' routes stacks and the platform's api stack only)",
+  },
 ];
 
 /**

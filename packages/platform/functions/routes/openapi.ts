@@ -11,8 +11,8 @@ import type { CorsSettings, PlatformRoute, PlatformSettings } from './interface'
 
 /** One service's routes as they are composed: its registration and its validated table. */
 export interface ServiceRoutes {
-  /** The registry entry (throttling comes from here). */
-  readonly registration: ServiceRegistration;
+  /** The registry entry (throttling comes from here); composing needs no resource budget. */
+  readonly registration: Omit<ServiceRegistration, 'resourceBudget'>;
   /** The routes to serve. */
   readonly routes: readonly DeclaredRoute[];
 }

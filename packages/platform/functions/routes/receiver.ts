@@ -1,3 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -29,6 +30,7 @@ import {
   scopeFromEnv,
   withBackoff,
 } from './common';
+import { confirmResource, ownLocation, stackIdProblem } from './identity';
 import {
   ANSWERED_HISTORY,
   PENDING_LIMIT,
@@ -48,10 +50,17 @@ import {
   TOMBSTONE_HISTORY,
   type Tombstone,
 } from './interface';
-import { functionOwnerCandidates, hyphenPrefixes, loadRegistry, RegistrationReader } from './registry';
+import {
+  functionOwnerCandidates,
+  hyphenPrefixes,
+  loadRegistry,
+  type ReadRegistration,
+  RegistrationReader,
+} from './registry';
 import { answer, type CfnAnswer } from './respond';
+import { responseUrlProblem } from './response-url';
 import { declarationSizeProblem, RoutesStore } from './store';
-import { parseDeclaration, validateRoutes } from './validate';
+import { budgetProblem, parseDeclaration, validateRoutes } from './validate';
 
 /**
  * The receiver: the Lambda function behind the `routesServiceToken`. CloudFormation invokes it for
@@ -80,6 +89,13 @@ export interface ReceiverOptions {
   readonly log?: Log;
   /** Environment variables ({@link RECEIVER_ENV}). @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** CloudFormation (DescribeStackResource: who is asking). @default - a new client */
+  readonly cloudformation?: CloudFormationClient;
+  /**
+   * Why a request's ResponseURL may not be answered, or `undefined` when it may.
+   * @default - responseUrlProblem: https on CloudFormation's response bucket of the function's Region
+   */
+  readonly responseUrlCheck?: (responseUrl: unknown) => string | undefined;
 }
 
 /** A request refused at once; the message goes to CloudFormation as the reason. */
@@ -93,6 +109,7 @@ export function createReceiver(options: ReceiverOptions = {}) {
   let deps:
     | {
         ssm: SSMClient;
+        cfn: CloudFormationClient;
         store: RoutesStore;
         sqs: SQSClient;
         queueUrl: string;
@@ -105,6 +122,7 @@ export function createReceiver(options: ReceiverOptions = {}) {
     const scope = scopeFromEnv(env, RECEIVER_ENV.project, RECEIVER_ENV.env);
     deps ??= {
       ssm,
+      cfn: options.cloudformation ?? new CloudFormationClient({}),
       // Lives as long as the warm container: a service's registration is read once a minute at most.
       registrations: new RegistrationReader(ssm, scope, log, clock),
       store: new RoutesStore(
@@ -134,6 +152,14 @@ export function createReceiver(options: ReceiverOptions = {}) {
       logicalResourceId: event.LogicalResourceId,
       requestId: event.RequestId,
     });
+    const own = ownLocation(context.invokedFunctionArn);
+    const responseUrlCheck = options.responseUrlCheck ?? ((url: unknown) => responseUrlProblem(url, own));
+    const urlProblem = responseUrlCheck(event.ResponseURL);
+    if (urlProblem) {
+      // Never PUT to an address the sender chose: no answer at all, and nothing stored.
+      log.error("request ignored: its ResponseURL is not CloudFormation's", { problem: urlProblem });
+      return;
+    }
     const request: { mustSucceed?: boolean } = {};
     const physicalFallback =
       event.RequestType === 'Create' ? `${event.LogicalResourceId}-refused` : event.PhysicalResourceId;
@@ -146,8 +172,11 @@ export function createReceiver(options: ReceiverOptions = {}) {
         log,
         deadline,
         answerBy,
-        location: location(context.invokedFunctionArn),
+        responseUrlCheck,
+        location: { region: own.region, account: own.account },
       };
+      // Before anything is read or stored: a forged Create, Update or Delete changes nothing.
+      await proveIdentity(event, ctx, own);
       if (event.ResourceType === ROUTES_RESOURCE_TYPE) await receiveRoutes(event, ctx);
       else if (event.ResourceType === SETTINGS_RESOURCE_TYPE) await receiveSettings(event, ctx);
       else
@@ -179,7 +208,7 @@ export function createReceiver(options: ReceiverOptions = {}) {
             ? error.message
             : `the platform could not store the request (${errorMessage(error)}); deploy again`,
         },
-        { clock, deadline: answerBy },
+        { clock, deadline: answerBy, responseUrlCheck },
       );
     }
   };
@@ -195,9 +224,12 @@ interface Ctx {
   /** What is known of the request so far: whether it is a rollback (it must not fail for the platform). */
   readonly request: { mustSucceed?: boolean };
   readonly ssm: SSMClient;
+  readonly cfn: CloudFormationClient;
   readonly registrations: RegistrationReader;
   readonly deadline: number;
   readonly answerBy: number;
+  /** Why a ResponseURL may not be answered ({@link ReceiverOptions.responseUrlCheck}). */
+  readonly responseUrlCheck: (responseUrl: unknown) => string | undefined;
   readonly store: RoutesStore;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
@@ -207,9 +239,19 @@ interface Ctx {
   readonly location: { region: string; account: string };
 }
 
-function location(functionArn: string): { region: string; account: string } {
-  const parts = functionArn.split(':');
-  return { region: parts[3], account: parts[4] };
+/**
+ * Refuses a request whose StackId is not of the receiver's own partition, account and Region, or
+ * that CloudFormation does not confirm (docs/security.md, "Why a routes declaration cannot be forged").
+ */
+async function proveIdentity(
+  event: CloudFormationCustomResourceEvent,
+  ctx: Ctx,
+  own: ReturnType<typeof ownLocation>,
+): Promise<void> {
+  const stackProblem = stackIdProblem(event.StackId, own);
+  if (stackProblem) throw new Refusal(stackProblem);
+  const unconfirmed = await confirmResource(ctx.cfn, event, ctx.clock, ctx.deadline);
+  if (unconfirmed) throw new Refusal(unconfirmed);
 }
 
 function pendingOf(
@@ -266,7 +308,7 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
   const service = candidate && (rollback || registrations.has(candidate)) ? candidate : undefined;
   if (!service || serviceFromRoutesStackName(ctx.scope, event.StackId, [service]) !== service) {
     throw new Refusal(
-      `stack ${event.StackId} may not declare routes: only the stack named ${ctx.scope.project}-${ctx.scope.env}-{service}-api of a registered service may`,
+      `stack ${event.StackId} may not declare routes: only the stack named ${ctx.scope.project}-${ctx.scope.env}-{service}-api of a service registered in this environment may`,
     );
   }
   // A deploy role may deploy every stack named `{project}-{env}-{its service}-*`, so when another
@@ -277,8 +319,9 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
     (other) => other !== service && stack.startsWith(`${ctx.scope.project}-${ctx.scope.env}-${other}-`),
   );
   if (rival) {
+    ctx.log.error("routes stack name is covered by another service's stack names", { service, rival });
     throw new Refusal(
-      `stack ${stack} could also be deployed by service "${rival}" (its deploy role may deploy every stack named ${ctx.scope.project}-${ctx.scope.env}-${rival}-*), so it cannot prove it is service "${service}"'s; rename one of the two services in the registry`,
+      `stack ${stack} could also be deployed by another registered service's deploy role (whose stack names {project}-{env}-{name}-* cover it), so it cannot prove it is service "${service}"'s; the platform team must rename one of the two services in the registry`,
     );
   }
   const physicalId = routesPhysicalId(ctx.scope, service);
@@ -310,8 +353,7 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
     });
     return;
   }
-  if (Array.isArray(parsed))
-    throw new Refusal(`${ROUTES_RESOURCE_TYPE} of service "${service}": ${parsed.join('; ')}`);
+  if (Array.isArray(parsed)) throw problemsRefusal(service, parsed);
   const mustSucceed = rollback;
   const tooLarge = declarationSizeProblem(parsed.routes);
   const registration = registrations.get(service);
@@ -320,12 +362,11 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
       ? []
       : tooLarge
         ? [tooLarge]
-        : validateRoutes(ctx.scope, ctx.location, registration, parsed.routes, registrations);
-  if (problems.length > 0) {
-    throw new Refusal(
-      `${ROUTES_RESOURCE_TYPE} of service "${service}" has ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}:\n${problems.join('\n')}`,
-    );
-  }
+        : [
+            ...validateRoutes(ctx.scope, ctx.location, registration, parsed.routes, registrations),
+            ...budgetProblems(ctx, registration, parsed.routes),
+          ];
+  if (problems.length > 0) throw problemsRefusal(service, problems);
   if ((current?.pending.length ?? 0) >= PENDING_LIMIT && !mustSucceed) {
     throw new Refusal(
       `service "${service}" already has ${PENDING_LIMIT} requests waiting for the platform; deploy again once they are answered`,
@@ -385,6 +426,13 @@ function storedDeclaration(
     previous,
     pending: [...(item?.pending ?? []), pending],
   } as ServiceItem;
+}
+
+/** A declaration refused with its problems, one a line. */
+function problemsRefusal(service: string, problems: readonly string[]): Refusal {
+  return new Refusal(
+    `${ROUTES_RESOURCE_TYPE} of service "${service}" has ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}:\n${problems.join('\n')}`,
+  );
 }
 
 /**
@@ -553,7 +601,32 @@ export function candidateService(scope: NameScope, stackId: string): string | un
 }
 
 function answerBounds(ctx: Ctx) {
-  return { clock: ctx.clock, deadline: ctx.answerBy };
+  return { clock: ctx.clock, deadline: ctx.answerBy, responseUrlCheck: ctx.responseUrlCheck };
+}
+
+/**
+ * The table against the service's own resource budget. A registration published by an access stack
+ * older than budgets has none: for the one deploy in which the access stacks republish, the service
+ * stays registered and its table is not measured (a warning says so) rather than refused. The
+ * reconciler still keeps the API within its quota.
+ */
+function budgetProblems(
+  ctx: Ctx,
+  registration: ReadRegistration,
+  routes: readonly DeclaredRoute[],
+): string[] {
+  const { service, resourceBudget } = registration;
+  if (resourceBudget === undefined) {
+    ctx.log.warn(
+      'registration has no resourceBudget (published before budgets existed); budget not checked',
+      {
+        service,
+      },
+    );
+    return [];
+  }
+  const problem = budgetProblem(routes, { service, resourceBudget });
+  return problem ? [problem] : [];
 }
 
 /**
@@ -658,6 +731,9 @@ export function parseSettings(raw: unknown): PlatformSettings {
     value = JSON.parse(String(raw)) as Partial<PlatformSettings>;
   } catch {
     throw new Refusal(`${SETTINGS_RESOURCE_TYPE}: Settings is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Refusal(`${SETTINGS_RESOURCE_TYPE}: Settings is not a JSON object`);
   }
   const problems: string[] = [];
   if (value.version !== PLATFORM_SETTINGS_VERSION)

@@ -7,7 +7,6 @@ import {
   type DeclaredRoute,
   type NameScope,
   ROUTES_SERVICE_TIMEOUT_SECONDS,
-  type ServiceRegistration,
 } from '@shared-lambda-infra/contract';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { type ApplyContext, deployBody, putBody, readMethodSettings } from './apply';
@@ -22,6 +21,7 @@ import {
   SYSTEM_CLOCK,
   scopeFromEnv,
 } from './common';
+import { ownLocation } from './identity';
 import {
   ANSWERED_HISTORY,
   APPLIED_ITEM_KEY,
@@ -39,8 +39,9 @@ import {
   serviceItemKey,
 } from './interface';
 import { type ComposedApi, composeApi, resourcesOf, type ServiceRoutes } from './openapi';
-import { functionOwnerCandidates, RegistrationReader } from './registry';
+import { functionOwnerCandidates, type ReadRegistration, RegistrationReader } from './registry';
 import { AnswerRefusedError, answer, type CfnAnswer } from './respond';
+import { responseUrlProblem } from './response-url';
 import { type DesiredState, RoutesStore } from './store';
 import { ControlPlaneLimiter, DEFAULT_RETRY_POLICY, TransientApplyError } from './throttle';
 import { validateRoutes } from './validate';
@@ -88,6 +89,12 @@ export interface ReconcilerOptions {
    * @default - stdout, which Lambda sends to the log group where CloudWatch extracts them
    */
   readonly emitMetric?: (line: string) => void;
+  /**
+   * Why a stored request's ResponseURL may not be answered, or `undefined` when it may. The
+   * receiver already ignores such requests; this keeps every PUT on CloudFormation's hosts even so.
+   * @default - responseUrlProblem: https on CloudFormation's response bucket of the function's Region
+   */
+  readonly responseUrlCheck?: (responseUrl: unknown) => string | undefined;
 }
 
 /** The `bodyHash` recorded when an apply failed midway: matches no composed body. */
@@ -122,8 +129,12 @@ export function createReconciler(options: ReconcilerOptions = {}) {
   };
   const margin = options.answerMarginMs ?? (Number(env[RECONCILER_ENV.answerMarginMs]) || 30_000);
 
-  return async (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> => {
+  return async (
+    event: SQSEvent,
+    context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>,
+  ): Promise<void> => {
     const d = init();
+    const own = ownLocation(context.invokedFunctionArn);
     const started = clock.now();
     const messages = event.Records.map((r) => parseMessage(r.body, log));
     const deadline = started + context.getRemainingTimeInMillis() - margin;
@@ -137,6 +148,7 @@ export function createReconciler(options: ReconcilerOptions = {}) {
       deadline,
       answerBy: deadline + margin / 2,
       force: messages.some((m) => m.force === true),
+      responseUrlCheck: options.responseUrlCheck ?? ((url) => responseUrlProblem(url, own)),
     };
     log.info('reconcile', {
       messages: messages.length,
@@ -182,6 +194,8 @@ interface Run extends Deps {
   /** Epoch ms until which answers are retried (past the apply deadline, before the timeout). */
   readonly answerBy: number;
   readonly force: boolean;
+  /** {@link ReconcilerOptions.responseUrlCheck}. */
+  readonly responseUrlCheck: (responseUrl: unknown) => string | undefined;
 }
 
 function parseMessage(body: string, log: Log): ReconcileMessage {
@@ -264,7 +278,7 @@ async function reconcile(run: Run): Promise<void> {
     return;
   }
   const settings = state.platform.settings;
-  let registry: Map<string, ServiceRegistration>;
+  let registry: Map<string, ReadRegistration>;
   try {
     // Only the registrations of the services that have a table (and of the few names their
     // functions could be confused with): 10 per GetParameters call, fresh on every reconcile.
@@ -375,7 +389,7 @@ function refuse(planned: Plan, service: string, reason: string): void {
  * service stored (a value of the wrong type, a table the registry no longer allows) refuses that
  * service only, which keeps serving its last good table.
  */
-function plan(run: Run, state: DesiredState, registry: ReadonlyMap<string, ServiceRegistration>): Plan {
+function plan(run: Run, state: DesiredState, registry: ReadonlyMap<string, ReadRegistration>): Plan {
   const included = new Map<string, ServiceRoutes>();
   const fallback = new Map<string, readonly DeclaredRoute[]>();
   const rejected = new Map<string, string>();
@@ -410,9 +424,9 @@ function plan(run: Run, state: DesiredState, registry: ReadonlyMap<string, Servi
 function tableProblem(
   run: Run,
   settings: PlatformSettings,
-  registration: ServiceRegistration,
+  registration: ReadRegistration,
   routes: readonly DeclaredRoute[],
-  registry: ReadonlyMap<string, ServiceRegistration>,
+  registry: ReadonlyMap<string, ReadRegistration>,
 ): string | undefined {
   const service = registration.service;
   try {
@@ -734,7 +748,11 @@ async function sendOutboxes(
         await answer(
           a.pending,
           { status: a.status, reason: a.reason },
-          { clock: run.clock, deadline: Math.min(run.answerBy, run.clock.now() + 20_000) },
+          {
+            clock: run.clock,
+            deadline: Math.min(run.answerBy, run.clock.now() + 20_000),
+            responseUrlCheck: run.responseUrlCheck,
+          },
         );
         done.push(a.pending.requestId);
       } catch (error) {

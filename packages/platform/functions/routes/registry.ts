@@ -10,6 +10,16 @@ import {
 import { type Backoff, type Clock, type Log, withBackoff } from './common';
 
 /**
+ * A registration as read from Parameter Store. One published by an access stack older than resource
+ * budgets has no `resourceBudget` until that stack is deployed again (the platform's deploy
+ * republishes every registration): readers must not take such a service for an unregistered one.
+ */
+export type ReadRegistration = Omit<ServiceRegistration, 'resourceBudget'> & {
+  /** @default - none: published before budgets existed (not measured against one) */
+  readonly resourceBudget?: number;
+};
+
+/**
  * Reads the platform registry: every `ServiceRegistration` under `/{project}/{env}/services/`.
  *
  * Why the SSM parameters and not a snapshot of the config: they are already the contract's single
@@ -25,9 +35,9 @@ export async function loadRegistry(
   scope: NameScope,
   log: Log,
   backoff?: Backoff,
-): Promise<Map<string, ServiceRegistration>> {
+): Promise<Map<string, ReadRegistration>> {
   const root = `/${scope.project}/${scope.env}/services`;
-  const registry = new Map<string, ServiceRegistration>();
+  const registry = new Map<string, ReadRegistration>();
   let nextToken: string | undefined;
   do {
     const input = { Path: root, Recursive: true, NextToken: nextToken, MaxResults: 10 };
@@ -72,7 +82,7 @@ const NAMES_PER_CALL = 10;
  * @see https://docs.aws.amazon.com/general/latest/gr/ssm.html#limits_ssm
  */
 export class RegistrationReader {
-  private readonly cache = new Map<string, { at: number; value: ServiceRegistration | undefined }>();
+  private readonly cache = new Map<string, { at: number; value: ReadRegistration | undefined }>();
 
   /**
    * @param ssm the client.
@@ -92,9 +102,9 @@ export class RegistrationReader {
   ) {}
 
   /** The registrations of those of `services` that are registered (and parse), by service. */
-  async read(services: Iterable<string>, deadline: number): Promise<Map<string, ServiceRegistration>> {
+  async read(services: Iterable<string>, deadline: number): Promise<Map<string, ReadRegistration>> {
     const now = this.clock.now();
-    const result = new Map<string, ServiceRegistration>();
+    const result = new Map<string, ReadRegistration>();
     const missing: string[] = [];
     for (const service of new Set(services)) {
       const hit = this.cache.get(service);
@@ -112,7 +122,7 @@ export class RegistrationReader {
       );
       const found = new Map((out.Parameters ?? []).map((p) => [p.Name ?? '', p.Value]));
       for (const [name, service] of byName) {
-        let value: ServiceRegistration | undefined;
+        let value: ReadRegistration | undefined;
         if (found.has(name)) {
           const parsed = parseRegistration(service, found.get(name));
           if (typeof parsed === 'string') {
@@ -131,7 +141,7 @@ export class RegistrationReader {
 }
 
 /** The registration, or a sentence saying what is wrong with it. */
-export function parseRegistration(service: string, raw: string | undefined): ServiceRegistration | string {
+export function parseRegistration(service: string, raw: string | undefined): ReadRegistration | string {
   let value: Partial<ServiceRegistration>;
   try {
     value = JSON.parse(raw ?? '') as Partial<ServiceRegistration>;
@@ -153,7 +163,13 @@ export function parseRegistration(service: string, raw: string | undefined): Ser
     return `"allowedAuthorizations" must list ${ROUTE_AUTHORIZATIONS.join(', ')}`;
   }
   if (typeof value.cachingAllowed !== 'boolean') return '"cachingAllowed" must be true or false';
-  return value as ServiceRegistration;
+  // Absent: published before budgets existed (ReadRegistration); present, it must be usable.
+  if (
+    value.resourceBudget !== undefined &&
+    (!Number.isInteger(value.resourceBudget) || (value.resourceBudget as number) < 0)
+  )
+    return '"resourceBudget" must be a whole number of API resources';
+  return value as ReadRegistration;
 }
 
 /** `a-b-c` -> `a`, `a-b`: the shorter names a hyphenated name extends. */

@@ -20,6 +20,11 @@ export interface AnswerOptions {
   readonly clock?: Clock;
   /** Epoch ms after which no retry starts. @default - 20 s from the first attempt */
   readonly deadline?: number;
+  /**
+   * Why a ResponseURL may not be answered, or `undefined` when it may (no default: every caller
+   * says which URLs are CloudFormation's, e.g. `responseUrlProblem` of its own Region).
+   */
+  readonly responseUrlCheck: (responseUrl: unknown) => string | undefined;
 }
 
 /** The ResponseURL refused the answer for good (HTTP 4xx: expired, or not CloudFormation's). */
@@ -31,10 +36,16 @@ export class AnswerRefusedError extends Error {
 }
 
 /**
- * The URL an answer is PUT to. The single place where a ResponseURL is turned into a target, so a
- * check of the URL (https on CloudFormation's response hosts) is one call here.
+ * The URL an answer is PUT to. The single place where a ResponseURL is turned into a target, so
+ * every answer, the receiver's and the reconciler's, passes the check (https on CloudFormation's
+ * response hosts): a URL that fails it is never contacted ({@link AnswerRefusedError}, final).
  */
-export function responseTarget(responseUrl: string): URL {
+export function responseTarget(
+  responseUrl: string,
+  check: (responseUrl: unknown) => string | undefined,
+): URL {
+  const problem = check(responseUrl);
+  if (problem) throw new AnswerRefusedError(`not answered: ${problem}`);
   return new URL(responseUrl);
 }
 
@@ -52,7 +63,7 @@ export function responseTarget(responseUrl: string): URL {
 export async function answer(
   request: PendingResponse,
   result: CfnAnswer,
-  options: AnswerOptions = {},
+  options: AnswerOptions,
 ): Promise<void> {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const deadline = options.deadline ?? clock.now() + 20_000;
@@ -65,7 +76,7 @@ export async function answer(
     LogicalResourceId: request.logicalResourceId,
     Data: {},
   });
-  const url = responseTarget(request.responseUrl);
+  const url = responseTarget(request.responseUrl, options.responseUrlCheck);
   const transport = url.protocol === 'http:' ? http : https;
   for (let attempt = 1; ; attempt++) {
     try {

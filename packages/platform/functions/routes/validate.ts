@@ -1,9 +1,10 @@
 import {
   type DeclaredRoute,
   type NameScope,
-  ROUTE_METHODS,
-  ROUTES_DECLARATION_VERSION,
+  parseRoutesDeclaration,
   type RoutesDeclaration,
+  routeResources,
+  routeTableProblems,
   type ServiceRegistration,
   serviceFunctionNamePattern,
 } from '@shared-lambda-infra/contract';
@@ -16,36 +17,39 @@ export interface Location {
   readonly account: string;
 }
 
-const SEGMENT = /^([A-Za-z0-9._-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$/;
 const FUNCTION_ARN =
   /^arn:aws[\w-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]{1,64})(?::[A-Za-z0-9$_-]+)?$/;
+
+/**
+ * THE check of a service's `Declaration`: the receiver refuses what it returns problems for, and
+ * `npm run routes` prints REFUSED for the same problems (one function, so the two cannot drift).
+ * Any value whatsoever gives either the declaration with no problem, or the problems, one line each.
+ *
+ * @param registry every registration, see {@link validateRoutes}
+ */
+export function validateDeclaration(
+  scope: NameScope,
+  location: Location,
+  registration: ServiceRegistration,
+  raw: unknown,
+  registry: ReadonlyMap<string, ServiceRegistration>,
+): { readonly declaration?: RoutesDeclaration; readonly problems: readonly string[] } {
+  const parsed = parseRoutesDeclaration(raw);
+  if ('problems' in parsed) return { problems: parsed.problems };
+  const { routes } = parsed.declaration;
+  const problems = validateRoutes(scope, location, registration, routes, registry);
+  const budget = budgetProblem(routes, registration);
+  if (budget) problems.push(budget);
+  return problems.length > 0 ? { problems } : { declaration: parsed.declaration, problems: [] };
+}
 
 /**
  * Parses the `Declaration` property. Returns the declaration, or the problems (each naming the
  * field) when it is not a well-formed {@link RoutesDeclaration}.
  */
 export function parseDeclaration(raw: unknown): RoutesDeclaration | string[] {
-  if (typeof raw !== 'string') return ['Declaration: expected the JSON of the route table, got no string'];
-  let value: { version?: unknown; routes?: unknown };
-  try {
-    value = JSON.parse(raw) as typeof value;
-  } catch (error) {
-    return [`Declaration: not JSON (${(error as Error).message})`];
-  }
-  if (value.version !== ROUTES_DECLARATION_VERSION) {
-    return [
-      `Declaration.version: expected ${ROUTES_DECLARATION_VERSION}, got ${JSON.stringify(value.version)}`,
-    ];
-  }
-  if (!Array.isArray(value.routes)) return ['Declaration.routes: expected a list of routes'];
-  const problems: string[] = [];
-  value.routes.forEach((r: Partial<DeclaredRoute>, i: number) => {
-    for (const field of ['method', 'path', 'functionArn', 'authorization'] as const) {
-      if (typeof r?.[field] !== 'string')
-        problems.push(`Declaration.routes[${i}].${field}: expected a string`);
-    }
-  });
-  return problems.length > 0 ? problems : (value as RoutesDeclaration);
+  const parsed = parseRoutesDeclaration(raw);
+  return 'problems' in parsed ? [...parsed.problems] : parsed.declaration;
 }
 
 /** `GET /orders/{id}`: how messages name a route. */
@@ -53,9 +57,20 @@ export function routeLabel(route: Pick<DeclaredRoute, 'method' | 'path'>): strin
   return `${route.method} ${route.path}`;
 }
 
+/** What of a registration {@link validateRoutes} checks a table against (the budget aside). */
+export type RouteRules = Pick<
+  ServiceRegistration,
+  'service' | 'basePath' | 'allowedAuthorizations' | 'cachingAllowed'
+>;
+
 /**
  * Checks a service's route table against its registration. Returns one line per problem, each
- * naming the route and the rule it breaks; empty when the table may be applied.
+ * naming the route and the rule it breaks; empty when the table may be applied. Total: a table of
+ * the wrong shape (one stored before a rule existed) gives problems, never an exception.
+ *
+ * Every message speaks of this service only: its base path, its authorizations, its functions.
+ * The resource budget is checked on a new declaration only ({@link validateDeclaration}): a budget
+ * that shrinks because the registry grew never takes live routes off the stage.
  *
  * @param registry every registration, so a function named with another (longer) service's prefix
  *   (`…-fn-orders-api-*` when `orders-api` is registered) is not taken for one of `orders`.
@@ -63,65 +78,23 @@ export function routeLabel(route: Pick<DeclaredRoute, 'method' | 'path'>): strin
 export function validateRoutes(
   scope: NameScope,
   location: Location,
-  registration: ServiceRegistration,
+  registration: RouteRules,
   routes: readonly DeclaredRoute[],
-  registry: ReadonlyMap<string, ServiceRegistration>,
+  registry: ReadonlyMap<string, unknown>,
 ): string[] {
+  const shape = routeTableProblems(routes);
+  if (shape.length > 0) return shape;
   const problems: string[] = [];
-  const base = `/${registration.basePath}`;
   const seen = new Set<string>();
-  const own = functionPrefix(scope, registration.service);
-  const longerPrefixes = [...registry.keys()]
-    .map((s) => functionPrefix(scope, s))
-    .filter((p) => p.length > own.length && p.startsWith(own));
   routes.forEach((route, i) => {
-    const where = `route "${routeLabel(route)}" (routes[${i}])`;
-    const fail = (rule: string) => problems.push(`${where}: ${rule}`);
-    if (!(ROUTE_METHODS as readonly string[]).includes(route.method)) {
-      fail(
-        (route.method as string) === 'OPTIONS'
-          ? "OPTIONS is the platform's: it answers every preflight from the platform CORS policy; remove the route"
-          : `method must be one of ${ROUTE_METHODS.join(', ')}`,
-      );
-    }
-    const segments = route.path.split('/').slice(1);
-    if (!route.path.startsWith('/') || segments.some((s) => !SEGMENT.test(s))) {
-      fail('path must be "/" then segments of letters, digits, "._-" or a {variable}');
-    } else if (segments.slice(0, -1).some((s) => s.endsWith('+}'))) {
-      fail('a greedy {variable+} may only be the last segment');
-    }
-    if (route.path !== base && !route.path.startsWith(`${base}/`)) {
-      fail(
-        `path must be ${base} or below it (the base path the registry gives service "${registration.service}")`,
-      );
-    }
-    if (!registration.allowedAuthorizations.includes(route.authorization)) {
-      fail(
-        `authorization "${route.authorization}" is not allowed for service "${registration.service}" (allowed: ${registration.allowedAuthorizations.join(', ')})`,
-      );
-    }
-    if (route.cache) {
-      if (!registration.cachingAllowed) {
-        fail(
-          `cache is not allowed for service "${registration.service}" (the environment has no stage cache)`,
-        );
-      } else if (
-        !Number.isInteger(route.cache.ttlSeconds) ||
-        route.cache.ttlSeconds < 1 ||
-        route.cache.ttlSeconds > 3600
-      ) {
-        fail(`cache.ttlSeconds must be an integer from 1 to 3600, got ${route.cache.ttlSeconds}`);
-      }
-    }
-    const arn = FUNCTION_ARN.exec(route.functionArn);
-    if (!arn) {
-      fail(`functionArn "${route.functionArn}" is not a Lambda function ARN`);
-    } else if (arn[1] !== location.region || arn[2] !== location.account) {
-      fail(
-        `functionArn "${route.functionArn}" must be in account ${location.account}, Region ${location.region} (the shared API's)`,
-      );
-    } else if (!arn[3].startsWith(own) || longerPrefixes.some((p) => arn[3].startsWith(p))) {
-      fail(`functionArn "${route.functionArn}" must name one of the service's functions (${own}*)`);
+    const fail = (rule: string) => problems.push(`route "${routeLabel(route)}" (routes[${i}]): ${rule}`);
+    for (const rule of [
+      basePathRule(route, registration),
+      authorizationRule(route, registration),
+      cacheRule(route, registration),
+      functionRule(route, scope, location, registration, registry),
+    ]) {
+      if (rule) fail(rule);
     }
     const key = routeLabel(route);
     if (seen.has(key)) fail('declared more than once');
@@ -129,6 +102,63 @@ export function validateRoutes(
   });
   problems.push(...variableConflicts(routes));
   return problems;
+}
+
+function basePathRule(route: DeclaredRoute, registration: RouteRules): string | undefined {
+  const base = `/${registration.basePath}`;
+  if (route.path === base || route.path.startsWith(`${base}/`)) return undefined;
+  return `path must be ${base} or below it (the base path the registry gives service "${registration.service}")`;
+}
+
+function authorizationRule(route: DeclaredRoute, registration: RouteRules): string | undefined {
+  if (registration.allowedAuthorizations.includes(route.authorization)) return undefined;
+  return `authorization "${route.authorization}" is not allowed for service "${registration.service}" (allowed: ${registration.allowedAuthorizations.join(', ')})`;
+}
+
+function cacheRule(route: DeclaredRoute, registration: RouteRules): string | undefined {
+  if (!route.cache) return undefined;
+  if (!registration.cachingAllowed) {
+    return `cache is not allowed for service "${registration.service}" (the environment has no stage cache)`;
+  }
+  // A cached POST would answer from the cache without running the handler.
+  if (route.method !== 'GET') return `only GET routes may be cached, not ${route.method}`;
+  return undefined;
+}
+
+function functionRule(
+  route: DeclaredRoute,
+  scope: NameScope,
+  location: Location,
+  registration: RouteRules,
+  registry: ReadonlyMap<string, unknown>,
+): string | undefined {
+  const arn = FUNCTION_ARN.exec(route.functionArn);
+  if (!arn) return `functionArn "${route.functionArn}" is not a Lambda function ARN`;
+  if (arn[1] !== location.region || arn[2] !== location.account) {
+    return `functionArn "${route.functionArn}" must be in account ${location.account}, Region ${location.region} (the shared API's)`;
+  }
+  const own = functionPrefix(scope, registration.service);
+  const longer = [...registry.keys()]
+    .map((s) => functionPrefix(scope, s))
+    .filter((p) => p.length > own.length && p.startsWith(own));
+  if (!arn[3].startsWith(own) || longer.some((p) => arn[3].startsWith(p))) {
+    return `functionArn "${route.functionArn}" must name one of the service's functions (${own}*)`;
+  }
+  return undefined;
+}
+
+/**
+ * The table's API Gateway resources against the service's own budget: a refusal names this
+ * service's use and budget only, never another service's, and never depends on what others use
+ * (the config keeps the budgets' sum within the API's quota).
+ */
+export function budgetProblem(
+  routes: readonly DeclaredRoute[],
+  registration: Pick<ServiceRegistration, 'service' | 'resourceBudget'>,
+): string | undefined {
+  const used = routeResources(routes).length;
+  if (used <= registration.resourceBudget) return undefined;
+  return `the routes need ${used} API Gateway resources (distinct paths), more than the budget of ${registration.resourceBudget} the registry gives service "${registration.service}" (services[].resourceBudget): declare fewer distinct paths, or ask the platform team for a larger budget`;
 }
 
 function functionPrefix(scope: NameScope, service: string): string {

@@ -546,6 +546,14 @@ const serviceSchema = z.strictObject({
     })
     .describe('The API path segment this service owns.'),
   throttle: throttle.optional().describe('Overrides api.throttle for this service.'),
+  resourceBudget: z
+    .number()
+    .int()
+    .min(1, { message: 'must be at least 1: the base path itself is one API Gateway resource' })
+    .optional()
+    .describe(
+      "API Gateway resources (distinct paths) this service's routes may create on the shared API. Default: an even share of api.quotas.resourcesPerApi left after the platform's own resources and the other services' overrides. The receiver refuses a route table over it.",
+    ),
   allowPublicRoutes: z
     .boolean()
     .optional()

@@ -458,6 +458,7 @@ function checkQuotas(api: PlatformConfig['api'], services: readonly IndexedServi
       message: `${services.length} services need ${services.length} base resources on the shared REST API, besides the platform's ${PLATFORM_API_RESOURCES.length} (${PLATFORM_API_RESOURCES.join(', ')}), but api.quotas.resourcesPerApi is ${api.quotas.resourcesPerApi}: services beyond the quota are ${listed}; ask AWS to raise the API Gateway quota "Resources per API" and set api.quotas.resourcesPerApi to the new value, or register fewer services`,
     });
   }
+  problems.push(...checkBudgets(api, services));
   const authorizers = (api.authorizer ? 1 : 0) + (api.cognitoUserPoolArns ? 1 : 0);
   if (authorizers > api.quotas.authorizersPerApi) {
     problems.push({
@@ -475,6 +476,29 @@ function checkQuotas(api: PlatformConfig['api'], services: readonly IndexedServi
 function checkServiceMetrics(services: readonly IndexedService[]): ConfigProblem[] {
   const plan = planMetricShards(services.map(({ service }) => service.basePath));
   return plan.problems.map((message) => ({ path: 'services', message }));
+}
+
+/**
+ * The services' resource budgets must fit the quota together, so that no service can be refused
+ * because of what another one uses: the overrides, plus at least one resource (the base path) for
+ * every service that takes the default share.
+ */
+function checkBudgets(api: PlatformConfig['api'], services: readonly IndexedService[]): ConfigProblem[] {
+  const room = api.quotas.resourcesPerApi - PLATFORM_API_RESOURCES.length;
+  const overridden = services.filter(({ service }) => service.resourceBudget !== undefined);
+  if (overridden.length === 0) return [];
+  const sum = overridden.reduce((total, { service }) => total + (service.resourceBudget ?? 0), 0);
+  const rest = services.length - overridden.length;
+  if (sum + rest <= room) return [];
+  const listed = overridden.map(
+    ({ service, index }) => `services[${index}] ${show(service.name)}: ${service.resourceBudget}`,
+  );
+  return [
+    {
+      path: 'services',
+      message: `the resource budgets add up to ${sum + rest} (${listed.join(', ')}${rest > 0 ? `, and at least 1 for each of the ${rest} other services` : ''}), more than the ${room} resources api.quotas.resourcesPerApi (${api.quotas.resourcesPerApi}) leaves after the platform's ${PLATFORM_API_RESOURCES.length} (${PLATFORM_API_RESOURCES.join(', ')}); lower services[].resourceBudget, or ask AWS to raise "Resources per API" and set api.quotas.resourcesPerApi to the new value`,
+    },
+  ];
 }
 
 // ----- github -----

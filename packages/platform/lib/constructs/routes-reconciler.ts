@@ -281,8 +281,8 @@ export class RoutesReconciler extends Construct {
   /** The interface's required statements, with their placeholders filled for this stack. */
   private statements(
     required: readonly RequiredStatement[],
-    table: dynamodb.Table,
-    queue: sqs.Queue,
+    table: dynamodb.ITable,
+    queue: sqs.IQueue,
   ): iam.PolicyStatement[] {
     const stack = Stack.of(this);
     const values: Record<string, string> = {
@@ -357,6 +357,28 @@ export class RoutesReconciler extends Construct {
     return alarm;
   }
 
+  /**
+   * The receiver's DescribeStackResource names stacks by pattern: the services' routes stacks are
+   * created later, by the services, under names the platform knows only as `{project}-{env}-*-api`,
+   * and a stack ARN ends in an id CloudFormation generates. Each wildcard is acknowledged alone.
+   */
+  private acknowledgeStackPatterns(receiver: nodejs.NodejsFunction): void {
+    const policy = receiver.node.scope?.node.tryFindChild('Policy');
+    const required = RECEIVER_PERMISSIONS.find((s) =>
+      s.actions.includes('cloudformation:DescribeStackResource'),
+    );
+    if (!policy || !required) return;
+    const stack = Stack.of(this);
+    const filled = this.statements([required], this.table, this.queue)[0].resources;
+    for (const resource of filled) {
+      acknowledge(
+        policy,
+        wildcardFindingId('Resource', stack.resolve(resource)),
+        "Read-only DescribeStackResource on this environment's routes stacks ({project}-{env}-*-api, named by the services that create them later) and its api stack; the trailing * is the stack id CloudFormation generates. The receiver asks who sent a request, nothing else.",
+      );
+    }
+  }
+
   private acknowledgeFindings(receiver: nodejs.NodejsFunction, reconciler: nodejs.NodejsFunction): void {
     const dlq = this.deadLetterQueue.node.defaultChild as Construct;
     const dlqReason =
@@ -420,6 +442,7 @@ export class RoutesReconciler extends Construct {
     for (const fn of [receiver, reconciler]) {
       acknowledge(fn.node.scope?.node.findChild('Policy') as Construct, registrations, registrationsReason);
     }
+    this.acknowledgeStackPatterns(receiver);
     acknowledge(
       receiver,
       'NIST.800.53.R5-LambdaConcurrency',

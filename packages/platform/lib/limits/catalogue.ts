@@ -3,6 +3,7 @@ import type { PlatformSettings } from '../../functions/routes/interface';
 import { composeApi, type ServiceRoutes } from '../../functions/routes/openapi';
 import { PLATFORM_API_RESOURCES } from '../config/defaults';
 import type { PlatformConfig } from '../config/schema';
+import { resourceBudget } from '../registry';
 import {
   type Contributor,
   functionPolicies,
@@ -224,6 +225,7 @@ export function composedApiBytes(env: MeasuredEnvironment, routesPerService: num
       throttle: s.throttle ?? config.api.throttle,
       allowedAuthorizations: ['jwt', 'iam', 'none'],
       cachingAllowed: false,
+      resourceBudget: resourceBudget(config, s),
     };
     const routes: DeclaredRoute[] = Array.from({ length: routesPerService }, (_, i) => ({
       method: 'GET',

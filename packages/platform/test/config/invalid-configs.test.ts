@@ -589,6 +589,28 @@ const CATALOGUE: readonly InvalidConfig[] = [
     ],
   },
   {
+    name: "the services' resource budgets add up to more than the API's quota leaves",
+    override: {
+      api: { quotas: { resourcesPerApi: 100 } },
+      services: [
+        { ...orders, resourceBudget: 60 },
+        { name: 'payments', repository: 'acme/payments', basePath: 'payments', resourceBudget: 38 },
+        { name: 'stock', repository: 'acme/stock', basePath: 'stock' },
+      ],
+    },
+    problems: [
+      {
+        path: 'services',
+        says: [
+          'the resource budgets add up to 99',
+          'services[0] "orders": 60, services[1] "payments": 38, and at least 1 for each of the 1 other services',
+          'more than the 98 resources api.quotas.resourcesPerApi (100) leaves',
+          'lower services[].resourceBudget',
+        ],
+      },
+    ],
+  },
+  {
     name: 'a service alarm webhook is not https',
     override: {
       services: [{ ...orders, alarmWebhook: 'http://hooks.example.com/alarms' }],
@@ -597,6 +619,16 @@ const CATALOGUE: readonly InvalidConfig[] = [
       {
         path: 'services[0].alarmWebhook',
         says: ['must be an https URL', 'https://hooks.example.com/alarms'],
+      },
+    ],
+  },
+  {
+    name: 'a resource budget below one',
+    override: { services: [{ ...orders, resourceBudget: 0 }] },
+    problems: [
+      {
+        path: 'services[0].resourceBudget',
+        says: ['must be at least 1: the base path itself is one API Gateway resource'],
       },
     ],
   },

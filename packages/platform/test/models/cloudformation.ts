@@ -111,6 +111,46 @@ export class CloudFormationModel {
     this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Origin of the response server: the model's stand-in for CloudFormation's response bucket. */
+  get responseOrigin(): string {
+    return this.baseUrl;
+  }
+
+  /**
+   * DescribeStackResource as documented: a `ValidationError` when the stack or the logical id does
+   * not exist; while CloudFormation waits for a custom resource's answer, its status is
+   * `{CREATE|UPDATE|DELETE}_IN_PROGRESS`, and `*_COMPLETE` otherwise.
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackResource.html
+   */
+  describeStackResource(input: { StackName?: string; LogicalResourceId?: string }) {
+    const stack = [...this.stacks.values()].find(
+      (s) => s.stackId === input.StackName || s.name === input.StackName,
+    );
+    const validationError = (message: string) =>
+      Object.assign(new Error(message), { name: 'ValidationError' });
+    if (!stack) throw validationError(`Stack '${input.StackName}' does not exist`);
+    const waiting = [...this.waiters.values()].find(
+      (w) => w.event.StackId === stack.stackId && w.event.LogicalResourceId === input.LogicalResourceId,
+    );
+    const resource = waiting
+      ? { type: waiting.event.ResourceType }
+      : stack.template[input.LogicalResourceId ?? ''];
+    if (!resource) {
+      throw validationError(`Resource ${input.LogicalResourceId} does not exist for stack ${stack.name}`);
+    }
+    const status = waiting ? `${waiting.event.RequestType.toUpperCase()}_IN_PROGRESS` : 'UPDATE_COMPLETE';
+    return {
+      StackResourceDetail: {
+        StackName: stack.name,
+        StackId: stack.stackId,
+        LogicalResourceId: input.LogicalResourceId,
+        ResourceType: resource.type,
+        ResourceStatus: status,
+        LastUpdatedTimestamp: new Date(0),
+      },
+    };
+  }
+
   /** Stops the response server. */
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));

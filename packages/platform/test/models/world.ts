@@ -1,3 +1,4 @@
+import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import {
   type DeclaredRoute,
   Parameters,
@@ -8,6 +9,7 @@ import {
   type ServiceRegistration,
 } from '@shared-lambda-infra/contract';
 import type { CloudFormationCustomResourceEvent, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import type { Log } from '../../functions/routes/common';
 import {
   PLATFORM_SETTINGS_VERSION,
@@ -33,6 +35,7 @@ export const REGION = 'eu-west-1';
 export const REST_API_ID = 'abc123';
 export const STAGE = 'dev';
 const RECEIVER_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:shared-lambda-infra-dev-fn-routes-receiver`;
+const RECONCILER_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:shared-lambda-infra-dev-fn-routes-reconciler`;
 
 /** A function ARN of a service, named as the contract names them. */
 export function fnArn(service: string, name: string, account = ACCOUNT): string {
@@ -123,7 +126,11 @@ export class World {
   private poller?: Promise<void>;
   private crash?: { afterAnswers: number; afterWrites: number; writes: number; base: number; armed: boolean };
 
-  constructor() {
+  /**
+   * @param options.productionReconcilerUrls the reconciler keeps its production ResponseURL check
+   *   (CloudFormation's response bucket of its Region), which refuses the model's 127.0.0.1 URLs.
+   */
+  constructor(options: { productionReconcilerUrls?: boolean } = {}) {
     this.table.clock = this.clock;
     const models = { apigateway: this.apigateway, table: this.table, queue: this.queue, ssm: this.ssm };
     const sdk = clients(models);
@@ -140,10 +147,21 @@ export class World {
       ROUTES_TABLE_NAME: 'routes',
       ROUTES_QUEUE_URL: 'https://sqs/routes.fifo',
     };
+    const cloudformation = new CloudFormationClient({ region: REGION });
+    mockClient(cloudformation)
+      .on(DescribeStackResourceCommand)
+      .callsFake(async (input) => this.cfn.describeStackResource(input));
+    // The model's response server stands in for CloudFormation's response bucket.
+    const modelResponseUrls = (url: unknown) =>
+      typeof url === 'string' && url.startsWith(`${this.cfn.responseOrigin}/responses/`)
+        ? undefined
+        : 'not the model of CloudFormation';
     this.receiver = createReceiver({
       ssm: sdk.ssm,
       db: sdk.db,
       sqs: sdk.sqs,
+      cloudformation,
+      responseUrlCheck: modelResponseUrls,
       clock: this.clock,
       log: this.log,
       env,
@@ -157,6 +175,7 @@ export class World {
       log: this.log,
       env,
       emitMetric: (line) => this.log.lines.push(`METRIC ${line}`),
+      ...(options.productionReconcilerUrls ? {} : { responseUrlCheck: modelResponseUrls }),
     });
     this.cfn = new CloudFormationModel(this.clock, (event) => this.invokeReceiver(event), REGION, ACCOUNT);
   }
@@ -183,6 +202,7 @@ export class World {
       throttle: { rateLimit: 50, burstLimit: 100 },
       allowedAuthorizations: ['jwt', 'iam'],
       cachingAllowed: true,
+      resourceBudget: 100,
       ...overrides,
     };
     this.ssm.parameters.set(
@@ -306,6 +326,7 @@ export class World {
             this.clock
               .spawn(() =>
                 this.reconciler(event, {
+                  invokedFunctionArn: RECONCILER_ARN,
                   getRemainingTimeInMillis: () =>
                     RECONCILER_TIMEOUT_SECONDS * 1000 - (this.clock.now() - started),
                 }),

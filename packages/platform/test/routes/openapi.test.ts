@@ -10,6 +10,7 @@ const ORDERS: ServiceRegistration = {
   throttle: { rateLimit: 50, burstLimit: 100 },
   allowedAuthorizations: ['jwt', 'iam'],
   cachingAllowed: true,
+  resourceBudget: 10,
 };
 const FN = 'arn:aws:lambda:eu-west-1:123456789012:function:shared-lambda-infra-dev-fn-orders-get';
 const AUTHORIZER = 'arn:aws:lambda:eu-west-1:123456789012:function:shared-lambda-infra-dev-fn-authorizer';

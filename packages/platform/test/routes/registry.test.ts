@@ -24,6 +24,7 @@ const ORDERS = {
   throttle: { rateLimit: 5, burstLimit: 10 },
   allowedAuthorizations: ['jwt'],
   cachingAllowed: false,
+  resourceBudget: 10,
 };
 
 describe('loadRegistry', () => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PendingResponse } from '../../functions/routes/interface';
 import { candidateService, issuedAtOf } from '../../functions/routes/receiver';
 import { AnswerRefusedError, answer } from '../../functions/routes/respond';
+import { responseUrlProblem } from '../../functions/routes/response-url';
 import { declarationSizeProblem } from '../../functions/routes/store';
 import { VirtualClock } from '../models/clock';
 import { route } from '../models/world';
@@ -45,12 +46,25 @@ function pending(responseUrl: string): PendingResponse {
   };
 }
 
+const EU_WEST_1 = { region: 'eu-west-1', partition: 'aws' };
+
+/** The test server stands in for CloudFormation's response bucket: only its URL may be answered. */
+function only(url: string) {
+  return (u: unknown) => (u === url ? undefined : 'not the test server');
+}
+
 describe('answer', () => {
   it("retries S3's 503 Slow Down and 500 with backoff until the PUT is taken", async () => {
     const target = await s3([503, 503, 500]);
     const clock = new VirtualClock(0);
     await clock.runUntil(
-      clock.spawn(() => answer(pending(target.url), { status: 'SUCCESS' }, { clock, deadline: 60_000 })),
+      clock.spawn(() =>
+        answer(
+          pending(target.url),
+          { status: 'SUCCESS' },
+          { clock, deadline: 60_000, responseUrlCheck: only(target.url) },
+        ),
+      ),
     );
     expect(target.puts()).toBe(4);
   });
@@ -60,7 +74,13 @@ describe('answer', () => {
     const clock = new VirtualClock(0);
     await expect(
       clock.runUntil(
-        clock.spawn(() => answer(pending(target.url), { status: 'SUCCESS' }, { clock, deadline: 60_000 })),
+        clock.spawn(() =>
+          answer(
+            pending(target.url),
+            { status: 'SUCCESS' },
+            { clock, deadline: 60_000, responseUrlCheck: only(target.url) },
+          ),
+        ),
       ),
     ).rejects.toBeInstanceOf(AnswerRefusedError);
     expect(target.puts()).toBe(1);
@@ -71,7 +91,13 @@ describe('answer', () => {
     const clock = new VirtualClock(0);
     await expect(
       clock.runUntil(
-        clock.spawn(() => answer(pending(target.url), { status: 'FAILED' }, { clock, deadline: 3_000 })),
+        clock.spawn(() =>
+          answer(
+            pending(target.url),
+            { status: 'FAILED' },
+            { clock, deadline: 3_000, responseUrlCheck: only(target.url) },
+          ),
+        ),
       ),
     ).rejects.toThrow('HTTP 503');
     expect(clock.now()).toBeLessThanOrEqual(3_000);
@@ -102,5 +128,22 @@ describe('receiver parsers', () => {
       /^the route table is \d+ bytes of JSON, more than the 65536 bytes \(64 KiB\) a service may declare/,
     );
     expect(declarationSizeProblem(routes.slice(0, 10))).toBeUndefined();
+  });
+
+  it('never contacts a URL its check refuses: the refusal is final and nothing is PUT', async () => {
+    const target = await s3([200]);
+    const clock = new VirtualClock(0);
+    await expect(
+      clock.runUntil(
+        clock.spawn(() =>
+          answer(
+            pending(target.url),
+            { status: 'SUCCESS' },
+            { clock, deadline: 60_000, responseUrlCheck: (u) => responseUrlProblem(u, EU_WEST_1) },
+          ),
+        ),
+      ),
+    ).rejects.toThrow('not answered: ResponseURL must be https, not http');
+    expect(target.puts()).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import type { DeclaredRoute, ServiceRegistration } from '@shared-lambda-infra/contract';
 import { describe, expect, it } from 'vitest';
-import { parseDeclaration, validateRoutes } from '../../functions/routes/validate';
+import { parseDeclaration, validateDeclaration, validateRoutes } from '../../functions/routes/validate';
 
 const SCOPE = { project: 'shared-lambda-infra', env: 'dev' } as const;
 const LOCATION = { region: 'eu-west-1', account: '123456789012' };
@@ -10,6 +10,7 @@ const ORDERS: ServiceRegistration = {
   throttle: { rateLimit: 50, burstLimit: 100 },
   allowedAuthorizations: ['jwt'],
   cachingAllowed: false,
+  resourceBudget: 10,
 };
 const REGISTRY = new Map([['orders', ORDERS]]);
 const FN = 'arn:aws:lambda:eu-west-1:123456789012:function:shared-lambda-infra-dev-fn-orders-get';
@@ -36,7 +37,7 @@ describe('validateRoutes', () => {
 
   it('rejects OPTIONS, which the platform answers', () => {
     expect(check({ method: 'OPTIONS' as DeclaredRoute['method'] })).toEqual([
-      'route "OPTIONS /orders" (routes[0]): OPTIONS is the platform\'s: it answers every preflight from the platform CORS policy; remove the route',
+      "Declaration.routes[0].method: OPTIONS is the platform's: it answers every preflight from the platform CORS policy; remove the route",
     ]);
   });
 
@@ -45,9 +46,11 @@ describe('validateRoutes', () => {
   });
 
   it('rejects a greedy variable before the last segment and a path under another base path', () => {
-    expect(check({ path: '/orders/{all+}/x' }, { path: '/ordersx' })).toEqual([
-      'route "GET /orders/{all+}/x" (routes[0]): a greedy {variable+} may only be the last segment',
-      'route "GET /ordersx" (routes[1]): path must be /orders or below it (the base path the registry gives service "orders")',
+    expect(check({ path: '/orders/{all+}/x' })).toEqual([
+      'Declaration.routes[0].path: segment 2 "{all+}": a greedy {name+} may only be the last segment',
+    ]);
+    expect(check({ path: '/ordersx' })).toEqual([
+      'route "GET /ordersx" (routes[0]): path must be /orders or below it (the base path the registry gives service "orders")',
     ]);
   });
 
@@ -65,7 +68,7 @@ describe('validateRoutes', () => {
 
   it('rejects something that is not a function ARN', () => {
     expect(check({ functionArn: 'arn:aws:iam::123456789012:role/x' })).toEqual([
-      'route "GET /orders" (routes[0]): functionArn "arn:aws:iam::123456789012:role/x" is not a Lambda function ARN',
+      'Declaration.routes[0].functionArn: must be a Lambda function ARN (arn:{partition}:lambda:{region}:{account}:function:{name}[:{qualifier}]), got "arn:aws:iam::123456789012:role/x"',
     ]);
   });
 });
@@ -73,10 +76,30 @@ describe('validateRoutes', () => {
 describe('parseDeclaration', () => {
   it('names the fields a malformed declaration gets wrong', () => {
     expect(parseDeclaration('{"version":1,"routes":[{"method":"GET"}]}')).toEqual([
-      'Declaration.routes[0].path: expected a string',
-      'Declaration.routes[0].functionArn: expected a string',
-      'Declaration.routes[0].authorization: expected a string',
+      'Declaration.routes[0].path: expected string, got nothing',
+      'Declaration.routes[0].functionArn: expected string, got nothing',
+      'Declaration.routes[0].authorization: expected "jwt", "none", "iam", got nothing',
     ]);
     expect(parseDeclaration('{"version":2,"routes":[]}')).toEqual(['Declaration.version: expected 1, got 2']);
+  });
+});
+
+describe('the resource budget', () => {
+  const routes = [
+    { method: 'GET', path: '/orders', functionArn: FN, authorization: 'jwt' },
+    { method: 'GET', path: '/orders/{id}', functionArn: FN, authorization: 'jwt' },
+  ] as const;
+  const small = { ...ORDERS, resourceBudget: 1 };
+
+  it('refuses a new declaration over it', () => {
+    expect(
+      validateDeclaration(SCOPE, LOCATION, small, JSON.stringify({ version: 1, routes }), REGISTRY).problems,
+    ).toEqual([
+      'the routes need 2 API Gateway resources (distinct paths), more than the budget of 1 the registry gives service "orders" (services[].resourceBudget): declare fewer distinct paths, or ask the platform team for a larger budget',
+    ]);
+  });
+
+  it('never takes a stored table off the stage when the budget shrank (the reconciler re-checks with validateRoutes)', () => {
+    expect(validateRoutes(SCOPE, LOCATION, small, routes, REGISTRY)).toEqual([]);
   });
 });
