@@ -58,12 +58,13 @@ export function buildPlatform(app: App, config: PlatformConfig): PlatformStacks 
   const serviceAccess: Record<string, ServiceAccessStack> = {};
   if (config.github) {
     for (const service of config.services) {
-      const access = new ServiceAccessStack(app, { config, service });
-      // No template references between them (names are conventional), but the execution role may invoke
-      // the api stack's routes receiver, the access stack reads the artifact key from the storage stack's
-      // parameter at deploy time, and trusts the OIDC provider of the github stack: deploy order only.
+      const access = new ServiceAccessStack(app, { config, service, artifactKey: storage.artifactKey });
+      // One template reference only, the artifact key's ARN (an export of the storage stack, where the
+      // bucket is KMS-encrypted: see ServiceAccessStackProps.artifactKey); otherwise names are
+      // conventional, but the execution role may invoke the api stack's routes receiver and the roles
+      // trust the OIDC provider of the github stack: deploy order.
       access.addStackDependency(api, "grants invoking the api stack's routes receiver");
-      access.addStackDependency(storage, 'reads the artifact key parameter at deploy time');
+      access.addStackDependency(storage, 'imports the artifact key');
       access.addStackDependency(
         observability,
         "encrypts the service's alarm topic with the alarm key, by alias",

@@ -188,12 +188,26 @@ export class IamModel {
   private readonly decisions = new Map<string, Promise<Decision>>();
   private readonly resourceTags = new Map<string, Record<string, string>>();
   private readonly ssm = new Map<string, string>();
+  /** Exported outputs by export name: the template and value `Fn::ImportValue` reads. */
+  private readonly exports = new Map<string, { t: DeployedTemplate; value: Json }>();
+  /** The templates by stack name: what `Fn::GetStackOutput` reads an output of. */
+  private readonly byStackName = new Map<string, DeployedTemplate>();
   private readonly attachedManaged: Array<[string, string]> = [];
   /** Physical ids and attributes: `{stack}/{logicalId}` → values. */
   private readonly physical = new Map<string, { type: string; ref: string; attrs: Record<string, string> }>();
 
   constructor(templates: readonly DeployedTemplate[]) {
     for (const t of templates) this.name(t);
+    for (const t of templates) this.byStackName.set(t.stackName, t);
+    for (const t of templates) {
+      for (const output of Object.values(t.template.Outputs ?? {}) as Array<{
+        Value?: Json;
+        Export?: { Name?: Json };
+      }>) {
+        if (output.Export?.Name !== undefined)
+          this.exports.set(this.resolve(t, output.Export.Name) as string, { t, value: output.Value });
+      }
+    }
     // Contract parameters first: service templates read them through SSM parameter types.
     for (const t of templates) {
       for (const [, r] of Object.entries(t.template.Resources ?? {})) {
@@ -637,8 +651,23 @@ export class IamModel {
           if (value === undefined) throw new Error(`${t.stackName}: no mapping ${map}.${top}.${second}`);
           return value;
         }
-        case 'Fn::ImportValue':
-          throw new Error(`${t.stackName}: ${key} is not modelled`);
+        case 'Fn::GetStackOutput': {
+          // A weak reference (CDK's `weak` cross-stack references): the output of another stack of
+          // this account and Region, read with the stack's execution role at create or update time.
+          const { StackName, OutputName } = this.resolve(t, arg) as { StackName: string; OutputName: string };
+          const other = this.byStackName.get(StackName);
+          const output = other?.template.Outputs?.[OutputName] as { Value?: Json } | undefined;
+          if (!other || !output)
+            throw new Error(`${t.stackName}: no output ${OutputName} in a stack ${StackName}`);
+          return this.resolve(other, output.Value);
+        }
+        case 'Fn::ImportValue': {
+          // CloudFormation resolves an import from the exporting stack's output, which must exist.
+          const name = this.resolve(t, arg) as string;
+          const exported = this.exports.get(name);
+          if (!exported) throw new Error(`${t.stackName}: no stack exports ${name}`);
+          return this.resolve(exported.t, exported.value);
+        }
       }
     }
     return Object.fromEntries(

@@ -234,6 +234,24 @@ export function ssmParametersOf(template: CfnTemplate): string[] {
   return [...names].sort();
 }
 
+/** The stacks whose outputs the template reads with `Fn::GetStackOutput` (same account and Region). */
+export function stackOutputsReadBy(template: CfnTemplate): string[] {
+  const names = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        const name = (v as { StackName?: unknown } | null)?.StackName;
+        if (k === 'Fn::GetStackOutput' && typeof name === 'string') names.add(name);
+        walk(v);
+      }
+    }
+  };
+  walk(template.Resources);
+  walk(template.Outputs);
+  return [...names].sort();
+}
+
 const parameterArn = (name: string) =>
   name.startsWith('arn:') ? name : `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${name.replace(/^\//, '')}`;
 
@@ -308,6 +326,26 @@ async function callerChecks(model: IamModel, stack: RehearsalStack, decide: Deci
         ),
       );
     }
+  }
+  // Fn::GetStackOutput without a RoleArn reads the other stack's outputs with this stack's
+  // execution role (CloudFormation Template Reference, Fn::GetStackOutput: RoleArn).
+  for (const other of stackOutputsReadBy(stack.template)) {
+    const target = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${other}/${STACK_ID}`;
+    const d = await decide(stack.executionRole, 'cloudformation:DescribeStacks', target);
+    out.push(
+      iamCheck(
+        {
+          ...base,
+          kind: 'execution',
+          permission: 'cloudformation:DescribeStacks',
+          target,
+          role: stack.executionRole,
+          resource: `outputs of ${other}`,
+        },
+        d,
+        `allow ${stack.executionRole} cloudformation:DescribeStacks on the stack ${other}`,
+      ),
+    );
   }
   for (const asset of stack.assets) {
     for (const [role, action] of [

@@ -16,7 +16,7 @@ import {
 } from '@shared-lambda-infra/contract';
 import { Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { ServiceConfig } from '../config/schema';
 import { ContractValue } from '../constructs/contract-parameter';
@@ -38,6 +38,18 @@ import { PlatformStack, type PlatformStackProps } from './platform-stack';
 export interface ServiceAccessStackProps extends PlatformStackProps {
   /** The registry entry of the service. */
   readonly service: ServiceConfig;
+  /**
+   * The artifact bucket's KMS key (the storage stack's), when the bucket is KMS-encrypted.
+   *
+   * Taken as a cross-stack reference (an export of the storage stack), not read from its contract
+   * parameter: CloudFormation resolves an SSM-typed template parameter with the credentials of
+   * whoever creates the change set, and the CDK bootstrap deploy role may read only the bootstrap
+   * version parameter, so every access stack of a KMS-encrypted environment failed to deploy.
+   * CAUTION: the storage stack cannot replace the key (or drop the export) while an access stack
+   * imports it; replacing the key is a two-step change.
+   * @default - the bucket uses S3-managed keys (storage.encryption `s3`); required when it is `kms`
+   */
+  readonly artifactKey?: kms.IKey;
 }
 
 /**
@@ -76,6 +88,7 @@ export class ServiceAccessStack extends PlatformStack {
   public readonly alerting: ServiceAlerting;
 
   private readonly arns: ServiceArns;
+  private readonly artifactKey?: kms.IKey;
 
   constructor(scope: Construct, props: ServiceAccessStackProps) {
     super(scope, serviceAccessStackComponent(props.service.name), props);
@@ -89,7 +102,13 @@ export class ServiceAccessStack extends PlatformStack {
         `service "${props.service.name}" in config/${props.config.environment}.yaml is a reserved name (a resource type or platform component of the naming convention, whose name prefix IAM would confuse with the platform's); choose another name`,
       );
     }
+    if (props.config.storage.encryption === 'kms' && !props.artifactKey) {
+      throw new Error(
+        `ServiceAccessStack for service "${props.service.name}" needs artifactKey: config/${props.config.environment}.yaml encrypts the artifact bucket with KMS (storage.encryption: kms), and the deploy and execution roles must be allowed that key`,
+      );
+    }
     this.service = props.service;
+    this.artifactKey = props.artifactKey;
     this.arns = new ServiceArns(this, this.nameScope, this.service.name);
     this.permissionsBoundary = this.createPermissionsBoundary();
     this.executionRole = this.createExecutionRole();
@@ -157,8 +176,7 @@ export class ServiceAccessStack extends PlatformStack {
 
   /** ARN of the artifact bucket's KMS key, read at deploy time; undefined when the bucket uses S3-managed keys. */
   private get artifactKeyArn(): string | undefined {
-    if (this.config.storage.encryption !== 'kms') return undefined;
-    return ssm.StringParameter.valueForStringParameter(this, Parameters.artifactKeyArn.path(this.nameScope));
+    return this.artifactKey?.keyArn;
   }
 
   private get s3ViaService(): Record<string, Record<string, unknown>> {
