@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadPlatformConfig } from '../packages/platform/lib/config/load';
 import { generatedFiles } from '../scripts/generate-docs';
 
 // Reference docs and the config JSON Schema are generated from code; a stale copy misleads every
@@ -48,5 +49,20 @@ describe('generated files', () => {
     for (const key of Object.keys(schema.properties)) expect(configDoc).toMatch(new RegExp(`\`${key}[\`.[]`));
     expect(contractDoc).toContain('`/{project}/{env}/network/vpc-id`');
     expect(contractDoc).toContain('`/{project}/{env}/services/{service}/deploy-role-arn`');
+  });
+});
+
+describe('example configs in docs/examples', () => {
+  // The docs tell readers to run `npm run synth -- -c config=docs/examples/…` and `npm run cost -- …`:
+  // a config rule added later (e.g. repository ids required in staging) must not leave them broken.
+  const dir = path.join(ROOT, 'docs', 'examples');
+  const examples = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+
+  it('has the examples the network and cost docs name', () => {
+    expect(examples.sort()).toEqual(['network-dual-stack.yaml', 'network-regional-nat.yaml']);
+  });
+
+  it.each(examples)('%s passes config validation', (file) => {
+    expect(() => loadPlatformConfig({ configPath: path.join(dir, file) })).not.toThrow();
   });
 });

@@ -178,6 +178,8 @@ describe('[slow] a service repository outside the workspace, from the packed pac
     expect(functions[0]?.Properties.VpcConfig).toEqual({
       SubnetIds: parameterRef('/shared-lambda-infra/dev/network/private-subnet-ids'),
       SecurityGroupIds: [parameterRef('/shared-lambda-infra/dev/network/lambda-security-group-id')],
+      // IPv6 egress when the platform publishes a dual-stack VPC (vpc-ip-address-type), else no key.
+      Ipv6AllowedForDualStack: { 'Fn::If': [expect.any(String), true, { Ref: 'AWS::NoValue' }] },
     });
   });
 

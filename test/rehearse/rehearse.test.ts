@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ServiceStack } from '@shared-lambda-infra/consumer';
 import {
+  type AssemblyStack,
   type Check,
   CLOUDFORMATION_QUOTAS,
   isCustomResource,
@@ -375,5 +376,57 @@ describe('shared-lambda rehearse', () => {
     expect(await main(['rehearse', '--platform', repaired, '--assembly', assembly, '--strict'])).toBe(
       unknowns === '0' ? 0 : 1,
     );
+  });
+});
+
+describe("a stack that reads another stack's output (Fn::GetStackOutput)", () => {
+  // CloudFormation reads the output with the reading stack's execution role (no RoleArn given), so
+  // that role needs cloudformation:DescribeStacks on the other stack: asked, and failed without it.
+  const DATA = 'shared-lambda-infra-dev-orders-data';
+  const stack = (stackName: string, template: AssemblyStack['template']): AssemblyStack => ({
+    id: stackName,
+    stackName,
+    template,
+    tags: {},
+    dependencies: [],
+    assets: [],
+  });
+  const stacks = [
+    stack(DATA, {
+      Resources: {
+        Jobs: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'shared-lambda-infra-dev-orders-jobs' } },
+      },
+      Outputs: { JobsArn: { Value: { 'Fn::GetAtt': ['Jobs', 'Arn'] } } },
+    }),
+    stack(STACK, {
+      Resources: {
+        Results: {
+          Type: 'AWS::SQS::Queue',
+          Properties: {
+            QueueName: 'shared-lambda-infra-dev-orders-results',
+            Tags: [
+              { Key: 'Source', Value: { 'Fn::GetStackOutput': { StackName: DATA, OutputName: 'JobsArn' } } },
+            ],
+          },
+        },
+      },
+    }),
+  ];
+  const reads = (r: Rehearsal) =>
+    r.checks
+      .filter((c) => c.permission === 'cloudformation:DescribeStacks' && c.kind === 'execution')
+      .map((c) => `${c.stack} ${c.resource} ${c.role} ${c.verdict}`);
+
+  it("passes for the service's own stacks", async () => {
+    expect(reads(await rehearseServiceStacks(platformInputs('dev'), stacks))).toEqual([
+      `${STACK} outputs of ${DATA} ${EXECUTION_ROLE} pass`,
+    ]);
+  });
+
+  it('fails, naming the stack and the role, when the execution role may not describe it', async () => {
+    const inputs = withoutGrant(platformInputs('dev'), 'cloudformation:DescribeStacks', /stack/);
+    expect(reads(await rehearseServiceStacks(inputs, stacks))).toEqual([
+      `${STACK} outputs of ${DATA} ${EXECUTION_ROLE} fail`,
+    ]);
   });
 });

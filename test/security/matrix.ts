@@ -461,6 +461,22 @@ export const MATRIX: readonly MatrixRow[] = [
   {
     group: 'Execution roles',
     who: 'orders execution role',
+    request: "cloudformation:DescribeStacks of another of orders' stacks (a weak cross-stack reference)",
+    expected: 'allowed',
+    why: 'CloudFormation reads Fn::GetStackOutput with the execution role of the reading stack',
+    ask: (m) => m.can(ROLES.ordersExec, 'cloudformation:DescribeStacks', stackArn(`${P}-orders-data`)),
+  },
+  {
+    group: 'Execution roles',
+    who: 'payments execution role',
+    request: "cloudformation:DescribeStacks of orders' stack (its outputs)",
+    expected: 'denied',
+    why: "only the service's own stacks: another service's outputs are not its to read",
+    ask: (m) => m.can(ROLES.paymentsExec, 'cloudformation:DescribeStacks', stackArn(STACK.orders)),
+  },
+  {
+    group: 'Execution roles',
+    who: 'orders execution role',
     request: "sns:Subscribe to orders' alarm topic (the platform's, in access-orders)",
     expected: 'denied',
     why: "the topic is named outside the service's topic names: the registry, not the service, decides who is told",

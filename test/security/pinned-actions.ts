@@ -501,6 +501,7 @@ export const PINNED_ACTIONS: Record<string, Record<string, string[]>> = {
       's3:PutLifecycleConfiguration',
     ],
     'Allow ReadServiceArtifacts': ['s3:GetObject', 's3:GetObjectVersion'],
+    'Allow ReadServiceStackOutputs': ['cloudformation:DescribeStacks'],
     'Allow ReadContractParameters': ['ssm:GetParameter', 'ssm:GetParameters'],
   },
   'access-orders/ExecutionEventsPolicy': {
@@ -605,6 +606,7 @@ export const PINNED_ACTIONS: Record<string, Record<string, string[]>> = {
   },
   'access-orders/ExecutionBoundary': {
     'Allow OwnNames': [
+      'cloudformation:DescribeStacks',
       'cloudwatch:*Alarm*',
       'cloudwatch:*Dashboard*',
       'cloudwatch:*Resource',

@@ -195,7 +195,8 @@ export const Parameters = {
     component: 'iam',
     attribute: 'lambda-execution-role-arn',
     type: 'String',
-    description: 'Shared Lambda execution role: logs, VPC networking and X-Ray only.',
+    description:
+      "The platform's shared Lambda execution role (logs, VPC networking and X-Ray only), for the platform's own functions: a service's execution role may not pass it, every service function has its own role under the service's boundary.",
     producer: 'iam',
   }),
   permissionsBoundaryArn: platform({

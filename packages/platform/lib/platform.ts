@@ -59,8 +59,8 @@ export function buildPlatform(app: App, config: PlatformConfig): PlatformStacks 
   if (config.github) {
     for (const service of config.services) {
       const access = new ServiceAccessStack(app, { config, service, artifactKey: storage.artifactKey });
-      // One template reference only, the artifact key's ARN (an export of the storage stack, where the
-      // bucket is KMS-encrypted: see ServiceAccessStackProps.artifactKey); otherwise names are
+      // One template reference only, the artifact key's ARN (the storage stack's output, read with
+      // Fn::GetStackOutput, where the bucket is KMS-encrypted: ServiceAccessStackProps.artifactKey); otherwise names are
       // conventional, but the execution role may invoke the api stack's routes receiver and the roles
       // trust the OIDC provider of the github stack: deploy order.
       access.addStackDependency(api, "grants invoking the api stack's routes receiver");

@@ -380,12 +380,24 @@ describe('ServiceAccessStack', () => {
         for (const p of Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as Array<{
           Properties: { PolicyDocument: unknown };
         }>) {
-          // IAM counts the resolved document without whitespace; references are flattened to
-          // <AWS::AccountId> (16 characters for 12) and <AWS::Region> (13 for at most 14).
+          // IAM counts the resolved document without whitespace: the references are flattened, then
+          // given the longest values they can take (a 12-digit account, a 14-character Region, the
+          // aws-us-gov partition).
+          // The artifact key's ARN is read from the storage stack's output (Fn::GetStackOutput):
+          // counted as the longest key ARN it can be.
+          const KEY_ARN = 'arn:aws:kms:ap-southeast-4:123456789012:key/12345678-1234-1234-1234-123456789012';
           const flattened = JSON.stringify(p.Properties.PolicyDocument, (_k, v) =>
-            v && typeof v === 'object' && ('Fn::Join' in v || 'Ref' in v) ? flattenForNag(v) : v,
+            v && typeof v === 'object' && 'Fn::GetStackOutput' in v
+              ? KEY_ARN
+              : v && typeof v === 'object' && ('Fn::Join' in v || 'Ref' in v)
+                ? flattenForNag(v)
+                : v,
           );
-          expect(flattened.length).toBeLessThan(6144);
+          const resolved = flattened
+            .replaceAll('<AWS::AccountId>', '123456789012')
+            .replaceAll('<AWS::Region>', 'ap-southeast-4')
+            .replaceAll('<AWS::Partition>', 'aws-us-gov');
+          expect(resolved.length).toBeLessThan(6144);
         }
       }
     });
@@ -505,7 +517,9 @@ describe('ServiceAccessStack in a registry that changes', () => {
     for (const json of before.values()) {
       const template = JSON.parse(json) as { Resources: object };
       expect(Object.keys(template.Resources).length).toBeLessThan(50);
-      expect(Buffer.byteLength(json)).toBeLessThan(51_200); // small enough to deploy without an S3 upload
+      // `cdk deploy` hands CloudFormation the template from the bootstrap bucket (TemplateURL, 1 MB):
+      // a tenth of that leaves room for growth and catches a per-service statement that multiplies.
+      expect(Buffer.byteLength(json)).toBeLessThan(102_400);
     }
   });
 

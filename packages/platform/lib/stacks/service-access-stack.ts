@@ -41,12 +41,13 @@ export interface ServiceAccessStackProps extends PlatformStackProps {
   /**
    * The artifact bucket's KMS key (the storage stack's), when the bucket is KMS-encrypted.
    *
-   * Taken as a cross-stack reference (an export of the storage stack), not read from its contract
-   * parameter: CloudFormation resolves an SSM-typed template parameter with the credentials of
-   * whoever creates the change set, and the CDK bootstrap deploy role may read only the bootstrap
-   * version parameter, so every access stack of a KMS-encrypted environment failed to deploy.
-   * CAUTION: the storage stack cannot replace the key (or drop the export) while an access stack
-   * imports it; replacing the key is a two-step change.
+   * Taken as a cross-stack reference (the storage stack's output, read with `Fn::GetStackOutput`:
+   * the `weak` references of cdk.json), not from its contract parameter: CloudFormation resolves an
+   * SSM-typed template parameter with the credentials of whoever creates the change set, and the
+   * CDK bootstrap deploy role may read only the bootstrap version parameter, so every access stack
+   * of a KMS-encrypted environment failed to deploy.
+   * CAUTION: a weak reference is read at deploy time only; after the key is replaced, every access
+   * stack must be deployed again (the platform's deploy does, since all stacks deploy together).
    * @default - the bucket uses S3-managed keys (storage.encryption `s3`); required when it is `kms`
    */
   readonly artifactKey?: kms.IKey;
@@ -295,6 +296,7 @@ export class ServiceAccessStack extends PlatformStack {
             'cloudwatch:*Resource',
             'ssm:*Parameter*',
             'ssm:*Tags*',
+            'cloudformation:DescribeStacks',
           ],
           // Functions, layers, log groups, tables, queues, topics, rules, schedules and their
           // groups, alarms (regional, by prefix); dashboards (no region).
@@ -1042,6 +1044,15 @@ export class ServiceAccessStack extends PlatformStack {
           ]
         : []),
       this.contractParametersStatement(),
+      {
+        // A weak cross-stack reference between the service's own stacks (Fn::GetStackOutput, the
+        // `weak` references of a recommended cdk.json) is read with this role: CloudFormation asks
+        // DescribeStacks of the referenced stack (found by the deploy rehearsal).
+        sid: 'ReadServiceStackOutputs',
+        actions: ['cloudformation:DescribeStacks'],
+        resources: [this.serviceStacksArn],
+        wildcardReason: `Stacks of the service are named with the prefix of serviceStackName (${this.nameScope.project}-${this.nameScope.env}-${this.serviceName}-), and CloudFormation appends a random stack id after "/".`,
+      },
     ];
   }
 
