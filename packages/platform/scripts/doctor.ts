@@ -14,7 +14,11 @@ import { renderDoctor, runDoctor } from '../lib/doctor/doctor';
 import { measuredEnvironment } from '../lib/limits/synth';
 import { parseContext } from './synth-args';
 
-const context = parseContext(process.argv.slice(2), 'doctor');
+const context = parseContext(
+  process.argv.slice(2),
+  'doctor',
+  "Checks a deployed environment with read-only credentials: contract parameters, the API health route, the routes queues, the guard hooks, the account's quotas and stack drift. Exits 1 when a check fails.",
+);
 if (context.config) context.config = path.resolve(process.env.INIT_CWD ?? process.cwd(), context.config);
 
 async function main(): Promise<void> {

@@ -1,11 +1,21 @@
 // The `-c key=value` arguments the platform scripts take, as the CDK CLI would.
 
-/** Parses `-c key=value` pairs; exits with usage on anything else. */
-export function parseContext(argv: readonly string[], command: string): Record<string, string> {
+/**
+ * Parses `-c key=value` pairs; `-h`/`--help` prints `about` and the usage and exits 0; exits 2 with
+ * the usage on anything else.
+ */
+export function parseContext(
+  argv: readonly string[],
+  command: string,
+  about?: string,
+): Record<string, string> {
   const context: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '-c' || arg === '--context') {
+    if (arg === '-h' || arg === '--help') {
+      console.log(`${about ? `${about}\n` : ''}${usageLine(command)}`);
+      process.exit(0);
+    } else if (arg === '-c' || arg === '--context') {
       const pair = argv[++i] ?? '';
       const eq = pair.indexOf('=');
       if (eq <= 0) usage(command, `expected key=value after ${arg}, got "${pair}"`);
@@ -17,7 +27,11 @@ export function parseContext(argv: readonly string[], command: string): Record<s
   return context;
 }
 
+function usageLine(command: string): string {
+  return `usage: npm run ${command} -- [-c env=dev|staging|prod] [-c config=PATH]`;
+}
+
 function usage(command: string, problem: string): never {
-  console.error(`${problem}\nusage: npm run ${command} -- [-c env=dev|staging|prod] [-c config=PATH]`);
+  console.error(`${problem}\n${usageLine(command)}`);
   process.exit(2);
 }

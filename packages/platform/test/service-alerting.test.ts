@@ -6,8 +6,8 @@ import { ServiceAccessStack } from '../lib/stacks/service-access-stack';
 import { SERVICE_ALERTING_OVERRIDES } from './helpers/alerting-variant';
 import { configFor, TEST_CONTEXT } from './helpers/synth';
 
-// GIVEN two services: orders with an e-mail owner, a team name, a webhook and its own 5XX threshold;
-// billing with nothing but the registry's required keys (the config's defaults apply). The compliance
+// GIVEN two services: orders with an e-mail owner, a team name, a webhook and its own thresholds;
+// billing with nothing but the registry's required keys (the config's observability.serviceAlarms apply). The compliance
 // packs run over the same variant in compliance-variants.slow.test.ts.
 const config = configFor('dev', SERVICE_ALERTING_OVERRIDES);
 
@@ -107,13 +107,20 @@ describe('ServiceAccessStack alerting', () => {
           return [p.AlarmName, p.Threshold];
         }),
       );
+    // orders overrides every threshold in the registry (services[0].alarms)
     expect(alarms(orders)).toEqual({
-      'shared-lambda-infra-dev-alarm-api-orders-5xx-rate': 2, // services[0].alarms
-      'shared-lambda-infra-dev-alarm-api-orders-latency-p99': 2500, // observability.serviceAlarms
-      'shared-lambda-infra-dev-alarm-api-orders-throttled': 50, // default
-      'shared-lambda-infra-dev-alarm-api-orders-authorizer-denials': 100, // default
+      'shared-lambda-infra-dev-alarm-api-orders-5xx-rate': 2,
+      'shared-lambda-infra-dev-alarm-api-orders-latency-p99': 1200,
+      'shared-lambda-infra-dev-alarm-api-orders-throttled': 20,
+      'shared-lambda-infra-dev-alarm-api-orders-authorizer-denials': 40,
     });
-    expect(alarms(billing)['shared-lambda-infra-dev-alarm-api-billing-5xx-rate']).toBe(5);
+    // billing overrides none: the config's defaults (observability.serviceAlarms) apply
+    expect(alarms(billing)).toEqual({
+      'shared-lambda-infra-dev-alarm-api-billing-5xx-rate': 4,
+      'shared-lambda-infra-dev-alarm-api-billing-latency-p99': 2500,
+      'shared-lambda-infra-dev-alarm-api-billing-throttled': 75,
+      'shared-lambda-infra-dev-alarm-api-billing-authorizer-denials': 150,
+    });
     orders.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'shared-lambda-infra-dev-alarm-api-orders-throttled',
       AlarmActions: [{ Ref: topic }],

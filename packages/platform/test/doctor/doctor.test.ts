@@ -22,6 +22,7 @@ import type { StackTemplate } from '../../lib/limits/resolve';
 import { sharedPlatform } from '../helpers/synth';
 import {
   APPLIED_QUOTAS,
+  CONFIG_FIXED_PARAMETERS,
   DEFAULT_QUOTAS,
   EMPTY_QUEUE,
   ENABLED_HOOK_CONFIGURATION,
@@ -69,8 +70,15 @@ beforeEach(() => {
   healthStatus = 200;
   for (const m of [ssm, sqs, cfn, quotas]) m.reset();
   const { port } = server.address() as AddressInfo;
-  // Every parameter the templates publish, with the value the config fixes where it fixes one.
-  parameterValues = new Map(expectedParameters(stacks).map((p) => [p.name, p.value ?? GENERATED_VALUE]));
+  // Every parameter the templates publish: a generated value, then the recorded values of those the
+  // config fixes. A fixed parameter missing from CONFIG_FIXED_PARAMETERS keeps the generated value and
+  // fails the healthy account, so the literals cover every value the config fixes.
+  parameterValues = new Map(expectedParameters(stacks).map((p) => [p.name, GENERATED_VALUE]));
+  for (const [name, value] of Object.entries(CONFIG_FIXED_PARAMETERS)) parameterValues.set(name, value);
+  const registration = expectedParameters(stacks).find(
+    (p) => p.name === '/shared-lambda-infra/dev/services/orders/registration',
+  );
+  if (registration?.value) parameterValues.set(registration.name, registration.value);
   parameterValues.set('/shared-lambda-infra/dev/api/invoke-url', `http://127.0.0.1:${port}/dev/`);
   ssm.on(GetParametersCommand).callsFake(({ Names = [] }: { Names?: string[] }) => ({
     Parameters: Names.filter((n) => parameterValues.has(n)).map((Name) => ({

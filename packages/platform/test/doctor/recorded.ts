@@ -35,3 +35,22 @@ export const ENABLED_HOOK_CONFIGURATION = JSON.stringify({
 
 /** A value AWS generated at deploy time (a VPC id, an ARN), for the parameters the config does not fix. */
 export const GENERATED_VALUE = 'vpc-0123456789abcdef0';
+
+/**
+ * GetParameters of the contract parameters whose value dev's config fixes, as a deployed dev account
+ * holds them: written out here, not read from the templates, so "contract parameters match the config"
+ * is checked against values this test states. (The service registration, whose resource budget is
+ * counted from the API's routes, is taken from the templates in doctor.test.ts.)
+ */
+export const CONFIG_FIXED_PARAMETERS: Record<string, string> = {
+  '/shared-lambda-infra/dev/api/cors-allow-headers':
+    'Content-Type,Authorization,X-Amz-Date,X-Api-Key,X-Amz-Security-Token',
+  '/shared-lambda-infra/dev/api/cors-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
+  '/shared-lambda-infra/dev/api/cors-allow-origins': 'http://localhost:3000,https://dev.app.example.com',
+  '/shared-lambda-infra/dev/api/stage-name': 'dev',
+  '/shared-lambda-infra/dev/contract/major-version': '2',
+  '/shared-lambda-infra/dev/contract/version': '2.1.0',
+  '/shared-lambda-infra/dev/network/ip-address-type': 'ipv4',
+  '/shared-lambda-infra/dev/observability/log-retention-days': '14',
+  '/shared-lambda-infra/dev/services/orders/base-path': 'orders',
+};

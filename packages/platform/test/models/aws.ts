@@ -306,10 +306,10 @@ export function clients(
     readonly wrote?: () => void;
   },
 ) {
-  // biome-ignore lint/suspicious/noExplicitAny: each model method has its own input type
+  // Generic over the input: each command's input type reaches its model method, inferred from callsFake.
   const call =
-    (fn: (input: any) => unknown, write = false) =>
-    async (input: any) => {
+    <Input>(fn: (input: Input) => unknown, write = false) =>
+    async (input: Input) => {
       if (crash?.frozen()) return crash.hang();
       const out = fn(input);
       if (write) crash?.wrote?.();
