@@ -375,6 +375,26 @@ describe('ServiceAccessStack', () => {
       }
     });
 
+    it('names an AWS service in every resource ARN: IAM allows no wildcard in the service segment', () => {
+      // "You can't use a wildcard in the service segment that identifies the AWS product" (IAM JSON
+      // policy elements: Resource); cfn-lint's E3510 and CDK's validation refuse it with an account.
+      const bad: string[] = [];
+      for (const { template: t } of Object.values(stacks)) {
+        const docs = [
+          ...Object.values(t.findResources('AWS::IAM::ManagedPolicy')),
+          ...Object.values(t.findResources('AWS::IAM::Policy')),
+        ].map((r) => (r as { Properties: { PolicyDocument: unknown } }).Properties.PolicyDocument);
+        const text = JSON.stringify(docs, (_k, v) =>
+          v && typeof v === 'object' && ('Fn::Join' in v || 'Ref' in v) ? flattenForNag(v) : v,
+        );
+        // <AWS::Partition> and the like hold colons of their own.
+        const plain = text.replace(/<AWS::(\w+)>/g, '$1');
+        for (const arn of plain.match(/arn:[^"]*/g) ?? [])
+          if (/[*?]/.test(arn.split(':')[2] ?? '')) bad.push(arn);
+      }
+      expect(bad).toEqual([]);
+    });
+
     it('keeps every managed policy within the 6,144-character IAM limit', () => {
       for (const { template: t } of Object.values(stacks)) {
         for (const p of Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as Array<{

@@ -147,17 +147,25 @@ export class ServiceArns {
    * owner's prefixes), so it reaches nothing that service did not name for it.
    */
   public get anyRegionalResource(): string[] {
-    const head = `arn:${this.stack.partition}:*:${this.stack.region}:${this.stack.account}:*`;
-    return [
-      `${head}${this.stackPrefix}*`,
-      ...[
-        serviceFunctionNamePattern,
-        serviceTableNamePattern,
-        serviceQueueNamePattern,
-        serviceTopicNamePattern,
-        serviceAlarmNamePattern,
-      ].map((pattern) => `${head}${pattern(this.nameScope, this.service)}`),
+    // IAM takes no wildcard in an ARN's service segment ("You can't use a wildcard in the service
+    // segment", IAM JSON policy elements: Resource; cfn-lint E3510 refuses it too): one ARN per
+    // service and prefix, the leading `*` spanning the resource type (`table/`, `function:`, ...).
+    // Region and account are `*`: 15 ARNs with both written out cross IAM's 6,144 characters at the
+    // longest names. The names are the service's own in any Region; another account's resources
+    // need that account's resource policy as well, which a boundary (a cap) never grants.
+    const head = (service: string) => `arn:${this.stack.partition}:${service}:*:*:*`;
+    const byPrefix: Array<[string, readonly string[]]> = [
+      [
+        this.stackPrefix,
+        ['lambda', 'logs', 'dynamodb', 'sqs', 'sns', 'events', 'scheduler', 'cloudwatch', 'cloudformation'],
+      ],
+      [serviceFunctionNamePattern(this.nameScope, this.service).replace(/\*$/, ''), ['lambda', 'logs']],
+      [serviceTableNamePattern(this.nameScope, this.service).replace(/\*$/, ''), ['dynamodb']],
+      [serviceQueueNamePattern(this.nameScope, this.service).replace(/\*$/, ''), ['sqs']],
+      [serviceTopicNamePattern(this.nameScope, this.service).replace(/\*$/, ''), ['sns']],
+      [serviceAlarmNamePattern(this.nameScope, this.service).replace(/\*$/, ''), ['cloudwatch']],
     ];
+    return byPrefix.flatMap(([prefix, services]) => services.map((service) => `${head(service)}${prefix}*`));
   }
 
   /** Tables (and their indexes and streams, which are below the table in the ARN). */

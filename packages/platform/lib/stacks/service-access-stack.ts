@@ -257,6 +257,12 @@ export class ServiceAccessStack extends PlatformStack {
       "A permissions boundary grants nothing: it caps the execution role at these families of actions on the resources the statement names, and the role's policies grant the exact actions.";
     const mapping = this.arn('lambda', 'event-source-mapping:*');
     const key = this.config.storage.encryption === 'kms';
+    // The boundary names the service's resources by name, in any Region and account: written out,
+    // Region and account take 26 characters in each of its ~40 ARNs, and IAM's 6,144 characters
+    // would not hold them at the longest names. A boundary only caps; the role's own policies name
+    // this Region and account, and another account's resources need that account's grant too.
+    const anywhere = (arn: string) =>
+      arn.split(`:${this.region}:${this.account}:`).join(':*:*:').split(`::${this.account}:`).join('::*:');
     return new AccessPolicy(this, 'ExecutionBoundary', {
       description: `Permissions boundary of the ${this.serviceName} CloudFormation execution role: the service's own resources only`,
       statements: [
@@ -434,7 +440,7 @@ export class ServiceAccessStack extends PlatformStack {
               },
             ]
           : []),
-      ],
+      ].map((statement) => ({ ...statement, resources: statement.resources.map(anywhere) })),
     });
   }
 
