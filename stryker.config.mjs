@@ -15,13 +15,16 @@ export const SECURITY_FILES = [
   'packages/platform/functions/routes/receiver.ts',
   'packages/platform/functions/routes/validate.ts',
   'packages/platform/lib/constructs/routes-reconciler.ts',
-  'packages/contract/src/naming.ts',
+  // Only the names IAM patterns and the routes receiver match stack names with: service names,
+  // service name patterns and service stack names (the rest of the file names platform resources).
+  'packages/contract/src/naming.ts:236-322',
+  'packages/contract/src/routes.ts:96-121',
 ];
 
 // scripts/mutation.ts runs Stryker once per file (MUTATION_FILE), each with its own incremental
 // file and report; without it, one run over every file.
 const MUTATE_ONE = process.env.MUTATION_FILE;
-const SLUG = MUTATE_ONE ? MUTATE_ONE.replace(/^packages\//, '').replace(/[/.]/g, '_') : 'all';
+const SLUG = MUTATE_ONE ? MUTATE_ONE.replace(/^packages\//, '').replace(/[/.:]/g, '_') : 'all';
 
 /**
  * Mutation testing of the security code (`npm run test:mutation`, docs/mutation.md): Stryker

@@ -20,6 +20,7 @@ export const MUTATION_TESTS = [
   'packages/platform/test/service-guard-rules.test.ts',
   'packages/platform/test/routes/receiver.test.ts',
   'packages/platform/test/routes/validate.test.ts',
+  'packages/platform/test/routes/validate-boundaries.test.ts',
   'packages/platform/test/routes-scenarios.test.ts',
   'packages/contract/test/naming.test.ts',
 ];

@@ -114,7 +114,7 @@ function main(): void {
   const results: FileResult[] = [];
   let failed = false;
   for (const file of files) {
-    const slug = file.replace(/^packages\//, '').replace(/[/.]/g, '_');
+    const slug = file.replace(/^packages\//, '').replace(/[/.:]/g, '_');
     const started = process.hrtime.bigint();
     const run = spawnSync('npx', ['stryker', 'run'], {
       cwd: root,
