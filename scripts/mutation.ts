@@ -2,14 +2,15 @@
 //
 // Runs Stryker (stryker.config.mjs) once per security file, one after the other, each with its own
 // incremental file and JSON report under reports/mutation/, so a file can be rerun alone while
-// working on its tests (`npm run test:mutation -- packages/contract/src/naming.ts`) and a run that
+// working on its tests (`npm run test:mutation -- packages/platform/functions/routes/validate.ts`,
+// `--force` to ignore the incremental file) and a run that
 // stops part way keeps the files it finished. Then prints, per file and overall: mutants, killed,
 // survived, no coverage, timeouts, errors, the mutation score and the wall time, and every surviving
 // mutant (file:line, mutator, replacement). The same text is written to reports/mutation/summary.md.
 //
 // Exits 1 when the score of the files run is below MINIMUM_SCORE, or when Stryker fails.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SECURITY_FILES } from '../stryker.config.mjs';
 
@@ -97,11 +98,16 @@ export function render(results: readonly FileResult[]): string {
 }
 
 function formatSeconds(s: number): string {
+  if (Number.isNaN(s)) return '-';
   return s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`;
 }
 
 function main(): void {
-  const args = process.argv.slice(2);
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  // Options for Stryker itself, e.g. --force: rerun every mutant, not only those the incremental
+  // file says changed (it misses new tests that kill a static mutant, docs/mutation.md).
+  const options = process.argv.slice(2).filter((a) => a.startsWith('--'));
+  const strykerOptions = options.filter((a) => a !== '--summary');
   const unknown = args.filter((a) => !SECURITY_FILES.includes(a));
   if (unknown.length > 0) {
     console.error(
@@ -109,28 +115,37 @@ function main(): void {
     );
     process.exit(2);
   }
+  // --summary: no run, the figures of the last run of each file that has a report.
+  const summaryOnly = options.includes('--summary');
   const files = args.length > 0 ? args : [...SECURITY_FILES];
   mkdirSync(path.join(root, 'reports/mutation'), { recursive: true });
   const results: FileResult[] = [];
   let failed = false;
   for (const file of files) {
     const slug = file.replace(/^packages\//, '').replace(/[/.:]/g, '_');
-    const started = process.hrtime.bigint();
-    const run = spawnSync('npx', ['stryker', 'run'], {
-      cwd: root,
-      stdio: 'inherit',
-      env: { ...process.env, MUTATION_FILE: file },
-    });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (run.status !== 0) {
-      console.error(`stryker failed on ${file} (exit ${run.status})`);
-      failed = true;
-      continue;
+    const reportFile = path.join(root, `reports/mutation/${slug}.json`);
+    const timeFile = path.join(root, `reports/mutation/${slug}.seconds`);
+    if (summaryOnly) {
+      if (!existsSync(reportFile)) continue;
+    } else {
+      const started = process.hrtime.bigint();
+      const run = spawnSync('npx', ['stryker', 'run', ...strykerOptions], {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, MUTATION_FILE: file },
+      });
+      writeFileSync(timeFile, String(Number(process.hrtime.bigint() - started) / 1e9));
+      if (run.status !== 0) {
+        console.error(`stryker failed on ${file} (exit ${run.status})`);
+        failed = true;
+        continue;
+      }
     }
-    const report = JSON.parse(readFileSync(path.join(root, `reports/mutation/${slug}.json`), 'utf8')) as {
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
       files: Record<string, { mutants: ReportMutant[] }>;
     };
     const mutants = Object.values(report.files).flatMap((f) => f.mutants);
+    const seconds = existsSync(timeFile) ? Number(readFileSync(timeFile, 'utf8')) : Number.NaN;
     results.push(summarize(file, mutants, seconds));
   }
   const text = render(results);
