@@ -16,7 +16,6 @@ const here = (file: string) => path.join(__dirname, file);
 
 export const MUTATION_TESTS = [
   'test/security/iam-matrix.test.ts',
-  'test/security/confinement.test.ts',
   'packages/platform/test/service-guard-rules.test.ts',
   'packages/platform/test/service-guard-catalogue.test.ts',
   'packages/platform/test/access-policy.test.ts',

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeployedTemplate, IamModel } from '../../packages/platform/test/helpers/iam-model';
+import { describeConfinement } from './confinement';
 import { buildSecurityEnvironment } from './environment';
 import { describeHandlerPermissionWalk } from './handler-permissions';
 import { MATRIX } from './matrix';
@@ -50,3 +51,5 @@ describe.skipIf(process.env.SHARED_LAMBDA_MUTATION_RUN === '1')('the actions of 
 });
 
 describeHandlerPermissionWalk();
+
+describeConfinement();
