@@ -9,7 +9,8 @@ import { buildSecurityEnvironment } from './environment';
 // lets a role grant itself, each condition, and each guardrail deny. Mutation testing
 // (docs/mutation.md) found these untested: each row fails when its resource is widened or
 // narrowed, its condition dropped or its deny removed. The matrix (matrix.ts) holds the
-// questions docs/security.md shows; these are the finer grain behind them.
+// questions docs/security.md shows; these are the finer grain behind them. iam-matrix.test.ts calls
+// describeConfinement(), so both ask the same synthesis.
 
 const P = 'shared-lambda-infra-dev';
 const A = ACCOUNT;
@@ -455,6 +456,33 @@ export function describeConfinement(): void {
           denied('s3:GetObject', `${ARTIFACTS}/orders/asset.zip`),
         ],
         false,
+      );
+    });
+
+    describe("the artifact bucket's policy, for roles that grant themselves `*:*`", () => {
+      const writes = [
+        's3:PutObject',
+        's3:PutObjectAcl',
+        's3:PutObjectTagging',
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+        's3:DeleteObjectTagging',
+      ];
+      // payments' deploy role: its Service tag's prefix only, whatever its identity policies say.
+      ask(
+        DEPLOY,
+        [
+          ...writes.map((a) => denied(a, `${ARTIFACTS}/orders/asset.zip`)),
+          ...writes.map((a) => allowed(a, `${ARTIFACTS}/payments/asset.zip`)),
+          denied('s3:PutObject', `${ARTIFACTS}/asset.zip`),
+        ],
+        true,
+      );
+      // Any role that is not a service's deploy role (here the platform's own deploy role) writes nothing.
+      ask(
+        `${P}-role-github-platform-deploy`,
+        [...writes.map((a) => denied(a, `${ARTIFACTS}/payments/asset.zip`))],
+        true,
       );
     });
 
