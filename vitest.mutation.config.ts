@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // The tests `npm run test:mutation` (stryker.config.mjs) runs against each mutant of the security
 // code: behaviour tests only. IAM questions asked of the real evaluator (test/security/), Guard
@@ -14,18 +15,31 @@ import { defineConfig } from 'vitest/config';
 const conditions = ['@shared-lambda-infra/source', 'node', 'development|production'];
 const here = (file: string) => path.join(__dirname, file);
 
+// Cheapest first (see CheapestFirst): unit tests, then cfn-guard, the models, and the IAM questions
+// over a synthesized environment last.
 export const MUTATION_TESTS = [
-  'test/security/iam-matrix.test.ts',
-  'packages/platform/test/service-guard-rules.test.ts',
-  'packages/platform/test/service-guard-catalogue.test.ts',
-  'packages/platform/test/access-policy.test.ts',
-  'packages/platform/test/github-oidc.test.ts',
-  'packages/platform/test/routes/receiver.test.ts',
+  'packages/contract/test/naming.test.ts',
   'packages/platform/test/routes/validate.test.ts',
   'packages/platform/test/routes/validate-boundaries.test.ts',
+  'packages/platform/test/access-policy.test.ts',
+  'packages/platform/test/routes/receiver.test.ts',
+  'packages/platform/test/github-oidc.test.ts',
+  'packages/platform/test/service-guard-catalogue.test.ts',
+  'packages/platform/test/service-guard-rules.test.ts',
   'packages/platform/test/routes-scenarios.test.ts',
-  'packages/contract/test/naming.test.ts',
+  'test/security/iam-matrix.test.ts',
 ];
+
+/**
+ * Runs the test files in the order of MUTATION_TESTS, cheapest first. Stryker stops a mutant's run at
+ * its first failing test (bail), so a mutant a unit test kills never waits for a synthesis.
+ */
+class CheapestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => MUTATION_TESTS.findIndex((t) => f.moduleId.endsWith(t));
+    return [...files].sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   resolve: {
@@ -38,6 +52,7 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     include: MUTATION_TESTS,
+    sequence: { sequencer: CheapestFirst },
     // Tells test/security/iam-matrix.test.ts to leave out the action-list pin (see there).
     env: { SHARED_LAMBDA_MUTATION_RUN: '1' },
     testTimeout: 120_000,
