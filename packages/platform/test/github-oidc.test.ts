@@ -39,7 +39,7 @@ const ROLES: Record<string, Omit<GithubActionsRoleProps, 'oidcProviderArn' | 'de
 };
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'Github', { env: { account: ACCOUNT, region: REGION } });
   for (const [id, props] of Object.entries(ROLES)) {
     new GithubActionsRole(stack, id, {
