@@ -23,6 +23,7 @@ export const MUTATION_TESTS = [
   'packages/platform/test/routes/validate-boundaries.test.ts',
   'packages/platform/test/access-policy.test.ts',
   'packages/platform/test/routes/receiver.test.ts',
+  'packages/platform/test/routes/receiver-boundaries.test.ts',
   'packages/platform/test/github-oidc.test.ts',
   'packages/platform/test/service-guard-catalogue.test.ts',
   'packages/platform/test/service-guard-rules.test.ts',
