@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { BaseSequencer, type Reporter, type TestSpecification, type Vitest } from 'vitest/node';
 
 // The tests `npm run test:mutation` (stryker.config.mjs) runs against each mutant of the security
 // code: behaviour tests only. IAM questions asked of the real evaluator (test/security/), Guard
@@ -42,6 +42,44 @@ class CheapestFirst extends BaseSequencer {
   }
 }
 
+/** What the reporter below reads and writes of vitest's task tree. */
+interface Task {
+  type: string;
+  tasks?: Task[];
+  result?: { state?: string; errors?: unknown[] };
+}
+
+/**
+ * A test whose beforeAll failed (a mutant that makes synthesis throw) is reported by vitest as
+ * skipped, and Stryker's vitest runner counts a run with no failed test as a surviving mutant. This
+ * marks such tests failed with their hook's error, in the state Stryker reads, so a mutant that
+ * breaks synthesis counts as killed, as it would fail `npm test`.
+ */
+class HookFailuresFailTheirTests implements Reporter {
+  private vitest?: Vitest;
+
+  onInit(vitest: Vitest): void {
+    this.vitest = vitest;
+  }
+
+  onTestRunEnd(): void {
+    for (const file of this.vitest?.state.getFiles() ?? []) failSkippedUnder(file as unknown as Task, []);
+  }
+}
+
+function failSkippedUnder(task: Task, inherited: unknown[]): void {
+  const errors = task.result?.errors?.length ? task.result.errors : inherited;
+  if (task.type === 'test') {
+    // vitest marks the tests under a failed hook `skip` (mode and state).
+    const skipped = task.result === undefined || task.result.state === 'skip';
+    if (errors.length > 0 && skipped) {
+      task.result = { ...task.result, state: 'fail', errors };
+    }
+    return;
+  }
+  for (const child of task.tasks ?? []) failSkippedUnder(child, errors);
+}
+
 export default defineConfig({
   resolve: {
     conditions,
@@ -54,6 +92,7 @@ export default defineConfig({
   test: {
     include: MUTATION_TESTS,
     sequence: { sequencer: CheapestFirst },
+    reporters: ['default', new HookFailuresFailTheirTests()],
     // Tells test/security/iam-matrix.test.ts to leave out the action-list pin (see there).
     env: { SHARED_LAMBDA_MUTATION_RUN: '1' },
     testTimeout: 120_000,
