@@ -222,6 +222,73 @@ describe('receiver: who may declare routes', () => {
   });
 });
 
+describe('receiver: what it stores and logs', () => {
+  it('logs each request, and warns about nothing when the template sends only the declaration', async () => {
+    await receive(event(`${P}-orders-api`), CONTEXT);
+    expect(log.lines).toEqual([
+      `INFO request {"requestType":"Create","resourceType":"Custom::SharedApiRoutes","stackId":"arn:aws:cloudformation:eu-west-1:123456789012:stack/${P}-orders-api/0a1b2c3d","logicalResourceId":"Routes","requestId":"req-1"}`,
+    ]);
+  });
+
+  it('logs no error for a request it refuses', async () => {
+    await receive(event(`${P}-billing-api`), CONTEXT);
+    expect(log.lines.filter((l) => !l.startsWith('INFO request'))).toEqual([]);
+  });
+
+  it('names every registered service, or none', async () => {
+    ssm.parameters.clear();
+    await receive(event(`${P}-orders-api`), CONTEXT);
+    expect(answers[0].Reason).toMatch(/\(registered: none\)$/);
+  });
+
+  it('joins the problems of a malformed declaration', async () => {
+    await receive(
+      event(`${P}-orders-api`, {
+        ResourceProperties: { ServiceToken: 't', Declaration: JSON.stringify({ version: 1, routes: [{}] }) },
+      }),
+      CONTEXT,
+    );
+    expect(answers[0].Reason).toBe(
+      'Custom::SharedApiRoutes of service "orders": Declaration.routes[0].method: expected a string; Declaration.routes[0].path: expected a string; Declaration.routes[0].functionArn: expected a string; Declaration.routes[0].authorization: expected a string',
+    );
+  });
+
+  it('stores a request Lambda retries once, and keeps what the reconciler recorded', async () => {
+    const applied = { routes: ROUTES, declarationHash: hashOf(ROUTES) };
+    table.items.set('service#orders', {
+      pk: 'service#orders',
+      kind: 'service',
+      service: 'orders',
+      routes: ROUTES,
+      declarationHash: hashOf(ROUTES),
+      stackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${P}-orders-api/0a1b2c3d`,
+      logicalResourceId: 'Routes',
+      version: 7,
+      deleted: false,
+      applied,
+      succeededHashes: ['earlier'],
+      pending: [],
+    } as never);
+    const next = [{ ...ROUTES[0], path: '/orders/{id}' }];
+    const request = event(`${P}-orders-api`, {
+      RequestType: 'Update',
+      PhysicalResourceId: `${P}-routes-orders`,
+      ResourceProperties: { ServiceToken: 't', Declaration: JSON.stringify({ version: 1, routes: next }) },
+    });
+    await receive(request, CONTEXT);
+    await receive(request, CONTEXT);
+    const item = stored();
+    expect(item?.pending.map((p) => p.requestId)).toEqual(['req-1']);
+    expect([item?.routes, item?.applied, item?.succeededHashes]).toEqual([next, applied, ['earlier']]);
+    expect(item?.version).toBeGreaterThan(7);
+  });
+
+  it('starts a new service with no recorded success', async () => {
+    await receive(event(`${P}-orders-api`), CONTEXT);
+    expect([stored()?.succeededHashes, stored()?.applied]).toEqual([[], undefined]);
+  });
+});
+
 describe('receiver: which Delete removes a stored route table', () => {
   const del = (overrides: Record<string, unknown> = {}) =>
     event(`${P}-orders-api`, {
@@ -350,6 +417,68 @@ describe('receiver: platform settings', () => {
         'FAILED',
         `platform routes "GET /orders/health" fall under a registered service's base path; choose another path`,
       ],
+    ]);
+  });
+
+  it('must succeed when the same settings come again, and keeps a retried request once', async () => {
+    await receive(settings(), CONTEXT);
+    const again = settings({ RequestType: 'Update', RequestId: 'req-2', PhysicalResourceId: 'p' });
+    await receive(again, CONTEXT);
+    await receive(again, CONTEXT);
+    expect(platformItem()?.pending.map((p) => [p.requestId, p.mustSucceed])).toEqual([
+      ['req-1', false],
+      ['req-2', true],
+    ]);
+    expect(platformItem()?.succeededHashes).toEqual([]);
+  });
+
+  it('refuses a platform route at a base path itself, and accepts one that only starts like it', async () => {
+    await receive(
+      settings({}, platformSettings({ routes: [{ method: 'GET', path: '/orders' }] } as never)),
+      CONTEXT,
+    );
+    await receive(
+      settings(
+        { RequestId: 'req-2' },
+        platformSettings({ routes: [{ method: 'GET', path: '/ordersx/health' }] } as never),
+      ),
+      CONTEXT,
+    );
+    expect(answers.map((a) => [a.Status, a.Reason])).toEqual([
+      [
+        'FAILED',
+        `platform routes "GET /orders" fall under a registered service's base path; choose another path`,
+      ],
+    ]);
+  });
+
+  it('refuses settings from a StackId it cannot read a stack name from, quoting it', async () => {
+    await receive(settings({ StackId: 'not-a-stack-id' }), CONTEXT);
+    expect(answers[0].Reason).toBe(
+      "Custom::SharedApiSettings is accepted only from the platform's stack shared-lambda-infra-dev-api, not from not-a-stack-id",
+    );
+  });
+
+  it('refuses settings that are not JSON, an empty field, no request rate, and accepts no burst', async () => {
+    await receive(settings({ ResourceProperties: { ServiceToken: 't', Settings: '{' } }), CONTEXT);
+    await receive(settings({}, { ...platformSettings(), restApiId: '' }), CONTEXT);
+    await receive(
+      settings({}, { ...platformSettings(), throttle: { rateLimit: 0, burstLimit: 10 } }),
+      CONTEXT,
+    );
+    await receive(
+      settings({}, { ...platformSettings(), throttle: { rateLimit: 10, burstLimit: -1 } }),
+      CONTEXT,
+    );
+    await receive(
+      settings({}, { ...platformSettings(), throttle: { rateLimit: 10, burstLimit: 0 } }),
+      CONTEXT,
+    );
+    expect(answers.map((a) => a.Reason)).toEqual([
+      'Custom::SharedApiSettings: Settings is not JSON',
+      'Custom::SharedApiSettings: restApiId: expected a non-empty string',
+      'Custom::SharedApiSettings: throttle: expected { rateLimit > 0, burstLimit >= 0 }',
+      'Custom::SharedApiSettings: throttle: expected { rateLimit > 0, burstLimit >= 0 }',
     ]);
   });
 
