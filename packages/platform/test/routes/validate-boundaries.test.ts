@@ -145,7 +145,9 @@ describe('validateRoutes: path variables', () => {
 
 describe('parseDeclaration: what is not a declaration', () => {
   it('rejects a Declaration that is not a string', () => {
-    expect(parseDeclaration(42)).toEqual(['Declaration: expected the JSON of the route table, got no string']);
+    expect(parseDeclaration(42)).toEqual([
+      'Declaration: expected the JSON of the route table, got no string',
+    ]);
   });
 
   it('rejects a Declaration that is not JSON, quoting the parser', () => {
