@@ -45,15 +45,17 @@ class CheapestFirst extends BaseSequencer {
 /** What the reporter below reads and writes of vitest's task tree. */
 interface Task {
   type: string;
+  mode?: string;
   tasks?: Task[];
   result?: { state?: string; errors?: unknown[] };
 }
 
 /**
- * A test whose beforeAll failed (a mutant that makes synthesis throw) is reported by vitest as
- * skipped, and Stryker's vitest runner counts a run with no failed test as a surviving mutant. This
- * marks such tests failed with their hook's error, in the state Stryker reads, so a mutant that
- * breaks synthesis counts as killed, as it would fail `npm test`.
+ * A test whose file-level beforeAll failed (a mutant that makes synthesis throw) is reported by vitest
+ * as skipped; Stryker's vitest runner looks for the failure in the test's describe blocks but not in
+ * the file, so for a test inside a describe it counts the mutant as surviving. This marks such tests
+ * failed with their hook's error, in the state Stryker reads, so a mutant that breaks synthesis
+ * counts as killed, as it fails `npm test`.
  */
 class HookFailuresFailTheirTests implements Reporter {
   private vitest?: Vitest;
@@ -73,6 +75,7 @@ function failSkippedUnder(task: Task, inherited: unknown[]): void {
     // vitest marks the tests under a failed hook `skip` (mode and state).
     const skipped = task.result === undefined || task.result.state === 'skip';
     if (errors.length > 0 && skipped) {
+      task.mode = 'run';
       task.result = { ...task.result, state: 'fail', errors };
     }
     return;
