@@ -108,7 +108,9 @@ function main(): void {
   // file says changed (it misses new tests that kill a static mutant, docs/mutation.md).
   const options = process.argv.slice(2).filter((a) => a.startsWith('--'));
   const strykerOptions = options.filter((a) => a !== '--summary');
-  const unknown = args.filter((a) => !SECURITY_FILES.includes(a));
+  // A file of the list, or a line range of one (`path:10-50`, Stryker's own notation).
+  const pathOf = (f: string) => f.replace(/:\d+-\d+$/, '');
+  const unknown = args.filter((a) => !SECURITY_FILES.some((f) => pathOf(f) === pathOf(a)));
   if (unknown.length > 0) {
     console.error(
       `not a security file of stryker.config.mjs: ${unknown.join(', ')}\nchoose from:\n  ${SECURITY_FILES.join('\n  ')}`,
