@@ -175,7 +175,9 @@ describe('receiver: who may declare routes', () => {
       }),
       CONTEXT,
     );
-    expect(answers[0].Reason).toMatch(/^Custom::SharedApiRoutes of service "orders" has 2 problems:\n/);
+    expect(answers[0].Reason).toBe(
+      'Custom::SharedApiRoutes of service "orders" has 2 problems:\nroute "GET /orders" (routes[1]): declared more than once\nroute "GET /x" (routes[2]): path must be /orders or below it (the base path the registry gives service "orders")',
+    );
   });
 
   it('takes base path and throttling from the registry, logging the properties it ignores', async () => {
@@ -218,7 +220,9 @@ describe('receiver: who may declare routes', () => {
         'the platform could not store the request (ProvisionedThroughputExceededException); deploy again',
       ],
     ]);
-    expect(log.lines.some((l) => l.startsWith('ERROR request failed'))).toBe(true);
+    expect(log.lines.filter((l) => l.startsWith('ERROR'))).toEqual([
+      'ERROR request failed {"error":"ProvisionedThroughputExceededException"}',
+    ]);
   });
 });
 
@@ -233,6 +237,14 @@ describe('receiver: what it stores and logs', () => {
   it('logs no error for a request it refuses', async () => {
     await receive(event(`${P}-billing-api`), CONTEXT);
     expect(log.lines.filter((l) => !l.startsWith('INFO request'))).toEqual([]);
+  });
+
+  it('names the registered services in alphabetical order', async () => {
+    ssm.parameters.clear();
+    register('zeta');
+    register('alpha');
+    await receive(event(`${P}-orders-api`), CONTEXT);
+    expect(answers[0].Reason).toMatch(/\(registered: alpha, zeta\)$/);
   });
 
   it('names every registered service, or none', async () => {
@@ -267,7 +279,7 @@ describe('receiver: what it stores and logs', () => {
       deleted: false,
       applied,
       succeededHashes: ['earlier'],
-      pending: [],
+      pending: [{ requestId: 'req-0', requestType: 'Update', responseUrl: url, mustSucceed: false }],
     } as never);
     const next = [{ ...ROUTES[0], path: '/orders/{id}' }];
     const request = event(`${P}-orders-api`, {
@@ -278,7 +290,7 @@ describe('receiver: what it stores and logs', () => {
     await receive(request, CONTEXT);
     await receive(request, CONTEXT);
     const item = stored();
-    expect(item?.pending.map((p) => p.requestId)).toEqual(['req-1']);
+    expect(item?.pending.map((p) => p.requestId)).toEqual(['req-0', 'req-1']);
     expect([item?.routes, item?.applied, item?.succeededHashes]).toEqual([next, applied, ['earlier']]);
     expect(item?.version).toBeGreaterThan(7);
   });
@@ -378,6 +390,18 @@ describe('receiver: rollbacks', () => {
     expect(stored()?.routes).toEqual(old);
     expect(stored()?.pending).toEqual([]);
     expect(queue.messages).toEqual([]);
+    expect(log.lines.filter((l) => l.startsWith('WARN'))).toEqual([
+      'WARN rollback to a table that no longer validates; kept the stored table {"service":"orders","problems":["route \\"GET /legacy\\" (routes[0]): path must be /orders or below it (the base path the registry gives service \\"orders\\")"]}',
+    ]);
+  });
+
+  it('need not succeed when a Create brings a table that was live before, nor an Update with nothing stored', async () => {
+    live(ROUTES);
+    await receive(event(`${P}-orders-api`, { RequestId: 'req-create' }), CONTEXT);
+    expect(stored()?.pending.map((p) => [p.requestId, p.mustSucceed])).toEqual([['req-create', false]]);
+    table.items.clear();
+    await receive(update(ROUTES, 'req-update'), CONTEXT);
+    expect(stored()?.pending.map((p) => [p.requestId, p.mustSucceed])).toEqual([['req-update', false]]);
   });
 
   it('refuses an Update that never was live and does not validate', async () => {
@@ -480,6 +504,54 @@ describe('receiver: platform settings', () => {
       'Custom::SharedApiSettings: throttle: expected { rateLimit > 0, burstLimit >= 0 }',
       'Custom::SharedApiSettings: throttle: expected { rateLimit > 0, burstLimit >= 0 }',
     ]);
+  });
+
+  it('keeps the settings on a Delete from an earlier api stack of the same name (another StackId)', async () => {
+    await receive(settings(), CONTEXT);
+    await receive(
+      settings({
+        RequestType: 'Delete',
+        RequestId: 'req-old',
+        PhysicalResourceId: 'p',
+        StackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${P}-api/99999999`,
+      }),
+      CONTEXT,
+    );
+    expect(platformItem()?.settings).toEqual(platformSettings());
+  });
+
+  it('need not succeed when a Create brings settings already stored', async () => {
+    await receive(settings(), CONTEXT);
+    await receive(settings({ RequestId: 'req-2' }), CONTEXT);
+    expect(platformItem()?.pending.map((p) => [p.requestId, p.mustSucceed])).toEqual([
+      ['req-1', false],
+      ['req-2', false],
+    ]);
+  });
+
+  it('stores settings without platform routes', async () => {
+    const { routes: _none, ...withoutRoutes } = platformSettings() as unknown as Record<string, unknown>;
+    await receive(settings({}, withoutRoutes), CONTEXT);
+    expect(answers).toEqual([]);
+    expect(platformItem()?.settings).toEqual(withoutRoutes);
+  });
+
+  it('names every platform route under a registered base path', async () => {
+    await receive(
+      settings(
+        {},
+        platformSettings({
+          routes: [
+            { method: 'GET', path: '/orders/a' },
+            { method: 'GET', path: '/payments' },
+          ],
+        } as never),
+      ),
+      CONTEXT,
+    );
+    expect(answers[0].Reason).toBe(
+      `platform routes "GET /orders/a", "GET /payments" fall under a registered service's base path; choose another path`,
+    );
   });
 
   it('names every missing field of malformed settings', async () => {
