@@ -65,7 +65,25 @@ class HookFailuresFailTheirTests implements Reporter {
   }
 
   onTestRunEnd(): void {
-    for (const file of this.vitest?.state.getFiles() ?? []) failSkippedUnder(file as unknown as Task, []);
+    for (const file of this.vitest?.state.getFiles() ?? []) {
+      const task = file as unknown as Task & { name: string; file?: unknown; suite?: unknown };
+      const errors = task.result?.errors ?? [];
+      if (errors.length > 0 && (task.tasks ?? []).length === 0) {
+        // The file threw while loading (a mutant that breaks what it computes at import): no test
+        // was collected to fail, so one stands for the file.
+        task.tasks = [
+          {
+            type: 'test',
+            name: 'the file loads',
+            mode: 'run',
+            file,
+            suite: file,
+            result: { state: 'fail', errors },
+          } as Task,
+        ];
+      }
+      failSkippedUnder(task, []);
+    }
   }
 }
 

@@ -67,6 +67,11 @@ function role(principal: string) {
   };
 }
 
+const NO_SERVICE_RULES = serviceGuardRules({
+  scope: { project: 'shared-lambda-infra', env: 'dev' },
+  services: [],
+});
+
 const inputs: Record<string, unknown>[] = [];
 function check(resources: Record<string, unknown>): () => GuardFinding[] {
   const index =
@@ -79,8 +84,10 @@ function check(resources: Record<string, unknown>): () => GuardFinding[] {
   return () => results[index];
 }
 let results: GuardFinding[][] = [];
+let noService: GuardFinding[] = [];
 beforeAll(() => {
   results = evaluateGuardRulesOnEach(RULES, inputs);
+  [noService] = evaluateGuardRulesOnEach(NO_SERVICE_RULES, [inputs[0]]);
 });
 
 describe('service guard rules let through', () => {
@@ -123,5 +130,14 @@ describe('service guard rules refuse', () => {
   const ec2 = check({ Role: role('ec2.amazonaws.com') });
   it('a role trusted by ec2.amazonaws.com', () => {
     expect(ec2().map((f) => f.rule)).toEqual(['role_trusts_only_service_principals']);
+  });
+});
+
+describe('service guard rules of an environment with no registered service', () => {
+  it('parse, and refuse every service stack', () => {
+    expect([...new Set(noService.map((f) => f.rule))].sort()).toEqual([
+      'role_carries_permissions_boundary',
+      'stack_belongs_to_a_registered_service',
+    ]);
   });
 });

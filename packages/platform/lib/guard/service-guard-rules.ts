@@ -125,6 +125,10 @@ export function serviceGuardRules(input: ServiceGuardRulesInput): string {
     }`;
     })
     .join('\n');
+  // With no registered service the block above is empty, which cfn-guard cannot parse; every stack
+  // is refused by the registered-service rule then, so the boundary rule asks for the same.
+  const boundaryChecks =
+    services.length > 0 ? perServiceBoundary : `    HookContext.StackId == 'no service is registered'`;
   const registered =
     services.length > 0
       ? services.map((service) => `HookContext.StackId == ${stackIdOf(service)}`).join(' or\n  ')
@@ -187,7 +191,7 @@ rule ${R.trust} when ${R.hookInput} {
 
 rule ${R.boundary} when ${R.hookInput} {
   when %service_roles !empty {
-${perServiceBoundary}
+${boundaryChecks}
   }
 }
 
