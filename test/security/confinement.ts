@@ -486,6 +486,36 @@ export function describeConfinement(): void {
       );
     });
 
+    it('the artifact bucket policy lets a deploy role without a Service tag write nothing', async () => {
+      const { templates } = buildSecurityEnvironment();
+      const storage = templates.find((t) => t.stackName === `${P}-storage`);
+      if (!storage) throw new Error('no storage stack');
+      const policy = Object.values(storage.template.Resources ?? {}).find(
+        (r) =>
+          r.Type === 'AWS::S3::BucketPolicy' &&
+          String((r.Properties?.Bucket as { Ref?: string } | undefined)?.Ref).startsWith('ArtifactBucket'),
+      );
+      const document = model.resolve(storage, policy?.Properties?.PolicyDocument) as Policy;
+      const untagged = `arn:aws:iam::${A}:role/${P}-access-ghost-deploy`;
+      const result = await runSimulation(
+        {
+          request: {
+            principal: untagged,
+            action: 's3:PutObject',
+            resource: { resource: `${ARTIFACTS}/ghost/asset.zip`, accountId: A },
+            contextVariables: { 'aws:PrincipalArn': untagged, 'aws:PrincipalAccount': A },
+          },
+          identityPolicies: [{ name: 'star', policy: STAR[0] }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          resourcePolicy: document,
+        },
+        {},
+      );
+      if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
+      expect(result.overallResult).not.toBe('Allowed');
+    });
+
     describe("payments' deploy role", () => {
       ask(
         DEPLOY,
