@@ -127,5 +127,6 @@ describe('flattenForNag', () => {
     expect(flattenForNag({ 'Fn::GetAtt': ['Table', 'Arn'] })).toBe('<Table.Arn>');
     expect(flattenForNag({ 'Fn::ImportValue': 'Exported' })).toBe('Exported');
     expect(flattenForNag(42)).toBe('42');
+    expect(flattenForNag({ 'Fn::Select': [0, ['a']] })).toBe('{"Fn::Select":[0,["a"]]}');
   });
 });
