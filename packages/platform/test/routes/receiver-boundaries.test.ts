@@ -520,6 +520,12 @@ describe('receiver: platform settings', () => {
     expect(platformItem()?.settings).toEqual(platformSettings());
   });
 
+  it('stores an Update of settings when nothing is stored, which need not succeed', async () => {
+    await receive(settings({ RequestType: 'Update', PhysicalResourceId: 'p' }), CONTEXT);
+    expect(answers).toEqual([]);
+    expect(platformItem()?.pending.map((p) => [p.requestId, p.mustSucceed])).toEqual([['req-1', false]]);
+  });
+
   it('need not succeed when a Create brings settings already stored', async () => {
     await receive(settings(), CONTEXT);
     await receive(settings({ RequestId: 'req-2' }), CONTEXT);
