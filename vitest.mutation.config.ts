@@ -19,7 +19,7 @@ const here = (file: string) => path.join(__dirname, file);
 // over a synthesized environment last.
 export const MUTATION_TESTS = [
   'packages/contract/test/naming.test.ts',
-  'packages/contract/test/routes-stack-name.test.ts',
+  'packages/contract/test/service-names.test.ts',
   'packages/platform/test/routes/validate.test.ts',
   'packages/platform/test/routes/validate-boundaries.test.ts',
   'packages/platform/test/access-policy.test.ts',
