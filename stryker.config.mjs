@@ -55,6 +55,8 @@ export default {
   // sandbox, which this repository has none of) would fail to load it, so it is pointed nowhere.
   tsconfigFile: 'no-tsconfig-rewrite.json',
   tempDirName: `.stryker-tmp/${SLUG}`,
+  // Each file's run has its own sandbox under .stryker-tmp; a run must not copy the others'.
+  ignorePatterns: ['.stryker-tmp', 'reports'],
   cleanTempDir: 'always',
   // A synthesis takes seconds on a busy machine: a mutant is a timeout only well past its dry run.
   timeoutMS: 60_000,
