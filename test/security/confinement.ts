@@ -516,6 +516,28 @@ export function describeConfinement(): void {
       expect(result.overallResult).not.toBe('Allowed');
     });
 
+    describe("the platform's GitHub deploy role", () => {
+      const bootstrap = (role: string) => `arn:aws:iam::${A}:role/cdk-hnb659fds-${role}-role-${A}-${R}`;
+      ask(
+        `${P}-role-github-platform-deploy`,
+        [
+          allowed('sts:AssumeRole', bootstrap('deploy')),
+          allowed('sts:AssumeRole', bootstrap('file-publishing')),
+          allowed('sts:AssumeRole', bootstrap('lookup')),
+          denied('sts:AssumeRole', bootstrap('cfn-exec')),
+        ],
+        false,
+      );
+      it('is assumable by a job of the platform repository in its GitHub environment', () => {
+        expect(
+          model.canAssumeWithGithub(`${P}-role-github-platform-deploy`, {
+            sub: 'repo:acme/shared-lambda-infra:environment:dev',
+            ref: 'refs/heads/main',
+          }),
+        ).toBe(true);
+      });
+    });
+
     describe("payments' deploy role", () => {
       ask(
         DEPLOY,
