@@ -265,6 +265,11 @@ describe('platform-ci.yml', () => {
     expect(workflow.jobs.e2e.needs).toBeUndefined();
   });
 
+  it('runs the mutation tests of the security code in a job of their own, waiting for nothing', () => {
+    expect(runsOf(workflow.jobs.mutation)).toEqual(['npm ci', 'npm run test:mutation']);
+    expect(workflow.jobs.mutation.needs).toBeUndefined();
+  });
+
   it('diffs every environment with that environment read-only role, outside any GitHub environment', () => {
     const diff = workflow.jobs.diff;
     expect(diff.environment).toBeUndefined(); // an environment would change the OIDC subject

@@ -223,7 +223,7 @@ ${principalChecks(service, '%lambda_permissions.Properties.Principal', 'a Lambda
   const perServiceLogs = services
     .map(
       (service) => `    when HookContext.StackId == ${stackIdOf(service)} {
-      %state_machines.Properties.LoggingConfiguration.Destinations[*].CloudWatchLogsLogGroup.LogGroupArn {
+      %state_machines[ Properties.LoggingConfiguration.Destinations exists ].Properties.LoggingConfiguration.Destinations[*].CloudWatchLogsLogGroup.LogGroupArn {
         when this is_string {
           this == /^arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:${scope.project}-${scope.env}-${service}-/
           <<a state machine may log only to a log group of its own service (named ${scope.project}-${scope.env}-${service}-…, or Fn::GetAtt of a log group of the stack)>>
@@ -248,6 +248,10 @@ ${principalChecks(service, '%lambda_permissions.Properties.Principal', 'a Lambda
     }`;
     })
     .join('\n');
+  // With no registered service the per-service blocks are empty, which cfn-guard cannot parse; every
+  // stack is refused by the registered-service rule then, so these rules ask for the same.
+  const NO_SERVICE = `    HookContext.StackId == 'no service is registered'`;
+  const boundaryChecks = services.length > 0 ? perServiceBoundary : NO_SERVICE;
   const registered =
     services.length > 0
       ? services.map((service) => `HookContext.StackId == ${stackIdOf(service)}`).join(' or\n  ')
@@ -314,7 +318,7 @@ rule ${R.trust} when ${R.hookInput} {
 
 rule ${R.boundary} when ${R.hookInput} {
   when %service_roles !empty {
-${perServiceBoundary}
+${boundaryChecks}
   }
 }
 
@@ -348,7 +352,7 @@ ${perServiceResourcePolicies}
 # an account the registry allows invoke the function; never "*" (a public function URL included).
 rule ${R.lambdaPermission} when ${R.hookInput} {
   when %lambda_permissions !empty {
-${perServiceLambdaPermissions}
+${services.length > 0 ? perServiceLambdaPermissions : NO_SERVICE}
   }
 }
 
@@ -356,7 +360,7 @@ ${perServiceLambdaPermissions}
 # log group of the service's own stack.
 rule ${R.stateMachineLogs} when ${R.hookInput} {
   when %state_machines !empty {
-    %state_machines.Properties.LoggingConfiguration.Destinations[*].CloudWatchLogsLogGroup.LogGroupArn {
+    %state_machines[ Properties.LoggingConfiguration.Destinations exists ].Properties.LoggingConfiguration.Destinations[*].CloudWatchLogsLogGroup.LogGroupArn {
       this is_string or this.'Fn::GetAtt' exists
       <<a state machine's log destination must be Fn::GetAtt of a log group of its stack, or the literal ARN of one of its own log groups>>
     }

@@ -1,0 +1,132 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { App, Stack } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { AccessPolicy, type AccessStatement, flattenForNag } from '../lib/constructs/github-access-policy';
+
+// AccessPolicy, the managed policy every platform role is granted with: what its statements let a
+// role do (asked of the IAM evaluator), what it refuses to build, and which findings it acknowledges
+// with which reason. No synthesis: the policy document is resolved in its stack.
+
+const ACCOUNT = '111111111111';
+
+function policyOf(statements: AccessStatement[]): { policy: AccessPolicy; document: unknown } {
+  const app = new App();
+  const stack = new Stack(app, 'S', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  const policy = new AccessPolicy(stack, 'P', { description: 'test', statements });
+  return { policy, document: stack.resolve(policy.document.toJSON()) };
+}
+
+async function can(document: unknown, action: string, resource: string): Promise<boolean> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: `arn:aws:iam::${ACCOUNT}:role/r`,
+        action,
+        resource: { resource, accountId: ACCOUNT },
+        contextVariables: {},
+      },
+      identityPolicies: [{ name: 'p', policy: document as { Statement: unknown[] } }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
+  return result.overallResult === 'Allowed';
+}
+
+const QUEUE = `arn:aws:sqs:eu-west-1:${ACCOUNT}:jobs`;
+const OTHER_QUEUE = `arn:aws:sqs:eu-west-1:${ACCOUNT}:other`;
+
+describe('AccessPolicy', () => {
+  it('allows what an Allow statement (the default effect) names, and nothing else', async () => {
+    const { document } = policyOf([{ sid: 'Send', actions: ['sqs:SendMessage'], resources: [QUEUE] }]);
+    expect(await can(document, 'sqs:SendMessage', QUEUE)).toBe(true);
+    expect(await can(document, 'sqs:SendMessage', OTHER_QUEUE)).toBe(false);
+    expect(await can(document, 'sqs:DeleteQueue', QUEUE)).toBe(false);
+  });
+
+  it('denies what a Deny statement names, over an allow of everything', async () => {
+    const { document } = policyOf([
+      { sid: 'All', actions: ['sqs:SendMessage'], resources: ['*'], wildcardReason: 'test' },
+      { sid: 'NotJobs', effect: 'Deny', actions: ['sqs:SendMessage'], resources: [QUEUE] },
+    ]);
+    expect(await can(document, 'sqs:SendMessage', QUEUE)).toBe(false);
+    expect(await can(document, 'sqs:SendMessage', OTHER_QUEUE)).toBe(true);
+  });
+
+  it('keeps the condition of a statement', async () => {
+    const { document } = policyOf([
+      {
+        sid: 'Tagged',
+        actions: ['sqs:SendMessage'],
+        resources: [QUEUE],
+        conditions: { StringEquals: { 'aws:ResourceTag/Service': 'orders' } },
+      },
+    ]);
+    expect(await can(document, 'sqs:SendMessage', QUEUE)).toBe(false);
+  });
+
+  it('rejects an allowed wildcard action, naming the statement', () => {
+    expect(() => policyOf([{ sid: 'Wild', actions: ['sqs:*'], resources: [QUEUE] }])).toThrow(
+      'statement Wild allows sqs:*: name each action instead of a wildcard',
+    );
+  });
+
+  it('accepts a denied wildcard action (a deny may be broad)', () => {
+    expect(() =>
+      policyOf([{ sid: 'NoIam', effect: 'Deny', actions: ['iam:*'], resources: ['*'] }]),
+    ).not.toThrow();
+  });
+
+  it('rejects an allowed wildcard resource without a reason, naming the statement and the resource', () => {
+    expect(() => policyOf([{ sid: 'Any', actions: ['sqs:SendMessage'], resources: [`${QUEUE}*`] }])).toThrow(
+      `statement Any allows ${QUEUE}*, which has a wildcard, without a wildcardReason; narrow the resource or say why it cannot be narrower`,
+    );
+  });
+
+  it('acknowledges each wildcard resource by its exact finding id, joining the reasons of statements that share it', () => {
+    const { policy } = policyOf([
+      { sid: 'A', actions: ['sqs:SendMessage'], resources: [`${QUEUE}*`, QUEUE], wildcardReason: 'first.' },
+      { sid: 'B', actions: ['sqs:ReceiveMessage'], resources: [`${QUEUE}*`], wildcardReason: 'second.' },
+      { sid: 'C', actions: ['sqs:DeleteMessage'], resources: ['*'], wildcardReason: 'third.' },
+    ]);
+    expect(Object.fromEntries(policy.acknowledgedFindings)).toEqual({
+      [`AwsSolutions-IAM5[Resource::${QUEUE}*]`]: 'first. second.',
+      'AwsSolutions-IAM5[Resource::*]': 'third.',
+    });
+  });
+
+  it('acknowledges a resource built from tokens in the form cdk-nag reports it', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const policy = new AccessPolicy(stack, 'P', {
+      description: 'test',
+      statements: [
+        {
+          sid: 'Logs',
+          actions: ['logs:PutLogEvents'],
+          resources: [`arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:x*`],
+          wildcardReason: 'why.',
+        },
+      ],
+    });
+    expect([...policy.acknowledgedFindings.keys()]).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:x*]',
+    ]);
+  });
+});
+
+describe('flattenForNag', () => {
+  it('writes intrinsic functions the way cdk-nag prints them in finding ids', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+    expect(flattenForNag('arn:${AWS::Partition}:s3:::b')).toBe('arn:<AWS::Partition>:s3:::b');
+    expect(flattenForNag({ 'Fn::Join': ['-', ['a', { Ref: 'B' }]] })).toBe('a-<B>');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+    expect(flattenForNag({ 'Fn::Sub': 'x-${AWS::Region}' })).toBe('x-<AWS::Region>');
+    expect(flattenForNag({ 'Fn::GetAtt': ['Table', 'Arn'] })).toBe('<Table.Arn>');
+    expect(flattenForNag({ 'Fn::ImportValue': 'Exported' })).toBe('Exported');
+    expect(flattenForNag(42)).toBe('42');
+    expect(flattenForNag({ 'Fn::Select': [0, ['a']] })).toBe('{"Fn::Select":[0,["a"]]}');
+  });
+});
