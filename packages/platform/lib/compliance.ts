@@ -217,6 +217,32 @@ export function strictPlugin(plugin: IPolicyValidationPlugin): IPolicyValidation
 }
 
 /**
+ * Acknowledges the two findings every platform log group draws, with reasons specific to it:
+ * encryption with CloudWatch Logs' own key (NIST and Control Tower), and, when the retention is
+ * under a year, Control Tower's retention check.
+ */
+export function acknowledgeLogGroup(
+  logGroup: IConstruct,
+  reasons: {
+    /** Why CloudWatch Logs' own key is enough for what the group holds. */
+    readonly encryption: string;
+    /** The retention in days; at 365 or more nothing is acknowledged for it. */
+    readonly retentionDays: number;
+    /** Why a retention under a year is right here. */
+    readonly retention: string;
+  },
+): void {
+  acknowledge(logGroup, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', reasons.encryption);
+  acknowledge(logGroup, 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check', reasons.encryption);
+  if (reasons.retentionDays < 365)
+    acknowledge(
+      logGroup,
+      'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
+      reasons.retention,
+    );
+}
+
+/**
  * Acknowledges one rule on one construct with a reason; a thin helper so every acknowledgement in
  * the code base reads the same and always carries a reason.
  */

@@ -12,7 +12,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance';
+import { acknowledge, acknowledgeLogGroup } from '../compliance';
 import { DEFAULTS } from '../config/defaults';
 import { createFunctionLogGroup, createFunctionRole } from './platform-function';
 
@@ -231,16 +231,13 @@ export class JwtAuthorizer extends Construct {
     );
     const kmsReason =
       'The log holds rejection reasons and issuers, never tokens or claims; CloudWatch Logs encrypts it at rest with its own key, and a customer key would add cost without narrowing who can read it (IAM on the log group does).';
-    acknowledge(this.logGroup, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', kmsReason);
-    acknowledge(this.logGroup, 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check', kmsReason);
     const retention = this.props.logRetention ?? JWT_AUTHORIZER_DEFAULTS.logRetention;
-    if (retention !== logs.RetentionDays.INFINITE && retention < 365) {
-      acknowledge(
-        this.logGroup,
-        'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
-        `Retention follows the platform's observability.logRetentionDays (${retention} days); API Gateway's access log records every authorization outcome too.`,
-      );
-    }
+    acknowledgeLogGroup(this.logGroup, {
+      encryption: kmsReason,
+      // INFINITE keeps the logs forever: nothing to acknowledge.
+      retentionDays: retention === logs.RetentionDays.INFINITE ? Number.POSITIVE_INFINITY : retention,
+      retention: `Retention follows the platform's observability.logRetentionDays (${retention} days); API Gateway's access log records every authorization outcome too.`,
+    });
     if (Token.isUnresolved(Stack.of(this).account)) {
       acknowledge(
         fn.node.findChild('ApiGatewayInvoke'),

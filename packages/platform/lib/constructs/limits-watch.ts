@@ -11,7 +11,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { LIMIT_METRICS, LIMITS_ENV } from '../../functions/limits/handler';
-import { acknowledge } from '../compliance';
+import { acknowledge, acknowledgeLogGroup } from '../compliance';
 import { createFunctionLogGroup, createFunctionRole } from './platform-function';
 
 /** Share of a limit at which an alarm fires. */
@@ -236,14 +236,10 @@ export class LimitsWatch extends Construct {
     const logGroup = this.node.findChild('LogGroup');
     const kmsReason =
       'The log holds counts of subnets, interfaces, roles, stacks and parameters (no data); CloudWatch Logs encrypts it at rest with its own key.';
-    acknowledge(logGroup, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', kmsReason);
-    acknowledge(logGroup, 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check', kmsReason);
-    if (this.props.logRetention < 365) {
-      acknowledge(
-        logGroup,
-        'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
-        `Retention follows the platform's observability.logRetentionDays (${this.props.logRetention} days); the figures themselves are kept as CloudWatch metrics for 15 months.`,
-      );
-    }
+    acknowledgeLogGroup(logGroup, {
+      encryption: kmsReason,
+      retentionDays: this.props.logRetention,
+      retention: `Retention follows the platform's observability.logRetentionDays (${this.props.logRetention} days); the figures themselves are kept as CloudWatch metrics for 15 months.`,
+    });
   }
 }

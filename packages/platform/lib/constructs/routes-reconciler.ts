@@ -29,7 +29,7 @@ import {
   ROUTES_TABLE,
   SCHEDULED_RECONCILE_MESSAGE,
 } from '../../functions/routes/interface';
-import { acknowledge, wildcardFindingId } from '../compliance';
+import { acknowledge, acknowledgeLogGroup, wildcardFindingId } from '../compliance';
 import { createFunctionLogGroup, createFunctionRole } from './platform-function';
 
 /** Construct-level defaults of {@link RoutesReconciler} (not exposed in the platform config). */
@@ -411,15 +411,11 @@ export class RoutesReconciler extends Construct {
       const logGroup = fn.node.scope?.node.findChild('LogGroup') as Construct;
       const kmsReason =
         'The log holds service names, route paths, deployment ids and CloudFormation request ids (no request data); CloudWatch Logs encrypts it at rest with its own key.';
-      acknowledge(logGroup, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', kmsReason);
-      acknowledge(logGroup, 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check', kmsReason);
-      if (this.props.logRetention < 365) {
-        acknowledge(
-          logGroup,
-          'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
-          `Retention follows the platform's observability.logRetentionDays (${this.props.logRetention} days); the desired state itself is kept in the table with point-in-time recovery.`,
-        );
-      }
+      acknowledgeLogGroup(logGroup, {
+        encryption: kmsReason,
+        retentionDays: this.props.logRetention,
+        retention: `Retention follows the platform's observability.logRetentionDays (${this.props.logRetention} days); the desired state itself is kept in the table with point-in-time recovery.`,
+      });
       const invokeConfig = fn.node.tryFindChild('EventInvokeConfig');
       const asyncReason =
         fn === receiver

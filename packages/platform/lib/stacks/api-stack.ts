@@ -20,7 +20,7 @@ import {
   type PlatformSettings,
   SETTINGS_RESOURCE_TYPE,
 } from '../../functions/routes/interface';
-import { acknowledge } from '../compliance';
+import { acknowledge, acknowledgeLogGroup } from '../compliance';
 import { apiAccessPolicy } from '../constructs/api-access-policy';
 import { ApiMonitoring } from '../constructs/api-monitoring';
 import { ContractValue } from '../constructs/contract-parameter';
@@ -449,15 +449,11 @@ export class ApiStack extends PlatformStack {
     for (const group of [this.accessLogGroup, this.executionLogGroup]) {
       const kmsReason =
         'API Gateway logs (caller IP, principal id, route, status; never bodies or tokens) are encrypted at rest by CloudWatch Logs with its own key; a customer key would add key and request cost without narrowing who can read them, which IAM on the log group governs.';
-      acknowledge(group, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', kmsReason);
-      acknowledge(group, 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check', kmsReason);
-      if (retention < 365) {
-        acknowledge(
-          group,
-          'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
-          `Retention is ${retention} days by this environment's config (api.accessLogRetentionDays, else observability.logRetentionDays): a non-production trade of history for cost; production keeps a year or more.`,
-        );
-      }
+      acknowledgeLogGroup(group, {
+        encryption: kmsReason,
+        retentionDays: retention,
+        retention: `Retention is ${retention} days by this environment's config (api.accessLogRetentionDays, else observability.logRetentionDays): a non-production trade of history for cost; production keeps a year or more.`,
+      });
     }
     acknowledge(
       this.restApi.node.findChild('CloudWatchRole'),

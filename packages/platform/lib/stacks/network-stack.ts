@@ -9,7 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../compliance';
+import { acknowledge, acknowledgeLogGroup } from '../compliance';
 import type { PlatformConfig } from '../config/schema';
 import { ContractValue, type ContractValueProps } from '../constructs/contract-parameter';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -328,15 +328,11 @@ export class NetworkStack extends PlatformStack {
     });
     const encryptionReason =
       'Flow logs hold addresses, ports and byte counts, no payloads; CloudWatch Logs encrypts them at rest with service-owned keys, and a customer key would add key and request cost without narrowing who can read them (that is IAM on the log group).';
-    acknowledge(logGroup, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', encryptionReason);
-    acknowledge(logGroup, 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check', encryptionReason);
-    if (retentionDays < 365) {
-      acknowledge(
-        logGroup,
-        'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
-        `Retention is ${retentionDays} days, set by this environment's config (network.flowLogs.retentionDays, else observability.logRetentionDays) to trade network history for storage cost; an environment that must keep a year sets 365 or more.`,
-      );
-    }
+    acknowledgeLogGroup(logGroup, {
+      encryption: encryptionReason,
+      retentionDays,
+      retention: `Retention is ${retentionDays} days, set by this environment's config (network.flowLogs.retentionDays, else observability.logRetentionDays) to trade network history for storage cost; an environment that must keep a year sets 365 or more.`,
+    });
 
     // Our own role with a managed policy: the role CDK would create gets an inline policy, which
     // the NIST pack rejects. The trust is confined to flow logs of this account (confused deputy).
