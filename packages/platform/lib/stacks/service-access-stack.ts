@@ -35,6 +35,23 @@ import { serviceRegistration } from '../registry';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /** Props of {@link ServiceAccessStack}. */
+/**
+ * Reads a deploy needs that support no resource-level permission: Lambda requires the EC2 ones of
+ * whoever creates a function in the shared VPC, CloudFormation waits on ENIs with
+ * DescribeNetworkInterfaces, and the table handlers list dynamodb:Describe* and kms:ListAliases.
+ * The execution role's policy grants them and its boundary must allow them: one list for both.
+ */
+const UNSCOPED_DEPLOY_READS = [
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeNetworkInterfaces',
+  'lambda:ListEventSourceMappings',
+  'dynamodb:DescribeLimits',
+  'dynamodb:DescribeEndpoints',
+  'kms:ListAliases',
+] as const;
+
 export interface ServiceAccessStackProps extends PlatformStackProps {
   /** The registry entry of the service. */
   readonly service: ServiceConfig;
@@ -381,14 +398,7 @@ export class ServiceAccessStack extends PlatformStack {
         {
           sid: 'Unscoped',
           actions: [
-            'ec2:DescribeSecurityGroups',
-            'ec2:DescribeSubnets',
-            'ec2:DescribeVpcs',
-            'ec2:DescribeNetworkInterfaces',
-            'lambda:ListEventSourceMappings',
-            'dynamodb:DescribeLimits',
-            'dynamodb:DescribeEndpoints',
-            'kms:ListAliases',
+            ...UNSCOPED_DEPLOY_READS,
             'secretsmanager:GetRandomPassword',
             // CreateLogDelivery, Get, Update, Delete and ListLogDeliveries.
             'logs:*LogDeliver*',
@@ -542,17 +552,7 @@ export class ServiceAccessStack extends PlatformStack {
       },
       {
         sid: 'DescribeWithoutResourceLevelPermissions',
-        actions: [
-          'ec2:DescribeSecurityGroups',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeVpcs',
-          'ec2:DescribeNetworkInterfaces',
-          'lambda:ListEventSourceMappings',
-          // The table handlers' dynamodb:Describe* and kms:ListAliases: account-wide reads.
-          'dynamodb:DescribeLimits',
-          'dynamodb:DescribeEndpoints',
-          'kms:ListAliases',
-        ],
+        actions: [...UNSCOPED_DEPLOY_READS],
         resources: ['*'],
         wildcardReason:
           'These read-only actions support no resource-level permission; Lambda requires the EC2 ones of whoever creates a function in the shared VPC, and CloudFormation waits on ENIs with DescribeNetworkInterfaces.',
