@@ -103,3 +103,43 @@ describe('the resource budget', () => {
     expect(validateRoutes(SCOPE, LOCATION, small, routes, REGISTRY)).toEqual([]);
   });
 });
+
+describe('validateRoutes: whose function (edges mutation testing found untested)', () => {
+  const ORDERS_API: ServiceRegistration = { ...ORDERS, service: 'orders-api', basePath: 'orders-api' };
+  const withRegistry = (registry: ServiceRegistration[], functionArn: string, location = LOCATION) =>
+    validateRoutes(
+      SCOPE,
+      location,
+      ORDERS,
+      [{ method: 'GET', path: '/orders', functionArn, authorization: 'jwt' } as DeclaredRoute],
+      new Map(registry.map((s) => [s.service, s])),
+    );
+
+  it('rejects a function ARN with text before it, and with text after it', () => {
+    // The contract's declaration schema refuses both before the receiver's own ARN check runs.
+    const refused = [
+      expect.stringMatching(
+        /^Declaration\.routes\[0\]\.functionArn: must be a Lambda function ARN \(arn:\{partition\}:lambda:/,
+      ),
+    ];
+    expect(withRegistry([ORDERS], `x${FN}`)).toEqual(refused);
+    expect(withRegistry([ORDERS], `${FN}:live:extra`)).toEqual(refused);
+  });
+
+  it("rejects a function of a registered service whose name extends the declaring service's (orders / orders-api)", () => {
+    const theirs = 'arn:aws:lambda:eu-west-1:123456789012:function:shared-lambda-infra-dev-fn-orders-api-get';
+    expect(withRegistry([ORDERS, ORDERS_API], theirs)).toEqual([
+      `route "GET /orders" (routes[0]): functionArn "${theirs}" must name one of the service's functions (shared-lambda-infra-dev-fn-orders-*)`,
+    ]);
+  });
+
+  it('accepts a function named like a longer service while no such service is registered', () => {
+    const own = 'arn:aws:lambda:eu-west-1:123456789012:function:shared-lambda-infra-dev-fn-orders-api-get';
+    expect(withRegistry([ORDERS], own)).toEqual([]);
+  });
+
+  it('accepts a function in another partition where the shared API runs (aws-cn)', () => {
+    const china = 'arn:aws-cn:lambda:cn-north-1:123456789012:function:shared-lambda-infra-dev-fn-orders-get';
+    expect(withRegistry([ORDERS], china, { region: 'cn-north-1', account: '123456789012' })).toEqual([]);
+  });
+});
