@@ -39,17 +39,33 @@ beforeAll(() => {
   ({ model } = buildSecurityEnvironment());
 });
 
-/** Asks each row of `rows` for `role`, with an inline `*:*` policy when `star`. */
-function ask(role: string, rows: readonly Row[], star: boolean): void {
+/**
+ * Asks each row of `rows` for `role`, with an inline `*:*` policy when `star` (its boundary alone
+ * decides), with its boundary ignored when `policiesAlone`.
+ */
+function ask(role: string, rows: readonly Row[], star: boolean, policiesAlone = false): void {
   for (const row of rows) {
     it(label(row), async () => {
       const allowed = await model.can(role, row.action, row.resource, {
         ...(star ? { extraPolicies: STAR } : {}),
+        ...(policiesAlone ? { ignoreBoundary: true } : {}),
         ...(row.context ? { context: row.context } : {}),
       });
       expect(allowed).toBe(row.expected === 'allowed');
     });
   }
+}
+
+/**
+ * Asks each row as the role is deployed, then of each of its two confinements on its own: its
+ * permissions boundary (the role granting itself `*:*`) and its policies (the boundary ignored).
+ * Both must hold without the other, so an edit that loosens one is caught while the other still
+ * holds (mutation testing found such edits alive).
+ */
+function askEachLayer(role: string, rows: readonly Row[]): void {
+  describe('as deployed', () => ask(role, rows, false));
+  describe('by its boundary alone (the role grants itself `*:*`)', () => ask(role, rows, true));
+  describe('by its policies alone (its boundary ignored)', () => ask(role, rows, false, true));
 }
 
 const allowed = (action: string, resource: string, context?: Row['context']): Row => ({
@@ -376,87 +392,83 @@ export function describeConfinement(): void {
 
     describe("payments' CloudFormation execution role, on names under its prefixes", () => {
       const own = { 'aws:RequestTag/Service': 'payments', 'aws:TagKeys': ['Service'] };
-      ask(
-        EXEC,
-        [
-          allowed('lambda:CreateFunction', arn('lambda', `function:${P}-fn-payments-report`)),
-          allowed('lambda:CreateFunction', arn('lambda', `function:${P}-payments-Handler-ABCDEF`)),
-          denied('lambda:CreateFunction', arn('lambda', `function:${P}-fn-orders-report`)),
-          allowed('lambda:PublishLayerVersion', arn('lambda', `layer:${P}-payments-deps`)),
-          denied('lambda:PublishLayerVersion', arn('lambda', `layer:${P}-orders-deps`)),
-          allowed('logs:CreateLogGroup', arn('logs', `log-group:/aws/lambda/${P}-fn-payments-report`)),
-          allowed('logs:CreateLogGroup', arn('logs', `log-group:/aws/lambda/${P}-payments-Handler-ABCDEF`)),
-          allowed('logs:CreateLogGroup', arn('logs', `log-group:${P}-payments-WorkflowLogs-ABCDEF`)),
-          denied('logs:CreateLogGroup', arn('logs', `log-group:${P}-orders-WorkflowLogs-ABCDEF`)),
-          allowed('iam:CreateRole', `arn:aws:iam::${A}:role/${P}-role-payments-report`, {
-            'iam:PermissionsBoundary': BOUNDARY('payments'),
-            ...own,
-          }),
-          allowed('iam:CreateRole', `arn:aws:iam::${A}:role/${P}-payments-HandlerRole-ABCDEF`, {
-            'iam:PermissionsBoundary': BOUNDARY('payments'),
-            ...own,
-          }),
-          denied('iam:CreateRole', `arn:aws:iam::${A}:role/${P}-role-orders-report`, {
-            'iam:PermissionsBoundary': BOUNDARY('payments'),
-            ...own,
-          }),
-          denied('iam:CreateRole', `arn:aws:iam::${A}:role/${P}-role-payments-report`, {
-            'iam:PermissionsBoundary': BOUNDARY('payments'),
-            'aws:RequestTag/Service': 'orders',
-            'aws:TagKeys': ['Service'],
-          }),
-          allowed('dynamodb:CreateTable', arn('dynamodb', `table/${P}-table-payments-ledger`)),
-          allowed('dynamodb:CreateTable', arn('dynamodb', `table/${P}-payments-Items-ABCDEF`)),
-          denied('dynamodb:CreateTable', arn('dynamodb', `table/${P}-table-orders-ledger`)),
-          allowed('sqs:CreateQueue', arn('sqs', `${P}-queue-payments-jobs`)),
-          allowed('sqs:CreateQueue', arn('sqs', `${P}-payments-Jobs-ABCDEF`)),
-          denied('sqs:CreateQueue', arn('sqs', `${P}-queue-orders-jobs`)),
-          allowed('sns:CreateTopic', arn('sns', `${P}-topic-payments-events`)),
-          allowed('sns:CreateTopic', arn('sns', `${P}-payments-Events-ABCDEF`)),
-          denied('sns:CreateTopic', arn('sns', `${P}-topic-orders-events`)),
-          allowed('s3:CreateBucket', `arn:aws:s3:::${P}-payments-files-abc`, { 's3:ResourceAccount': A }),
-          denied('s3:CreateBucket', `arn:aws:s3:::${P}-orders-files-abc`, { 's3:ResourceAccount': A }),
-          allowed('events:PutRule', arn('events', `rule/${P}-payments-Nightly-ABCDEF`)),
-          denied('events:PutRule', arn('events', `rule/${P}-orders-Nightly-ABCDEF`)),
-          allowed(
-            'scheduler:CreateSchedule',
-            arn('scheduler', `schedule/default/${P}-payments-Nightly-ABCDEF`),
-          ),
-          allowed('scheduler:CreateSchedule', arn('scheduler', `schedule/${P}-payments-reports/nightly`)),
-          denied('scheduler:CreateSchedule', arn('scheduler', `schedule/default/${P}-orders-Nightly-ABCDEF`)),
-          denied('scheduler:CreateSchedule', arn('scheduler', `schedule/${P}-orders-reports/nightly`)),
-          allowed('scheduler:CreateScheduleGroup', arn('scheduler', `schedule-group/${P}-payments-reports`)),
-          denied('scheduler:CreateScheduleGroup', arn('scheduler', `schedule-group/${P}-orders-reports`)),
-          allowed('cloudwatch:PutMetricAlarm', arn('cloudwatch', `alarm:${P}-alarm-payments-errors`)),
-          allowed('cloudwatch:PutMetricAlarm', arn('cloudwatch', `alarm:${P}-payments-Errors-ABCDEF`)),
-          denied('cloudwatch:PutMetricAlarm', arn('cloudwatch', `alarm:${P}-alarm-orders-errors`)),
-          allowed('cloudwatch:PutDashboard', `arn:aws:cloudwatch::${A}:dashboard/${P}-payments-main`),
-          denied('cloudwatch:PutDashboard', `arn:aws:cloudwatch::${A}:dashboard/${P}-orders-main`),
-          allowed(
-            'ssm:PutParameter',
-            arn('ssm', 'parameter/shared-lambda-infra/dev/service-config/payments/flags'),
-          ),
-          denied(
-            'ssm:PutParameter',
-            arn('ssm', 'parameter/shared-lambda-infra/dev/service-config/orders/flags'),
-          ),
-          ...['network', 'storage', 'iam', 'observability', 'api', 'github'].map((c) =>
-            allowed('ssm:GetParameters', arn('ssm', `parameter/shared-lambda-infra/dev/${c}/some-value`)),
-          ),
-          allowed(
-            'ssm:GetParameters',
-            arn('ssm', 'parameter/shared-lambda-infra/dev/services/payments/base-path'),
-          ),
-          denied(
-            'ssm:GetParameters',
-            arn('ssm', 'parameter/shared-lambda-infra/dev/services/orders/base-path'),
-          ),
-          denied('ssm:GetParameters', arn('ssm', 'parameter/shared-lambda-infra/prod/network/vpc-id')),
-          allowed('s3:GetObject', `${ARTIFACTS}/payments/asset.zip`),
-          denied('s3:GetObject', `${ARTIFACTS}/orders/asset.zip`),
-        ],
-        false,
-      );
+      askEachLayer(EXEC, [
+        allowed('lambda:CreateFunction', arn('lambda', `function:${P}-fn-payments-report`)),
+        allowed('lambda:CreateFunction', arn('lambda', `function:${P}-payments-Handler-ABCDEF`)),
+        denied('lambda:CreateFunction', arn('lambda', `function:${P}-fn-orders-report`)),
+        allowed('lambda:PublishLayerVersion', arn('lambda', `layer:${P}-payments-deps`)),
+        denied('lambda:PublishLayerVersion', arn('lambda', `layer:${P}-orders-deps`)),
+        allowed('logs:CreateLogGroup', arn('logs', `log-group:/aws/lambda/${P}-fn-payments-report`)),
+        allowed('logs:CreateLogGroup', arn('logs', `log-group:/aws/lambda/${P}-payments-Handler-ABCDEF`)),
+        allowed('logs:CreateLogGroup', arn('logs', `log-group:${P}-payments-WorkflowLogs-ABCDEF`)),
+        denied('logs:CreateLogGroup', arn('logs', `log-group:${P}-orders-WorkflowLogs-ABCDEF`)),
+        allowed('iam:CreateRole', `arn:aws:iam::${A}:role/${P}-role-payments-report`, {
+          'iam:PermissionsBoundary': BOUNDARY('payments'),
+          ...own,
+        }),
+        allowed('iam:CreateRole', `arn:aws:iam::${A}:role/${P}-payments-HandlerRole-ABCDEF`, {
+          'iam:PermissionsBoundary': BOUNDARY('payments'),
+          ...own,
+        }),
+        denied('iam:CreateRole', `arn:aws:iam::${A}:role/${P}-role-orders-report`, {
+          'iam:PermissionsBoundary': BOUNDARY('payments'),
+          ...own,
+        }),
+        denied('iam:CreateRole', `arn:aws:iam::${A}:role/${P}-role-payments-report`, {
+          'iam:PermissionsBoundary': BOUNDARY('payments'),
+          'aws:RequestTag/Service': 'orders',
+          'aws:TagKeys': ['Service'],
+        }),
+        allowed('dynamodb:CreateTable', arn('dynamodb', `table/${P}-table-payments-ledger`)),
+        allowed('dynamodb:CreateTable', arn('dynamodb', `table/${P}-payments-Items-ABCDEF`)),
+        denied('dynamodb:CreateTable', arn('dynamodb', `table/${P}-table-orders-ledger`)),
+        allowed('sqs:CreateQueue', arn('sqs', `${P}-queue-payments-jobs`)),
+        allowed('sqs:CreateQueue', arn('sqs', `${P}-payments-Jobs-ABCDEF`)),
+        denied('sqs:CreateQueue', arn('sqs', `${P}-queue-orders-jobs`)),
+        allowed('sns:CreateTopic', arn('sns', `${P}-topic-payments-events`)),
+        allowed('sns:CreateTopic', arn('sns', `${P}-payments-Events-ABCDEF`)),
+        denied('sns:CreateTopic', arn('sns', `${P}-topic-orders-events`)),
+        allowed('s3:CreateBucket', `arn:aws:s3:::${P}-payments-files-abc`, { 's3:ResourceAccount': A }),
+        denied('s3:CreateBucket', `arn:aws:s3:::${P}-orders-files-abc`, { 's3:ResourceAccount': A }),
+        allowed('events:PutRule', arn('events', `rule/${P}-payments-Nightly-ABCDEF`)),
+        denied('events:PutRule', arn('events', `rule/${P}-orders-Nightly-ABCDEF`)),
+        allowed(
+          'scheduler:CreateSchedule',
+          arn('scheduler', `schedule/default/${P}-payments-Nightly-ABCDEF`),
+        ),
+        allowed('scheduler:CreateSchedule', arn('scheduler', `schedule/${P}-payments-reports/nightly`)),
+        denied('scheduler:CreateSchedule', arn('scheduler', `schedule/default/${P}-orders-Nightly-ABCDEF`)),
+        denied('scheduler:CreateSchedule', arn('scheduler', `schedule/${P}-orders-reports/nightly`)),
+        allowed('scheduler:CreateScheduleGroup', arn('scheduler', `schedule-group/${P}-payments-reports`)),
+        denied('scheduler:CreateScheduleGroup', arn('scheduler', `schedule-group/${P}-orders-reports`)),
+        allowed('cloudwatch:PutMetricAlarm', arn('cloudwatch', `alarm:${P}-alarm-payments-errors`)),
+        allowed('cloudwatch:PutMetricAlarm', arn('cloudwatch', `alarm:${P}-payments-Errors-ABCDEF`)),
+        denied('cloudwatch:PutMetricAlarm', arn('cloudwatch', `alarm:${P}-alarm-orders-errors`)),
+        allowed('cloudwatch:PutDashboard', `arn:aws:cloudwatch::${A}:dashboard/${P}-payments-main`),
+        denied('cloudwatch:PutDashboard', `arn:aws:cloudwatch::${A}:dashboard/${P}-orders-main`),
+        allowed(
+          'ssm:PutParameter',
+          arn('ssm', 'parameter/shared-lambda-infra/dev/service-config/payments/flags'),
+        ),
+        denied(
+          'ssm:PutParameter',
+          arn('ssm', 'parameter/shared-lambda-infra/dev/service-config/orders/flags'),
+        ),
+        ...['network', 'storage', 'iam', 'observability', 'api', 'github'].map((c) =>
+          allowed('ssm:GetParameters', arn('ssm', `parameter/shared-lambda-infra/dev/${c}/some-value`)),
+        ),
+        allowed(
+          'ssm:GetParameters',
+          arn('ssm', 'parameter/shared-lambda-infra/dev/services/payments/base-path'),
+        ),
+        denied(
+          'ssm:GetParameters',
+          arn('ssm', 'parameter/shared-lambda-infra/dev/services/orders/base-path'),
+        ),
+        denied('ssm:GetParameters', arn('ssm', 'parameter/shared-lambda-infra/prod/network/vpc-id')),
+        allowed('s3:GetObject', `${ARTIFACTS}/payments/asset.zip`),
+        denied('s3:GetObject', `${ARTIFACTS}/orders/asset.zip`),
+      ]);
     });
 
     describe("the artifact bucket's policy, for roles that grant themselves `*:*`", () => {

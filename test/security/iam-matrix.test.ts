@@ -50,6 +50,56 @@ describe.skipIf(process.env.SHARED_LAMBDA_MUTATION_RUN === '1')('the actions of 
   });
 });
 
+// An execution role is confined twice, by its policies and by its own permissions boundary: each
+// must answer every row on its own, so an edit that loosens one is caught while the other still
+// holds (mutation testing found such edits alive). The rows with an inline `*:*` policy already ask
+// the boundary alone.
+const EXECUTION_ROLE_ROWS = MATRIX.filter((r) => /^(orders|payments) execution role$/.test(r.who));
+
+/**
+ * Rows one layer answers alone, by design: the execution boundary keeps a role to the service's own
+ * resources and no more (it has no room for finer grain within 6,144 characters).
+ */
+const POLICIES_ONLY: Record<string, string> = {
+  'iam:AttachRolePolicy AdministratorAccess to its own function role':
+    "which managed policies a role of the service may carry is the policies' rule; the boundary lets the role change its own roles only, and each of those carries the service's boundary, so AdministratorAccess there still reaches only the service's own resources",
+};
+const ADMIN = [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }];
+
+/** The model, with every question of `can` asked of one layer of the role's confinement. */
+function oneLayer(of: IamModel, layer: 'boundary' | 'policies'): IamModel {
+  const layered = Object.create(of) as IamModel;
+  layered.can = (role, action, resource, options = {}) =>
+    of.can(role, action, resource, {
+      ...options,
+      ...(layer === 'boundary'
+        ? { extraPolicies: [...(options.extraPolicies ?? []), ...ADMIN] }
+        : { ignoreBoundary: true }),
+    });
+  return layered;
+}
+
+describe.each([
+  ['its boundary alone (the role grants itself `*:*`)', 'boundary'],
+  ['its policies alone (its boundary ignored)', 'policies'],
+] as const)('an execution role, confined by %s', (_, layer) => {
+  it('answers rows of the matrix', () => {
+    expect(EXECUTION_ROLE_ROWS.length).toBeGreaterThan(30);
+  });
+  for (const row of EXECUTION_ROLE_ROWS) {
+    const policiesOnly = POLICIES_ONLY[row.request];
+    if (layer === 'boundary' && policiesOnly) {
+      it(`${row.who}: ${row.request} is allowed by the boundary alone (${policiesOnly})`, async () => {
+        expect(await row.ask(oneLayer(model, layer))).toBe(true);
+      });
+      continue;
+    }
+    it(`${row.who}: ${row.request} is ${row.expected}`, async () => {
+      expect(await row.ask(oneLayer(model, layer))).toBe(row.expected === 'allowed');
+    });
+  }
+});
+
 describeHandlerPermissionWalk();
 
 describeConfinement();

@@ -683,7 +683,8 @@ export const PINNED_ACTIONS: Record<string, Record<string, string[]>> = {
       'logs:PutResourcePolicy',
       'secretsmanager:GetRandomPassword',
     ],
-    'Allow DynamoDbManagedKey': ['kms:DescribeKey', 'kms:RevokeGrant'],
+    'Allow DynamoDbManagedKey': ['kms:DescribeKey'],
+    'Allow KeysThroughServices': ['kms:RevokeGrant'],
     'Allow Platform': [
       'lambda:InvokeFunction',
       's3:GetObject',

@@ -67,6 +67,24 @@ describe('AccessPolicy', () => {
     expect(await can(document, 'sqs:SendMessage', QUEUE)).toBe(false);
   });
 
+  it('refuses a Sid IAM would refuse or reports could not name: empty, not alphanumeric, or repeated', () => {
+    const send = { actions: ['sqs:SendMessage'], resources: [QUEUE] };
+    expect(() => policyOf([{ sid: '', ...send }])).toThrow(
+      'statement id "" is not a Sid IAM accepts: ASCII letters and digits only, not empty',
+    );
+    expect(() => policyOf([{ sid: 'Send-Jobs', ...send }])).toThrow('statement id "Send-Jobs" is not a Sid');
+    expect(() => policyOf([{ sid: 'Send', ...send }, { sid: 'Send', ...send }])).toThrow(
+      'statement id "Send" is used twice in one policy',
+    );
+  });
+
+  it('refuses an effect other than Allow or Deny instead of writing it as a deny', () => {
+    const effect = '' as 'Deny';
+    expect(() => policyOf([{ sid: 'Send', effect, actions: ['sqs:SendMessage'], resources: [QUEUE] }])).toThrow(
+      'statement Send has effect "": Allow or Deny',
+    );
+  });
+
   it('rejects an allowed wildcard action, naming the statement', () => {
     expect(() => policyOf([{ sid: 'Wild', actions: ['sqs:*'], resources: [QUEUE] }])).toThrow(
       'statement Wild allows sqs:*: name each action instead of a wildcard',

@@ -168,6 +168,13 @@ export interface CanOptions {
    * @default false
    */
   readonly ignoreUnusedContext?: boolean;
+  /**
+   * Ask the role's identity policies alone, as if its permissions boundary allowed everything:
+   * shows that a confinement the policies and the boundary both carry holds in each of them on
+   * its own (with `extraPolicies` of `*:*` instead, the boundary alone decides).
+   * @default false
+   */
+  readonly ignoreBoundary?: boolean;
 }
 
 /** Claims of a GitHub Actions OIDC token. */
@@ -322,9 +329,10 @@ export class IamModel {
           contextVariables: context,
         },
         identityPolicies,
-        permissionBoundaryPolicies: role.boundaryArn
-          ? [{ name: 'boundary', policy: this.managedPolicy(role.boundaryArn) }]
-          : undefined,
+        permissionBoundaryPolicies:
+          role.boundaryArn && !options.ignoreBoundary
+            ? [{ name: 'boundary', policy: this.managedPolicy(role.boundaryArn) }]
+            : undefined,
         serviceControlPolicies: [],
         resourceControlPolicies: [],
         resourcePolicy: this.resourcePolicyOf(resource),

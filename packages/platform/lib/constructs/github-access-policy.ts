@@ -76,6 +76,7 @@ export class AccessPolicy extends iam.ManagedPolicy {
       roles: props.roles,
       managedPolicyName: props.managedPolicyName,
     });
+    assertStatementIds(props.statements);
     const findings = new Map<string, string>();
     for (const s of props.statements) {
       const allow = (s.effect ?? 'Allow') === 'Allow';
@@ -114,8 +115,30 @@ export class AccessPolicy extends iam.ManagedPolicy {
   }
 }
 
-/** The IAM statement of an {@link AccessStatement}. */
+/**
+ * One Sid per statement of a policy: the deploy rehearsal and the evaluator rows name the statement
+ * that decided a request by its Sid, so a repeated one would point a reader at the wrong statement.
+ */
+function assertStatementIds(statements: readonly AccessStatement[]): void {
+  const seen = new Set<string>();
+  for (const s of statements) {
+    if (seen.has(s.sid)) throw new Error(`statement id "${s.sid}" is used twice in one policy`);
+    seen.add(s.sid);
+  }
+}
+
+/**
+ * The IAM statement of an {@link AccessStatement}. Its Sid must follow IAM's rule (ASCII letters and
+ * digits, IAM JSON policy reference "Sid") and not be empty, since reports name statements by it;
+ * its effect must be Allow or Deny (anything else is a typo that would be written as Deny).
+ */
 export function toPolicyStatement(s: AccessStatement): iam.PolicyStatement {
+  if (!/^[A-Za-z0-9]+$/.test(s.sid)) {
+    throw new Error(`statement id "${s.sid}" is not a Sid IAM accepts: ASCII letters and digits only, not empty`);
+  }
+  if (s.effect !== undefined && s.effect !== 'Allow' && s.effect !== 'Deny') {
+    throw new Error(`statement ${s.sid} has effect "${s.effect}": Allow or Deny`);
+  }
   return new iam.PolicyStatement({
     sid: s.sid,
     effect: (s.effect ?? 'Allow') === 'Allow' ? iam.Effect.ALLOW : iam.Effect.DENY,

@@ -52,6 +52,15 @@ const UNSCOPED_DEPLOY_READS = [
   'kms:ListAliases',
 ] as const;
 
+/**
+ * The only AWS managed policies a service's roles may be given: those CDK's L2 constructs attach to
+ * function roles (logs; ENIs in the VPC).
+ */
+const LAMBDA_MANAGED_POLICIES = [
+  'service-role/AWSLambdaBasicExecutionRole',
+  'service-role/AWSLambdaVPCAccessExecutionRole',
+] as const;
+
 export interface ServiceAccessStackProps extends PlatformStackProps {
   /** The registry entry of the service. */
   readonly service: ServiceConfig;
@@ -201,6 +210,10 @@ export class ServiceAccessStack extends PlatformStack {
     return { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } };
   }
 
+  private awsManagedPolicyArn(name: string): string {
+    return `arn:${this.partition}:iam::aws:policy/${name}`;
+  }
+
   private get ownBoundaryArn(): string {
     return this.arn('iam', `policy/${serviceBoundaryPolicyName(this.nameScope, this.serviceName)}`);
   }
@@ -280,9 +293,11 @@ export class ServiceAccessStack extends PlatformStack {
     // this Region and account, and another account's resources need that account's grant too.
     const anywhere = (arn: string) =>
       arn.split(`:${this.region}:${this.account}:`).join(':*:*:').split(`::${this.account}:`).join('::*:');
+    const anywhereAll = (statements: AccessStatement[]) =>
+      statements.map((statement) => ({ ...statement, resources: statement.resources.map(anywhere) }));
     return new AccessPolicy(this, 'ExecutionBoundary', {
       description: `Permissions boundary of the ${this.serviceName} CloudFormation execution role: the service's own resources only`,
-      statements: [
+      statements: anywhereAll([
         {
           sid: 'OwnNames',
           actions: [
@@ -414,10 +429,30 @@ export class ServiceAccessStack extends PlatformStack {
         },
         {
           sid: 'DynamoDbManagedKey',
-          actions: ['kms:DescribeKey', 'kms:RevokeGrant'],
+          actions: ['kms:DescribeKey'],
           resources: [arns.arn('kms', 'key/*')],
           conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/dynamodb' } },
           wildcardReason: 'Key ids are random; only the AWS managed key aws/dynamodb.',
+        },
+        {
+          // Keys only through the services that use them for resources the role may reach:
+          // DynamoDB revoking the grants of a table's key (directly, RevokeGrant could cut another
+          // service's table off the shared AWS managed key; the policies also name that key, the
+          // boundary has no room for its alias), and S3 decrypting artifacts when the bucket is
+          // KMS-encrypted.
+          sid: 'KeysThroughServices',
+          actions: key ? ['kms:RevokeGrant', 'kms:Decrypt'] : ['kms:RevokeGrant'],
+          resources: [arns.arn('kms', 'key/*')],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': [
+                `dynamodb.${this.region}.amazonaws.com`,
+                ...(key ? [`s3.${this.region}.amazonaws.com`] : []),
+              ],
+            },
+          },
+          wildcardReason:
+            'Key ids are random; kms:ViaService limits the cap to requests DynamoDB and S3 make for tables and objects the role may reach.',
         },
         {
           // What the platform offers every service, each action meaningful on its own resources
@@ -437,20 +472,7 @@ export class ServiceAccessStack extends PlatformStack {
           ],
           wildcardReason: `The contract values the platform publishes, and the service's own prefix ${artifactPrefix(this.serviceName)} of the artifact bucket.`,
         },
-        ...(key
-          ? [
-              {
-                // Any key of the account, but only through S3, on objects the role may read.
-                sid: 'DecryptThroughS3',
-                actions: ['kms:Decrypt'],
-                resources: [arns.arn('kms', 'key/*')],
-                conditions: this.s3ViaService,
-                wildcardReason:
-                  'Key ids are random; kms:ViaService S3 limits decryption to the objects the role may read (its own prefix of the artifact bucket).',
-              },
-            ]
-          : []),
-      ].map((statement) => ({ ...statement, resources: statement.resources.map(anywhere) })),
+      ]),
     });
   }
 
@@ -626,10 +648,7 @@ export class ServiceAccessStack extends PlatformStack {
         conditions: {
           StringEquals: { 'iam:PermissionsBoundary': boundary },
           ArnEquals: {
-            'iam:PolicyARN': [
-              `arn:${this.partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`,
-              `arn:${this.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`,
-            ],
+            'iam:PolicyARN': LAMBDA_MANAGED_POLICIES.map((name) => this.awsManagedPolicyArn(name)),
           },
         },
         wildcardReason: rolesReason,
