@@ -73,16 +73,28 @@ describe('AccessPolicy', () => {
       'statement id "" is not a Sid IAM accepts: ASCII letters and digits only, not empty',
     );
     expect(() => policyOf([{ sid: 'Send-Jobs', ...send }])).toThrow('statement id "Send-Jobs" is not a Sid');
-    expect(() => policyOf([{ sid: 'Send', ...send }, { sid: 'Send', ...send }])).toThrow(
-      'statement id "Send" is used twice in one policy',
+    expect(() =>
+      policyOf([
+        { sid: 'Send', ...send },
+        { sid: 'Send', ...send },
+      ]),
+    ).toThrow('statement id "Send" is used twice in one policy');
+  });
+
+  it('refuses an empty description: the IAM console shows it as what the policy grants', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const statements = [{ sid: 'Send', actions: ['sqs:SendMessage'], resources: [QUEUE] }];
+    expect(() => new AccessPolicy(stack, 'P', { description: ' ', statements })).toThrow(
+      'policy P needs a description: what it grants, shown in the IAM console',
     );
   });
 
   it('refuses an effect other than Allow or Deny instead of writing it as a deny', () => {
     const effect = '' as 'Deny';
-    expect(() => policyOf([{ sid: 'Send', effect, actions: ['sqs:SendMessage'], resources: [QUEUE] }])).toThrow(
-      'statement Send has effect "": Allow or Deny',
-    );
+    expect(() =>
+      policyOf([{ sid: 'Send', effect, actions: ['sqs:SendMessage'], resources: [QUEUE] }]),
+    ).toThrow('statement Send has effect "": Allow or Deny');
   });
 
   it('rejects an allowed wildcard action, naming the statement', () => {

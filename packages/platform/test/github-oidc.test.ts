@@ -195,6 +195,17 @@ describe('GithubActionsRole refuses', () => {
     expect(build({ roleName: 'r'.repeat(64) })).not.toThrow();
   });
 
+  it('an empty description, the IAM console says what the role is for', () => {
+    expect(build({ description: '' })).toThrow(
+      'role r needs a description: what it is for, shown in the IAM console',
+    );
+  });
+
+  it('a job context that is neither an environment nor pull requests (untyped input)', () => {
+    const context = { kind: '', name: 'dev' } as unknown as GithubActionsRoleProps['context'];
+    expect(build({ context })).toThrow('GitHub job context kind "" is neither environment nor pullRequest');
+  });
+
   it('an empty allowedRefs', () => {
     expect(build({ allowedRefs: [] })).toThrow(
       'allowedRefs is empty: no job could assume the role; name at least one ref',

@@ -200,6 +200,8 @@ export class IamModel {
   /** The templates by stack name: what `Fn::GetStackOutput` reads an output of. */
   private readonly byStackName = new Map<string, DeployedTemplate>();
   private readonly attachedManaged: Array<[string, string]> = [];
+  /** The audiences (client ids) each OIDC provider of the templates accepts, by provider ARN. */
+  private readonly oidcClientIds = new Map<string, string[]>();
   /** Physical ids and attributes: `{stack}/{logicalId}` → values. */
   private readonly physical = new Map<string, { type: string; ref: string; attrs: Record<string, string> }>();
 
@@ -368,8 +370,14 @@ export class IamModel {
   canAssumeWithGithub(roleName: string, claims: GithubClaims): boolean {
     const role = this.role(roleName);
     const provider = `arn:${PARTITION}:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+    const aud = claims.aud ?? 'sts.amazonaws.com';
+    // IAM accepts a token only when its audience is one of the provider's client ids; a provider
+    // the templates do not create (imported from another environment) is taken as GitHub's
+    // documented setup, the audience sts.amazonaws.com.
+    const clientIds = this.oidcClientIds.get(provider) ?? ['sts.amazonaws.com'];
+    if (!clientIds.includes(aud)) return false;
     const context: Record<string, string> = {
-      'token.actions.githubusercontent.com:aud': claims.aud ?? 'sts.amazonaws.com',
+      'token.actions.githubusercontent.com:aud': aud,
     };
     for (const key of ['sub', 'ref', 'repository_id', 'repository_owner_id'] as const) {
       const value = claims[key];
@@ -461,6 +469,10 @@ export class IamModel {
           const host = String(literal('Url')).replace(/^https:\/\//, '');
           const providerArn = `arn:${PARTITION}:iam::${ACCOUNT}:oidc-provider/${host}`;
           entry = { ref: providerArn, attrs: { Arn: providerArn } };
+          this.oidcClientIds.set(
+            providerArn,
+            [this.resolve(t, p.ClientIdList ?? []) as string | string[]].flat(),
+          );
           break;
         }
         case 'AWS::IAM::ManagedPolicy': {

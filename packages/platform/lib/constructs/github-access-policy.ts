@@ -71,6 +71,9 @@ export class AccessPolicy extends iam.ManagedPolicy {
   public readonly acknowledgedFindings: ReadonlyMap<string, string>;
 
   constructor(scope: Construct, id: string, props: AccessPolicyProps) {
+    if (props.description.trim() === '') {
+      throw new Error(`policy ${id} needs a description: what it grants, shown in the IAM console`);
+    }
     super(scope, id, {
       description: props.description,
       roles: props.roles,
@@ -134,7 +137,9 @@ function assertStatementIds(statements: readonly AccessStatement[]): void {
  */
 export function toPolicyStatement(s: AccessStatement): iam.PolicyStatement {
   if (!/^[A-Za-z0-9]+$/.test(s.sid)) {
-    throw new Error(`statement id "${s.sid}" is not a Sid IAM accepts: ASCII letters and digits only, not empty`);
+    throw new Error(
+      `statement id "${s.sid}" is not a Sid IAM accepts: ASCII letters and digits only, not empty`,
+    );
   }
   if (s.effect !== undefined && s.effect !== 'Allow' && s.effect !== 'Deny') {
     throw new Error(`statement ${s.sid} has effect "${s.effect}": Allow or Deny`);

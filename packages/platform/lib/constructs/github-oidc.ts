@@ -85,6 +85,12 @@ export function githubSubjects(repo: GithubRepository, context: GithubJobContext
 
 function subjectSuffix(context: GithubJobContext): string {
   if (context.kind === 'pullRequest') return 'pull_request';
+  // A kind from untyped input (a config) that is neither must not become an environment's subject.
+  if (context.kind !== 'environment') {
+    throw new Error(
+      `GitHub job context kind ${JSON.stringify((context as { kind: unknown }).kind)} is neither environment nor pullRequest`,
+    );
+  }
   if (!ENVIRONMENT.test(context.name)) {
     throw new Error(
       `GitHub environment ${JSON.stringify(context.name)} cannot be trusted exactly: use letters, digits, ".", "_" and "-" only`,
@@ -135,6 +141,9 @@ export class GithubActionsRole extends iam.Role {
 
   constructor(scope: Construct, id: string, props: GithubActionsRoleProps) {
     const subjects = githubSubjects(props, props.context);
+    if (props.description.trim() === '') {
+      throw new Error(`role ${props.roleName} needs a description: what it is for, shown in the IAM console`);
+    }
     if (!Token.isUnresolved(props.roleName) && props.roleName.length > 64) {
       throw new Error(`role name ${props.roleName} is ${props.roleName.length} characters; IAM allows 64`);
     }

@@ -66,10 +66,14 @@ export class GithubAccessStack extends PlatformStack {
    * `@aws-cdk/core:bootstrapQualifier` context, as the stack synthesizer reads it.
    */
   public cdkBootstrapRoleArn(role: CdkBootstrapRole): string {
-    const qualifier =
+    return `arn:${this.partition}:iam::${this.account}:role/cdk-${this.bootstrapQualifier}-${role}-role-${this.account}-${this.region}`;
+  }
+
+  private get bootstrapQualifier(): string {
+    return (
       (this.node.tryGetContext(BOOTSTRAP_QUALIFIER_CONTEXT) as string | undefined) ??
-      DefaultStackSynthesizer.DEFAULT_QUALIFIER;
-    return `arn:${this.partition}:iam::${this.account}:role/cdk-${qualifier}-${role}-role-${this.account}-${this.region}`;
+      DefaultStackSynthesizer.DEFAULT_QUALIFIER
+    );
   }
 
   private createOrImportProvider(mode: 'create' | 'import'): string {
@@ -138,9 +142,6 @@ export class GithubAccessStack extends PlatformStack {
     // role. Exactly those reads: never the lookup role, whose ReadOnlyAccess reads every table,
     // queue and parameter of the account, nor the deploy role. The platform synthesizes offline
     // (committed context), so a diff needs no lookups.
-    const qualifier =
-      (this.node.tryGetContext(BOOTSTRAP_QUALIFIER_CONTEXT) as string | undefined) ??
-      DefaultStackSynthesizer.DEFAULT_QUALIFIER;
     new AccessPolicy(this, 'PlatformReadOnlyPolicy', {
       description: 'Lets pull requests of the platform repository diff against the deployed platform stacks.',
       roles: [role],
@@ -162,7 +163,7 @@ export class GithubAccessStack extends PlatformStack {
           sid: 'ReadBootstrapVersion',
           actions: ['ssm:GetParameter'],
           resources: [
-            `arn:${this.partition}:ssm:${this.region}:${this.account}:parameter/cdk-bootstrap/${qualifier}/version`,
+            `arn:${this.partition}:ssm:${this.region}:${this.account}:parameter/cdk-bootstrap/${this.bootstrapQualifier}/version`,
           ],
         },
       ],
