@@ -97,6 +97,22 @@ export function render(results: readonly FileResult[]): string {
   ].join('\n');
 }
 
+/** Removes the survivors (and mutants without coverage) from a Stryker incremental file. */
+export function forgetSurvivors(incrementalFile: string): number {
+  if (!existsSync(incrementalFile)) return 0;
+  const report = JSON.parse(readFileSync(incrementalFile, 'utf8')) as {
+    files: Record<string, { mutants: ReportMutant[] }>;
+  };
+  let forgotten = 0;
+  for (const file of Object.values(report.files)) {
+    const kept = file.mutants.filter((m) => m.status !== 'Survived' && m.status !== 'NoCoverage');
+    forgotten += file.mutants.length - kept.length;
+    file.mutants = kept;
+  }
+  writeFileSync(incrementalFile, JSON.stringify(report));
+  return forgotten;
+}
+
 function formatSeconds(s: number): string {
   if (Number.isNaN(s)) return '-';
   return s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`;
@@ -107,7 +123,12 @@ function main(): void {
   // Options for Stryker itself, e.g. --force: rerun every mutant, not only those the incremental
   // file says changed (it misses new tests that kill a static mutant, docs/mutation.md).
   const options = process.argv.slice(2).filter((a) => a.startsWith('--'));
-  const strykerOptions = options.filter((a) => a !== '--summary');
+  const strykerOptions = options.filter((a) => a !== '--summary' && a !== '--retest-survivors');
+  // --retest-survivors: an incremental run that reuses every killed mutant Stryker's own diff
+  // finds unchanged, but tests every survivor again. Stryker alone would reuse a static survivor
+  // even when a new test kills it (docs/mutation.md); a survivor removed from the incremental file
+  // is a new mutant to it.
+  const retestSurvivors = options.includes('--retest-survivors');
   // A file of the list, or a line range of one (`path:10-50`, Stryker's own notation).
   const pathOf = (f: string) => f.replace(/:\d+-\d+$/, '');
   const unknown = args.filter((a) => !SECURITY_FILES.some((f) => pathOf(f) === pathOf(a)));
@@ -130,6 +151,7 @@ function main(): void {
     if (summaryOnly) {
       if (!existsSync(reportFile)) continue;
     } else {
+      if (retestSurvivors) forgetSurvivors(path.join(root, `reports/mutation/${slug}.incremental.json`));
       const started = process.hrtime.bigint();
       const run = spawnSync('npx', ['stryker', 'run', ...strykerOptions], {
         cwd: root,

@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { forgetSurvivors, score, summarize } from '../scripts/mutation';
+
+// scripts/mutation.ts, the figures `npm run test:mutation` prints and the incremental file it edits
+// for --retest-survivors.
+
+const at = (line: number) => ({ start: { line, column: 1 } });
+
+describe('npm run test:mutation', () => {
+  it("scores as Stryker does: killed and timed out over every mutant but errors (Stryker's definition)", () => {
+    expect(score({ killed: 8, timeout: 1, survived: 1, noCoverage: 0 })).toBe(90);
+    expect(score({ killed: 0, timeout: 0, survived: 0, noCoverage: 0 })).toBe(100);
+    expect(score({ killed: 3, timeout: 0, survived: 0, noCoverage: 1 })).toBe(75);
+  });
+
+  it('counts the statuses of a report and lists survivors and uncovered mutants by line', () => {
+    const result = summarize(
+      'a.ts',
+      [
+        { mutatorName: 'StringLiteral', replacement: '""', status: 'Survived', location: at(9) },
+        { mutatorName: 'BooleanLiteral', replacement: 'false', status: 'Killed', location: at(1) },
+        { mutatorName: 'ObjectLiteral', replacement: '{}', status: 'NoCoverage', location: at(3) },
+        { mutatorName: 'ObjectLiteral', status: 'CompileError', location: at(4) },
+      ],
+      12,
+    );
+    expect(result).toMatchObject({
+      mutants: 4,
+      killed: 1,
+      survived: 1,
+      noCoverage: 1,
+      errors: 1,
+      seconds: 12,
+    });
+    expect(result.survivors).toEqual([
+      'a.ts:3:1 (no coverage) ObjectLiteral -> "{}"',
+      'a.ts:9:1 StringLiteral -> "\\"\\""',
+    ]);
+  });
+
+  it('--retest-survivors forgets survivors and uncovered mutants of the incremental file, keeps the rest', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'mutation-')), 'x.incremental.json');
+    const mutant = (id: string, status: string) => ({ id, status, mutatorName: 'M', location: at(1) });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        schemaVersion: '2',
+        files: {
+          'a.ts': {
+            source: 'x',
+            mutants: [
+              mutant('1', 'Killed'),
+              mutant('2', 'Survived'),
+              mutant('3', 'NoCoverage'),
+              mutant('4', 'Timeout'),
+            ],
+          },
+        },
+      }),
+    );
+    expect(forgetSurvivors(file)).toBe(2);
+    const kept = JSON.parse(readFileSync(file, 'utf8'));
+    expect(kept.schemaVersion).toBe('2');
+    expect(kept.files['a.ts'].mutants.map((m: { id: string }) => m.id)).toEqual(['1', '4']);
+    expect(forgetSurvivors(path.join(path.dirname(file), 'absent.json'))).toBe(0);
+  });
+});
