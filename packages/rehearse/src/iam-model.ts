@@ -200,6 +200,8 @@ export class IamModel {
   /** The templates by stack name: what `Fn::GetStackOutput` reads an output of. */
   private readonly byStackName = new Map<string, DeployedTemplate>();
   private readonly attachedManaged: Array<[string, string]> = [];
+  /** Each function's resource-based policy statements (AWS::Lambda::Permission), by function ARN. */
+  private readonly functionPolicies = new Map<string, Json[]>();
   /** The audiences (client ids) each OIDC provider of the templates accepts, by provider ARN. */
   private readonly oidcClientIds = new Map<string, string[]>();
   /** Physical ids and attributes: `{stack}/{logicalId}` → values. */
@@ -401,6 +403,38 @@ export class IamModel {
       {},
     );
     return result === 'Allowed';
+  }
+
+  /**
+   * Whether the service principal `service` (e.g. `cloudformation.amazonaws.com`) may invoke the
+   * function `functionArn` by the function's resource-based policy (its AWS::Lambda::Permission
+   * resources), with the request's `context` (e.g. `aws:SourceAccount`).
+   */
+  async canServiceInvoke(
+    service: string,
+    functionArn: string,
+    context: Record<string, string> = {},
+  ): Promise<boolean> {
+    const statements = this.functionPolicies.get(functionArn);
+    if (!statements) return false;
+    const result = await runSimulation(
+      {
+        request: {
+          principal: service,
+          action: 'lambda:InvokeFunction',
+          resource: { resource: functionArn, accountId: ACCOUNT },
+          contextVariables: context,
+        },
+        identityPolicies: [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: { Version: '2012-10-17', Statement: statements },
+      },
+      {},
+    );
+    if (result.resultType === 'error')
+      throw new Error(`cannot simulate ${service} invoking ${functionArn}: ${JSON.stringify(result.errors)}`);
+    return result.overallResult === 'Allowed';
   }
 
   /** Whether the service principal `service` (e.g. `lambda.amazonaws.com`) may assume `roleName`. */
@@ -819,6 +853,26 @@ export class IamModel {
       }
       if (r.Type === 'AWS::KMS::Key' && entry?.attrs.Arn && p.KeyPolicy) {
         this.keyPolicies.set(entry.attrs.Arn, this.resolve(t, p.KeyPolicy) as PolicyDocument);
+      }
+      if (r.Type === 'AWS::Lambda::Permission') {
+        // A function's resource-based policy, one statement per permission, as Lambda writes it.
+        const functionArn = this.resolve(t, p.FunctionName) as string;
+        const principal = this.resolve(t, p.Principal) as string;
+        const sourceAccount = this.resolve(t, p.SourceAccount) as string | undefined;
+        const sourceArn = this.resolve(t, p.SourceArn) as string | undefined;
+        const condition = {
+          ...(sourceAccount ? { StringEquals: { 'AWS:SourceAccount': sourceAccount } } : {}),
+          ...(sourceArn ? { ArnLike: { 'AWS:SourceArn': sourceArn } } : {}),
+        };
+        const statements = this.functionPolicies.get(functionArn) ?? [];
+        statements.push({
+          Effect: 'Allow',
+          Principal: principal.endsWith('.amazonaws.com') ? { Service: principal } : { AWS: principal },
+          Action: this.resolve(t, p.Action) as string,
+          Resource: functionArn,
+          ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+        });
+        this.functionPolicies.set(functionArn, statements);
       }
       if (r.Type === 'AWS::S3::BucketPolicy') {
         this.bucketPolicies.set(

@@ -199,16 +199,7 @@ export class RoutesReconciler extends Construct {
         [RECONCILER_ENV.env]: env,
         [RECONCILER_ENV.tableName]: table.tableName,
       },
-      statements: [
-        ...this.statements(RECONCILER_PERMISSIONS, table, queue),
-        // The event source mapping polls with the function's role; the role is immutable, so the
-        // grant SqsEventSource would add is written here.
-        new iam.PolicyStatement({
-          sid: 'ConsumeReconcileQueue',
-          actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-          resources: [queue.queueArn],
-        }),
-      ],
+      statements: [...this.statements(RECONCILER_PERMISSIONS, table, queue), this.consumeStatement(queue)],
     });
     fn.addEventSource(
       new sources.SqsEventSource(queue, {
@@ -305,6 +296,18 @@ export class RoutesReconciler extends Construct {
           ),
         }),
     );
+  }
+
+  /**
+   * The event source mapping polls with the function's role; the role is immutable, so the grant
+   * SqsEventSource would add is written here.
+   */
+  private consumeStatement(queue: sqs.IQueue): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      sid: 'ConsumeReconcileQueue',
+      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+      resources: [queue.queueArn],
+    });
   }
 
   /**
