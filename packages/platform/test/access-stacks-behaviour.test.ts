@@ -61,6 +61,14 @@ describe('the access stacks refuse to build', () => {
     );
   });
 
+  it('builds the access stack of every service of dev (S3-managed artifact keys)', () => {
+    const config = pinned('dev');
+    const scope = app();
+    for (const service of config.services) {
+      expect(() => new ServiceAccessStack(scope, { config, service })).not.toThrow();
+    }
+  });
+
   it('accepts the same access stack given the key', () => {
     const config = pinned('prod');
     const scope = app();
