@@ -8,7 +8,7 @@ export const SECURITY_FILES = [
   'packages/platform/lib/constructs/service-confinement.ts',
   'packages/platform/lib/stacks/service-access-stack.ts',
   // The artifact bucket's policy (confineArtifactWrites); the rest of the stack is buckets' settings.
-  'packages/platform/lib/stacks/storage-stack.ts:190-226',
+  'packages/platform/lib/stacks/storage-stack.ts:191-230',
   'packages/platform/lib/constructs/github-oidc.ts',
   'packages/platform/lib/constructs/github-access-policy.ts',
   'packages/platform/lib/stacks/github-access-stack.ts',

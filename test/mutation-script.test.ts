@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forgetSurvivors, score, summarize } from '../scripts/mutation';
+import { SECURITY_FILES } from '../stryker.config.mjs';
 
 // scripts/mutation.ts, the figures `npm run test:mutation` prints and the incremental file it edits
 // for --retest-survivors.
@@ -66,5 +67,35 @@ describe('npm run test:mutation', () => {
     expect(kept.schemaVersion).toBe('2');
     expect(kept.files['a.ts'].mutants.map((m: { id: string }) => m.id)).toEqual(['1', '4']);
     expect(forgetSurvivors(path.join(path.dirname(file), 'absent.json'))).toBe(0);
+  });
+});
+
+describe('equivalent mutants marked in the security code', () => {
+  // `// Stryker disable next-line Mutator: reason` leaves a mutant out of the score (Stryker's
+  // "ignored"): only for a change that cannot make a difference, said in the comment and listed in
+  // docs/mutation.md. A bare or reasonless disable would hide a real survivor.
+  const root = path.resolve(__dirname, '..');
+  const files = [...new Set(SECURITY_FILES.map((f) => f.replace(/:\d+-\d+$/, '')))];
+
+  it('every security file of stryker.config.mjs exists', () => {
+    expect(files.filter((f) => !existsSync(path.join(root, f)))).toEqual([]);
+  });
+
+  it('names the mutator and gives a reason on every Stryker disable comment, for one line only', () => {
+    const bad = files.flatMap((f) =>
+      readFileSync(path.join(root, f), 'utf8')
+        .split('\n')
+        .map((line, i) => ({ line, at: `${f}:${i + 1}` }))
+        .filter(({ line }) => /Stryker\s+disable/i.test(line))
+        .filter(({ line }) => !/\/\/ Stryker disable next-line [A-Z]\w+(,[A-Z]\w+)*: .{20,}/.test(line))
+        .map(({ at, line }) => `${at}: ${line.trim()}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('lists every file that has one in docs/mutation.md', () => {
+    const docs = readFileSync(path.join(root, 'docs/mutation.md'), 'utf8');
+    const marked = files.filter((f) => /Stryker disable/.test(readFileSync(path.join(root, f), 'utf8')));
+    expect(marked.filter((f) => !docs.includes(path.basename(f)))).toEqual([]);
   });
 });

@@ -131,6 +131,18 @@ function assertStatementIds(statements: readonly AccessStatement[]): void {
 }
 
 /**
+ * Refuses a Sid IAM would refuse (ASCII letters and digits only, IAM JSON policy reference "Sid") or
+ * an empty one: reports and evaluator rows name statements by their Sid.
+ */
+export function assertSid(sid: string): void {
+  if (!/^[A-Za-z0-9]+$/.test(sid)) {
+    throw new Error(
+      `statement id "${sid}" is not a Sid IAM accepts: ASCII letters and digits only, not empty`,
+    );
+  }
+}
+
+/**
  * The IAM statement of an {@link AccessStatement}. Its Sid must follow IAM's rule (ASCII letters and
  * digits, IAM JSON policy reference "Sid") and not be empty, since reports name statements by it;
  * its effect must be Allow or Deny (anything else is a typo that would be written as Deny).

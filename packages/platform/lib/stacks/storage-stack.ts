@@ -11,6 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../compliance';
 import { ContractValue } from '../constructs/contract-parameter';
+import { assertSid } from '../constructs/github-access-policy';
 import { createPlatformKey } from '../constructs/kms';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
@@ -199,7 +200,8 @@ export class StorageStack extends PlatformStack {
     const objects = bucket.arnForObjects('*');
     const deployRoles = `arn:${this.partition}:iam::${this.account}:role/${serviceAccessRoleNamePattern(this.nameScope)}`;
     const serviceTag = `aws:PrincipalTag/${TAG_KEYS.service}`;
-    const deny = (sid: string, props: Partial<iam.PolicyStatementProps>) =>
+    const deny = (sid: string, props: Partial<iam.PolicyStatementProps>) => {
+      assertSid(sid);
       bucket.addToResourcePolicy(
         new iam.PolicyStatement({
           sid,
@@ -209,12 +211,14 @@ export class StorageStack extends PlatformStack {
           ...props,
         }),
       );
+    };
     deny('DenyArtifactWritesExceptServiceDeployRoles', {
       resources: [objects],
       conditions: { ArnNotLike: { 'aws:PrincipalArn': deployRoles } },
     });
     deny('DenyArtifactWritesOutsideOwnPrefix', {
       notResources: [bucket.arnForObjects(`\${${serviceTag}}/*`)],
+      // Stryker disable next-line ObjectLiteral: redundant with the statement above, which denies every other principal every write; kept so that each statement reads on its own
       conditions: { ArnLike: { 'aws:PrincipalArn': deployRoles } },
     });
     // An unresolvable policy variable makes the statement above match nothing: a deploy role
