@@ -150,3 +150,58 @@ describe("the platform's pull-request role reads the CDK bootstrap version of it
     expect(await model.can(readOnly, 'ssm:GetParameter', versionOf('hnb659fds'))).toBe(false);
   });
 });
+
+describe('a KMS-encrypted environment: the roles use the artifact key only through S3', () => {
+  // prod encrypts the artifact bucket with its own key; the key's policy is AWS's default (the
+  // account's IAM policies decide), as the storage stack's is for these roles.
+  let model: IamModel;
+  let key: string;
+  const deploy = 'shared-lambda-infra-prod-access-orders-deploy';
+  const exec = 'shared-lambda-infra-prod-access-orders-cfn-exec';
+  const viaS3 = { 'kms:ViaService': `s3.${REGION}.amazonaws.com` };
+  const ADMIN = [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }];
+  beforeAll(() => {
+    const config = pinned('prod');
+    const scope = app();
+    const keys = new Stack(scope, 'Keys', { env: { account: ACCOUNT, region: REGION } });
+    const artifactKey = new kms.Key(keys, 'Key');
+    const access = new ServiceAccessStack(scope, { config, service: config.services[0], artifactKey });
+    model = new IamModel(
+      [keys, access].map((s) => ({ stackName: s.stackName, template: Template.fromStack(s).toJSON() })),
+    );
+    key = model.arnOf('Keys', 'AWS::KMS::Key', 'Key');
+  });
+
+  it('the deploy role encrypts and decrypts artifacts through S3, never directly', async () => {
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      expect(await model.can(deploy, action, key, { context: viaS3 })).toBe(true);
+      expect(await model.can(deploy, action, key)).toBe(false);
+      expect(
+        await model.can(deploy, action, key, {
+          context: { 'kms:ViaService': `sqs.${REGION}.amazonaws.com` },
+        }),
+      ).toBe(false);
+    }
+    expect(await model.can(deploy, 'kms:Encrypt', key, { context: viaS3 })).toBe(false);
+  });
+
+  it('the execution role decrypts artifacts through S3 only, by its policies and by its boundary', async () => {
+    expect(await model.can(exec, 'kms:Decrypt', key, { context: viaS3 })).toBe(true);
+    expect(await model.can(exec, 'kms:Decrypt', key, { context: viaS3, ignoreBoundary: true })).toBe(true);
+    expect(await model.can(exec, 'kms:Decrypt', key, { context: viaS3, extraPolicies: ADMIN })).toBe(true);
+    expect(await model.can(exec, 'kms:Decrypt', key)).toBe(false);
+    expect(await model.can(exec, 'kms:Decrypt', key, { ignoreBoundary: true })).toBe(false);
+    expect(await model.can(exec, 'kms:Decrypt', key, { extraPolicies: ADMIN })).toBe(false);
+    // Another key of the account, through S3: the policies name the artifact key alone.
+    const other = key.replace(/key\/.*$/, 'key/0000aaaa-0000-0000-0000-000000000000');
+    expect(await model.can(exec, 'kms:Decrypt', other, { context: viaS3, ignoreBoundary: true })).toBe(false);
+  });
+
+  it('the execution boundary lets DynamoDB, not the role, revoke grants', async () => {
+    const viaDynamoDb = { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` };
+    expect(
+      await model.can(exec, 'kms:RevokeGrant', key, { context: viaDynamoDb, extraPolicies: ADMIN }),
+    ).toBe(true);
+    expect(await model.can(exec, 'kms:RevokeGrant', key, { extraPolicies: ADMIN })).toBe(false);
+  });
+});
