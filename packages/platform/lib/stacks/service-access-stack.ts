@@ -284,7 +284,7 @@ export class ServiceAccessStack extends PlatformStack {
     // a customer managed policy with one, and these name what a deploy does (create, read, change,
     // tag) to resources the statement already confines.
     const actionReason =
-      "A permissions boundary grants nothing: it caps the execution role at these families of actions on the resources the statement names, and the role's policies grant the exact actions.";
+      "A permissions boundary grants nothing: it caps the execution role at families of actions on the resources the statement names, and the role's policies grant the exact actions.";
     const mapping = this.arn('lambda', 'event-source-mapping:*');
     const key = this.config.storage.encryption === 'kms';
     // The boundary names the service's resources by name, in any Region and account: written out,
@@ -340,7 +340,7 @@ export class ServiceAccessStack extends PlatformStack {
           // groups, alarms (regional, by prefix); dashboards (no region).
           resources: [...arns.anyRegionalResource, ...arns.dashboards, arns.ownParameters],
           wildcardReason: `${reason} The leading * spans the resource type of each ARN; a name that only contains the prefix further in was named so by the service whose prefix starts it.`,
-          actionWildcardReason: actionReason,
+          actionWildcardReason: `${actionReason} Here the create, read, change and tag families of each service a deploy uses (lambda:*Function*, logs:*LogGroup, dynamodb:*Table, sqs:*Queue*, ...), on the service's own names only.`,
         },
         {
           sid: 'OwnBuckets',
@@ -348,7 +348,7 @@ export class ServiceAccessStack extends PlatformStack {
           resources: arns.buckets,
           conditions: { StringEquals: { 's3:ResourceAccount': this.account } },
           wildcardReason: `${reason} s3:ResourceAccount keeps it to this account.`,
-          actionWildcardReason: actionReason,
+          actionWildcardReason: `${actionReason} s3:*Bucket* and s3:*Configuration are bucket-level actions (creation, policy, encryption, lifecycle, notification), no object action, on the service's own buckets in this account.`,
         },
         {
           sid: 'OwnBoundaryRoles',
@@ -356,7 +356,7 @@ export class ServiceAccessStack extends PlatformStack {
           resources: arns.roles,
           conditions: { StringEquals: { 'iam:PermissionsBoundary': this.ownBoundaryArn } },
           wildcardReason: reason,
-          actionWildcardReason: actionReason,
+          actionWildcardReason: `${actionReason} iam:*RolePolicy puts, gets, deletes, attaches and detaches a role's policies, only on the service's roles that carry its own boundary (iam:PermissionsBoundary).`,
         },
         {
           sid: 'OwnRoles',
@@ -370,7 +370,7 @@ export class ServiceAccessStack extends PlatformStack {
           ],
           resources: arns.roles,
           wildcardReason: reason,
-          actionWildcardReason: actionReason,
+          actionWildcardReason: `${actionReason} Reading, tagging, updating, deleting and passing the service's own roles: no action here creates a role or changes its policies or trust.`,
         },
         {
           sid: 'OwnTagged',
@@ -386,7 +386,7 @@ export class ServiceAccessStack extends PlatformStack {
           conditions: arns.ownTag,
           wildcardReason:
             "State machines, unnamed secrets and event source mappings carry no service name; the aws:ResourceTag/Service condition (a tag the role can set only to its own service and never remove) confines the cap to the service's own.",
-          actionWildcardReason: actionReason,
+          actionWildcardReason: `${actionReason} The state machine, secret and event source mapping families, on resources that carry the service's own Service tag.`,
         },
         {
           sid: 'TagNew',
@@ -425,7 +425,7 @@ export class ServiceAccessStack extends PlatformStack {
           resources: ['*'],
           wildcardReason:
             'These actions support no resource-level permission (Service Authorization Reference): AWS allows them on "*" only.',
-          actionWildcardReason: actionReason,
+          actionWildcardReason: `${actionReason} logs:*LogDeliver* is CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery and ListLogDeliveries, which support no resource-level permission.`,
         },
         {
           sid: 'DynamoDbManagedKey',
