@@ -307,6 +307,26 @@ describe('receiver: the log lines an operator reads', () => {
 });
 
 describe('receiver: answers to refused and failed requests', () => {
+  it("refuses a route to the function of a registered service whose name extends the declaring service's", async () => {
+    inProgress(stackId(ORDERS));
+    await receive(
+      event(stackId(ORDERS), {
+        ResourceProperties: {
+          ServiceToken: 'token',
+          Declaration: declaration('orders-api', 'get', '/orders'),
+        },
+      }),
+      CONTEXT,
+    );
+    expect(answers.map((a) => [a.Status, a.Reason])).toEqual([
+      [
+        'FAILED',
+        `Custom::SharedApiRoutes of service "orders" has 1 problem:\nroute "GET /orders" (routes[0]): functionArn "arn:aws:lambda:eu-west-1:123456789012:function:shared-lambda-infra-dev-fn-orders-api-get" must name one of the service's functions (shared-lambda-infra-dev-fn-orders-*)`,
+      ],
+    ]);
+    expect(table.items.has('service#orders')).toBe(false);
+  });
+
   it("refuses a route to another registered service's function for what it is, not for a rival stack name", async () => {
     inProgress(stackId(SVC));
     await receive(
@@ -606,6 +626,17 @@ describe('receiver: what a Create or Update stores', () => {
     await receive(event(again, { RequestId: 'req-2' }), CONTEXT);
     expect(item().stackId).toBe(again);
     expect(item().previous).toBeUndefined();
+  });
+
+  it('drops what a renamed resource took over when a stack of the same name created anew declares its logical id', async () => {
+    await svc24Stored('Routes');
+    inProgress(stackId(SVC), 'NewRoutes');
+    await receive(event(stackId(SVC), { LogicalResourceId: 'NewRoutes', RequestId: 'req-2' }), CONTEXT);
+    expect(item().previous?.logicalResourceId).toBe('Routes');
+    const again = stackId(SVC, 'ffffeeee');
+    inProgress(again, 'NewRoutes');
+    await receive(event(again, { LogicalResourceId: 'NewRoutes', RequestId: 'req-3' }), CONTEXT);
+    expect([item().stackId, item().previous]).toEqual([again, undefined]);
   });
 });
 
@@ -1167,5 +1198,61 @@ describe('receiver: the platform settings', () => {
     inProgress(stackId(API), 'Settings', 'Custom::SharedApiSettings', 'DELETE_IN_PROGRESS');
     await receive(settingsEvent({ RequestType: 'Delete', PhysicalResourceId: 'p' }), CONTEXT);
     expect(answers.map((a) => a.Status)).toEqual(['SUCCESS']);
+  });
+});
+
+describe('receiver: concurrent deliveries and throttled calls', () => {
+  it('stores and queues a request delivered twice at once only once (one SendMessage)', async () => {
+    inProgress(stackId(SVC));
+    await Promise.all([receive(event(stackId(SVC)), CONTEXT), receive(event(stackId(SVC)), CONTEXT)]);
+    expect(item().pending.map((p) => p.requestId)).toEqual(['req-1']);
+    expect(queued()).toEqual([{ reason: 'service', service: 'svc24', requestId: 'req-1' }]);
+    expect(queue.faults.calls.SendMessage).toBe(1);
+  });
+
+  it('stores and queues platform settings delivered twice at once only once (one SendMessage)', async () => {
+    inProgress(stackId(API), 'Settings', 'Custom::SharedApiSettings');
+    const settings = event(stackId(API), {
+      ResourceType: 'Custom::SharedApiSettings',
+      LogicalResourceId: 'Settings',
+      ResourceProperties: { ServiceToken: 'token', Settings: JSON.stringify(platformSettings()) },
+    });
+    await Promise.all([receive(settings, CONTEXT), receive(settings, CONTEXT)]);
+    expect(platform()?.pending.map((p) => p.requestId)).toEqual(['req-1']);
+    expect(queued()).toEqual([{ reason: 'platform', requestId: 'req-1' }]);
+    expect(queue.faults.calls.SendMessage).toBe(1);
+  });
+
+  it('retries a throttled SendMessage and queues the reconcile', async () => {
+    queue.faults.throttledUntil = 500;
+    inProgress(stackId(SVC));
+    await clock.runUntil(clock.spawn(() => receive(event(stackId(SVC)), CONTEXT)));
+    expect(answers).toEqual([]);
+    expect(queue.faults.throttled.SendMessage).toBeGreaterThan(0);
+    expect(queued()).toEqual([{ reason: 'service', service: 'svc24', requestId: 'req-1' }]);
+  });
+
+  it('retries a throttled registry read of the platform settings and stores them', async () => {
+    const clocked = new ParameterStoreModel(clock);
+    for (const [k, v] of ssm.parameters) clocked.parameters.set(k, v);
+    clocked.faults.throttledUntil = 500;
+    sdk = clients({ apigateway: new ApiGatewayModel(clock, 'abc123', 'dev'), table, queue, ssm: clocked });
+    receive = newReceiver();
+    inProgress(stackId(API), 'Settings', 'Custom::SharedApiSettings');
+    await clock.runUntil(
+      clock.spawn(() =>
+        receive(
+          event(stackId(API), {
+            ResourceType: 'Custom::SharedApiSettings',
+            LogicalResourceId: 'Settings',
+            ResourceProperties: { ServiceToken: 'token', Settings: JSON.stringify(platformSettings()) },
+          }),
+          CONTEXT,
+        ),
+      ),
+    );
+    expect(answers).toEqual([]);
+    expect(clocked.faults.throttled.GetParametersByPath).toBeGreaterThan(0);
+    expect(platform()?.pending.map((p) => p.requestId)).toEqual(['req-1']);
   });
 });
