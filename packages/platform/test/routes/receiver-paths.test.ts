@@ -9,7 +9,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PlatformItem, ServiceItem } from '../../functions/routes/interface';
-import { createReceiver, issuedAtOf } from '../../functions/routes/receiver';
+import { candidateService, createReceiver, issuedAtOf } from '../../functions/routes/receiver';
 import { ApiGatewayModel } from '../models/apigateway';
 import { clients, FifoQueueModel, ParameterStoreModel, TableModel } from '../models/aws';
 import { VirtualClock } from '../models/clock';
@@ -979,6 +979,15 @@ describe('issuedAtOf: when CloudFormation signed the request', () => {
     ['not a URL', 'not a url'],
   ])('falls back to the receipt time with %s', (_, responseUrl) => {
     expect(issuedAtOf(responseUrl, clockAt)).toBe(1234);
+  });
+});
+
+describe('candidateService: the one service a stack can be the routes stack of', () => {
+  const scope = { project: 'shared-lambda-infra', env: 'dev' } as const;
+  it('takes it from a stack ARN, and none from text that is not one', () => {
+    expect(candidateService(scope, stackId(ORDERS))).toBe('orders');
+    expect(candidateService(scope, ORDERS)).toBeUndefined();
+    expect(candidateService(scope, `stack/${ORDERS}`)).toBeUndefined();
   });
 });
 
