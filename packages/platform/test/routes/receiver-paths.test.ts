@@ -947,6 +947,23 @@ describe('receiver: requests that arrive after their resource was deleted', () =
     expect(item().answered).toEqual(['req-late']);
   });
 
+  it('keeps the 50 latest answered request ids', async () => {
+    await svc24Stored();
+    await deletedAt('20261207T063016Z');
+    const earlier = Array.from({ length: 50 }, (_, i) => `answered-${i}`);
+    table.items.set('service#svc24', {
+      ...(item() as unknown as Record<string, unknown>),
+      answered: earlier,
+    });
+    inProgress(stackId(SVC));
+    await receive(
+      event(stackId(SVC), { RequestId: 'req-late', ResponseURL: at('20261207T063015Z') }),
+      CONTEXT,
+    );
+    expect(answers.map((a) => a.Status)).toEqual(['FAILED']);
+    expect(item().answered).toEqual([...earlier.slice(1), 'req-late']);
+  });
+
   it.each([
     ['issued after the Delete', 'Routes', stackId(SVC), '20261207T063017Z'],
     ['of another logical id', 'NewRoutes', stackId(SVC), '20261207T063015Z'],
