@@ -389,7 +389,7 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
       duplicate = true;
       return undefined;
     }
-    return storedDeclaration(item, key, service, event, parsed.routes, declarationHash, pending);
+    return storedDeclaration(item, key, service, event, parsed.routes, declarationHash, pending, issuedAt);
   });
   if (!duplicate) await enqueue(ctx, { reason: 'service', service, requestId: event.RequestId });
 }
@@ -407,6 +407,7 @@ function storedDeclaration(
   routes: readonly DeclaredRoute[],
   declarationHash: string,
   pending: PendingResponse,
+  issuedAt: number,
 ): ServiceItem {
   // Stryker disable next-line OptionalChaining: without an item the left operand is already false, so the right one is never read
   const sameOwner = item?.stackId === event.StackId && item?.logicalResourceId === event.LogicalResourceId;
@@ -417,6 +418,7 @@ function storedDeclaration(
         logicalResourceId: item.logicalResourceId,
         routes: item.routes,
         declarationHash: item.declarationHash,
+        takenOverAt: issuedAt,
       }
     : sameOwner
       ? // Stryker disable next-line OptionalChaining: sameOwner is true only when there is an item
@@ -507,11 +509,17 @@ async function receiveRoutesDelete(
     }
     outcome = 'queued';
     const back = item.previous;
+    // The rollback of a renamed routes resource: the earlier logical id still exists and owns its
+    // table again. Otherwise the service's routes go. A tombstone of the earlier resource issued
+    // before the takeover is of an earlier life of it: it was live, so declared again, when taken over.
     const restores =
       back &&
-      !tombstones.some((t) => t.stackId === back.stackId && t.logicalResourceId === back.logicalResourceId);
-    // The rollback of a renamed routes resource: the earlier logical id still exists and owns its
-    // table again. Otherwise the service's routes go.
+      !tombstones.some(
+        (t) =>
+          t.stackId === back.stackId &&
+          t.logicalResourceId === back.logicalResourceId &&
+          t.issuedAt >= (back.takenOverAt ?? Number.NEGATIVE_INFINITY),
+      );
     return {
       ...item,
       ...(restores

@@ -826,16 +826,26 @@ describe('receiver: Deletes of a routes resource', () => {
     expect([item().deleted, item().routes]).toEqual([true, []]);
   });
 
-  it('does not give back a taken-over table whose resource has a tombstone', async () => {
+  /** Routes stored, NewRoutes takes it over (signed at 06:30:00), the tombstones set as given, then NewRoutes deleted. */
+  async function rolledBackWith(
+    tombstones: readonly Record<string, unknown>[],
+    previous?: Record<string, unknown>,
+  ) {
     await svc24Stored('Routes');
     inProgress(stackId(SVC), 'NewRoutes');
-    await receive(event(stackId(SVC), { LogicalResourceId: 'NewRoutes', RequestId: 'req-2' }), CONTEXT);
+    await receive(
+      event(stackId(SVC), {
+        LogicalResourceId: 'NewRoutes',
+        RequestId: 'req-2',
+        ResponseURL: `${url}?X-Amz-Date=20261207T063000Z`,
+      }),
+      CONTEXT,
+    );
+    expect(item().previous?.takenOverAt).toBe(1796625000000);
     table.items.set('service#svc24', {
       ...(item() as unknown as Record<string, unknown>),
-      tombstones: [
-        { stackId: stackId(SVC, 'ffffeeee'), logicalResourceId: 'NewRoutes', issuedAt: 0 },
-        { stackId: stackId(SVC), logicalResourceId: 'Routes', issuedAt: 0 },
-      ],
+      tombstones,
+      ...(previous ? { previous } : {}),
     });
     inProgress(stackId(SVC), 'NewRoutes', 'Custom::SharedApiRoutes', 'DELETE_IN_PROGRESS');
     await receive(
@@ -847,7 +857,80 @@ describe('receiver: Deletes of a routes resource', () => {
       }),
       CONTEXT,
     );
+  }
+
+  it.each([
+    ['issued after the takeover', 1796625001000],
+    ['issued in the same second as the takeover', 1796625000000],
+  ])('does not give back a taken-over table whose resource has a tombstone %s', async (_, issuedAt) => {
+    await rolledBackWith([
+      { stackId: stackId(SVC, 'ffffeeee'), logicalResourceId: 'NewRoutes', issuedAt },
+      { stackId: stackId(SVC), logicalResourceId: 'Routes', issuedAt },
+    ]);
     expect([item().deleted, item().routes]).toEqual([true, []]);
+  });
+
+  it('gives a taken-over table back despite a tombstone of an earlier life of its resource', async () => {
+    await rolledBackWith([{ stackId: stackId(SVC), logicalResourceId: 'Routes', issuedAt: 1796624999000 }]);
+    expect([item().deleted, item().logicalResourceId]).toEqual([false, 'Routes']);
+  });
+
+  it('counts every tombstone of a taken-over table stored before takeovers had a time', async () => {
+    await svc24Stored('Routes');
+    const { routes, declarationHash } = item();
+    await rolledBackWith([{ stackId: stackId(SVC), logicalResourceId: 'Routes', issuedAt: 0 }], {
+      stackId: stackId(SVC),
+      logicalResourceId: 'Routes',
+      routes,
+      declarationHash,
+    });
+    expect([item().deleted, item().routes]).toEqual([true, []]);
+  });
+
+  it('gives the table back to a routes resource deleted, declared again, then renamed, on the rollback of the rename', async () => {
+    const at = (stamp: string) => `${url}?X-Amz-Date=${stamp}`;
+    inProgress(stackId(SVC), 'Routes');
+    await receive(event(stackId(SVC), { ResponseURL: at('20261207T060000Z') }), CONTEXT);
+    // An update removes the resource (its Delete), a later one declares it again.
+    inProgress(stackId(SVC), 'Routes', 'Custom::SharedApiRoutes', 'DELETE_IN_PROGRESS');
+    await receive(
+      event(stackId(SVC), {
+        RequestType: 'Delete',
+        RequestId: 'req-2',
+        PhysicalResourceId: 'p',
+        ResponseURL: at('20261207T061000Z'),
+      }),
+      CONTEXT,
+    );
+    inProgress(stackId(SVC), 'Routes');
+    await receive(event(stackId(SVC), { RequestId: 'req-3', ResponseURL: at('20261207T062000Z') }), CONTEXT);
+    // Renamed to NewRoutes; the update fails and CloudFormation deletes NewRoutes: Routes is still there.
+    inProgress(stackId(SVC), 'NewRoutes');
+    await receive(
+      event(stackId(SVC), {
+        LogicalResourceId: 'NewRoutes',
+        RequestId: 'req-4',
+        ResponseURL: at('20261207T063000Z'),
+        ResourceProperties: { ServiceToken: 'token', Declaration: declaration('svc24', 'list') },
+      }),
+      CONTEXT,
+    );
+    inProgress(stackId(SVC), 'NewRoutes', 'Custom::SharedApiRoutes', 'DELETE_IN_PROGRESS');
+    await receive(
+      event(stackId(SVC), {
+        RequestType: 'Delete',
+        LogicalResourceId: 'NewRoutes',
+        RequestId: 'req-5',
+        PhysicalResourceId: 'p',
+        ResponseURL: at('20261207T064000Z'),
+      }),
+      CONTEXT,
+    );
+    expect([item().deleted, item().logicalResourceId, item().routes.map((r) => r.functionArn)]).toEqual([
+      false,
+      'Routes',
+      [fnArn('svc24', 'get')],
+    ]);
   });
 
   it("gives it back when only another stack's resource of that logical id has a tombstone", async () => {
