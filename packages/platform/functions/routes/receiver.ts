@@ -621,11 +621,10 @@ export function candidateService(scope: NameScope, stackId: string): string | un
   const service = name.slice(prefix.length, -suffix.length);
   try {
     assertServiceName(service);
-    return service;
-    // Stryker disable next-line BlockStatement: without the return the function ends, returning undefined all the same
   } catch {
     return undefined;
   }
+  return service;
 }
 
 function answerBounds(ctx: Ctx) {

@@ -1084,6 +1084,8 @@ describe('candidateService: the one service a stack can be the routes stack of',
     expect(candidateService(scope, stackId(ORDERS))).toBe('orders');
     expect(candidateService(scope, ORDERS)).toBeUndefined();
     expect(candidateService(scope, `stack/${ORDERS}`)).toBeUndefined();
+    // {project}-{env}-…-api around a name that is not a service name.
+    expect(candidateService(scope, stackId('shared-lambda-infra-dev-Orders--x-api'))).toBeUndefined();
   });
 });
 
