@@ -25,6 +25,7 @@ export const MUTATION_TESTS = [
   'packages/platform/test/access-policy.test.ts',
   'packages/platform/test/access-stacks-behaviour.test.ts',
   'packages/platform/test/routes/receiver.test.ts',
+  'packages/platform/test/routes/receiver-paths.test.ts',
   'packages/platform/test/routes/response-url.test.ts',
   'packages/platform/test/routes-faults.test.ts',
   'packages/platform/test/github-oidc.test.ts',

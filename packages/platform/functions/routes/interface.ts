@@ -184,6 +184,13 @@ export interface PreviousOwner {
   readonly routes: readonly DeclaredRoute[];
   /** Its hash. */
   readonly declarationHash: string;
+  /**
+   * When CloudFormation issued the request that took the table over (epoch ms). A tombstone of the
+   * earlier resource issued before then is of an earlier life of it (deleted, then declared again):
+   * it does not stop the table going back to it.
+   * @default - every tombstone of the earlier resource counts (items stored before this field)
+   */
+  readonly takenOverAt?: number;
 }
 
 /** How many answered request ids a service item remembers (duplicate deliveries). */

@@ -201,6 +201,7 @@ export function createReceiver(options: ReceiverOptions = {}) {
       // unknown or refused request was ever stored, so there is nothing to remove.
       const status = event.RequestType === 'Delete' && refused ? 'SUCCESS' : 'FAILED';
       await answer(
+        // Stryker disable next-line BooleanLiteral,StringLiteral: answer() sends only the URL, ids, status and reason: mustSucceed and the hash matter only to a stored response
         pendingOf(event, physicalFallback, clock, false, ''),
         {
           status,
@@ -283,6 +284,7 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
   }
   const parsed = parseDeclaration(event.ResourceProperties.Declaration);
   const routes = Array.isArray(parsed) ? undefined : parsed.routes;
+  // Stryker disable next-line StringLiteral: a malformed declaration's hash is never stored or compared: it is refused below, and a rollback needs routes
   const declarationHash = routes ? hashOf(routes) : '';
   const stored = candidate ? await ctx.store.get<ServiceItem>(serviceItemKey(candidate)) : undefined;
   // A rollback (an Update back to a table this very stack had answered SUCCESS) needs no registry
@@ -292,6 +294,7 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
     !!routes &&
     event.RequestType === 'Update' &&
     stored?.stackId === event.StackId &&
+    // Stryker disable next-line OptionalChaining,ArrayDeclaration: read only once stored?.stackId matched, so stored exists; no history and a history of one non-hash both lack this sha256
     (stored?.succeededHashes ?? []).includes(declarationHash);
   ctx.request.mustSucceed = rollback;
   const registrations =
@@ -300,13 +303,18 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
           [
             candidate,
             ...hyphenPrefixes(candidate),
+            // Stryker disable next-line ArrayDeclaration: routes is undefined only for a malformed declaration (refused below), and functionOwnerCandidates names no owner for a string
             ...functionOwnerCandidates(ctx.scope, candidate, routes ?? []),
           ],
           ctx.deadline,
         )
       : new Map<string, ServiceRegistration>();
   const service = candidate && (rollback || registrations.has(candidate)) ? candidate : undefined;
-  if (!service || serviceFromRoutesStackName(ctx.scope, event.StackId, [service]) !== service) {
+  if (
+    !service ||
+    // Stryker disable next-line ConditionalExpression: defence in depth: candidateService parsed this very name from a StackId proveIdentity matched, so the contract's parser agrees
+    serviceFromRoutesStackName(ctx.scope, event.StackId, [service]) !== service
+  ) {
     throw new Refusal(
       `stack ${event.StackId} may not declare routes: only the stack named ${ctx.scope.project}-${ctx.scope.env}-{service}-api of a service registered in this environment may`,
     );
@@ -347,6 +355,7 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
   if (isTombstoned(current, event.StackId, event.LogicalResourceId, issuedAt)) {
     // Lambda's async delivery handed this Create (or Update) over after the Delete CloudFormation
     // issued later: the resource is gone, nobody waits for this answer, and the routes stay gone.
+    // Stryker disable next-line BooleanLiteral,StringLiteral: answer() sends only the URL, ids, status and reason: mustSucceed and the hash matter only to a stored response
     await answerOnce(ctx, service, pendingOf(event, physicalId, ctx.clock, false, ''), {
       status: 'FAILED',
       reason: 'this routes resource was deleted before its request arrived; nothing stored',
@@ -358,6 +367,7 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
   const tooLarge = declarationSizeProblem(parsed.routes);
   const registration = registrations.get(service);
   const problems =
+    // Stryker disable next-line LogicalOperator: a rollback reads no registration and any other request that got here has one (its service is registered), so || and && agree
     rollback || !registration
       ? []
       : tooLarge
@@ -379,7 +389,7 @@ async function receiveRoutes(event: CloudFormationCustomResourceEvent, ctx: Ctx)
       duplicate = true;
       return undefined;
     }
-    return storedDeclaration(item, key, service, event, parsed.routes, declarationHash, pending);
+    return storedDeclaration(item, key, service, event, parsed.routes, declarationHash, pending, issuedAt);
   });
   if (!duplicate) await enqueue(ctx, { reason: 'service', service, requestId: event.RequestId });
 }
@@ -397,7 +407,9 @@ function storedDeclaration(
   routes: readonly DeclaredRoute[],
   declarationHash: string,
   pending: PendingResponse,
+  issuedAt: number,
 ): ServiceItem {
+  // Stryker disable next-line OptionalChaining: without an item the left operand is already false, so the right one is never read
   const sameOwner = item?.stackId === event.StackId && item?.logicalResourceId === event.LogicalResourceId;
   const takesOver = item && !item.deleted && !sameOwner && item.stackId === event.StackId;
   const previous = takesOver
@@ -406,9 +418,11 @@ function storedDeclaration(
         logicalResourceId: item.logicalResourceId,
         routes: item.routes,
         declarationHash: item.declarationHash,
+        takenOverAt: issuedAt,
       }
     : sameOwner
-      ? item?.previous
+      ? // Stryker disable next-line OptionalChaining: sameOwner is true only when there is an item
+        item?.previous
       : undefined;
   return {
     ...(item ?? {}),
@@ -447,6 +461,7 @@ async function receiveRoutesDelete(
   service: string,
 ): Promise<void> {
   const key = serviceItemKey(service);
+  // Stryker disable next-line StringLiteral: the stored copy sets its own declarationHash below, and answer() never sends it
   const pending = pendingOf(event, event.PhysicalResourceId, ctx.clock, true, '');
   const tombstone: Tombstone = {
     stackId: event.StackId,
@@ -470,6 +485,7 @@ async function receiveRoutesDelete(
   let outcome = 'tombstone' as 'duplicate' | 'queued' | 'tombstone';
   await ctx.store.update<ServiceItem>(key, (item) => {
     if (seenBefore(item, event.RequestId)) {
+      // Stryker disable next-line StringLiteral: every outcome but 'queued' and 'tombstone' takes the duplicate branch below
       outcome = 'duplicate';
       return undefined;
     }
@@ -493,11 +509,17 @@ async function receiveRoutesDelete(
     }
     outcome = 'queued';
     const back = item.previous;
+    // The rollback of a renamed routes resource: the earlier logical id still exists and owns its
+    // table again. Otherwise the service's routes go. A tombstone of the earlier resource issued
+    // before the takeover is of an earlier life of it: it was live, so declared again, when taken over.
     const restores =
       back &&
-      !tombstones.some((t) => t.stackId === back.stackId && t.logicalResourceId === back.logicalResourceId);
-    // The rollback of a renamed routes resource: the earlier logical id still exists and owns its
-    // table again. Otherwise the service's routes go.
+      !tombstones.some(
+        (t) =>
+          t.stackId === back.stackId &&
+          t.logicalResourceId === back.logicalResourceId &&
+          t.issuedAt >= (back.takenOverAt ?? Number.NEGATIVE_INFINITY),
+      );
     return {
       ...item,
       ...(restores
@@ -549,8 +571,10 @@ function emptyItem(key: string, service: string, stackId: string, logicalResourc
 function seenBefore(item: ServiceItem | undefined, requestId: string): boolean {
   return (
     !!item &&
+    // Stryker disable next-line ArrayDeclaration: a string has no requestId, so a list of one string matches no request, as an empty one
     ((item.pending ?? []).some((p) => p.requestId === requestId) ||
       (item.outbox ?? []).some((o) => o.pending.requestId === requestId) ||
+      // Stryker disable next-line ArrayDeclaration: no CloudFormation request id is the mutant's placeholder string
       (item.answered ?? []).includes(requestId))
   );
 }
@@ -562,6 +586,7 @@ function isTombstoned(
   logicalResourceId: string,
   issuedAt: number,
 ): boolean {
+  // Stryker disable next-line ArrayDeclaration: a string has no stackId, so a list of one string holds no tombstone, as an empty one
   return (item?.tombstones ?? []).some(
     (t) => t.stackId === stackId && t.logicalResourceId === logicalResourceId && issuedAt <= t.issuedAt,
   );
@@ -574,6 +599,7 @@ function isTombstoned(
 export function issuedAtOf(responseUrl: string, clock: Clock): number {
   try {
     const date = new URL(responseUrl).searchParams.get('X-Amz-Date');
+    // Stryker disable next-line StringLiteral: neither '' nor the placeholder is a date: no match either way
     const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date ?? '');
     if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
   } catch {
@@ -587,6 +613,7 @@ export function issuedAtOf(responseUrl: string, clock: Clock): number {
  * the rest is not a valid service name. The registry then confirms it (an exact match).
  */
 export function candidateService(scope: NameScope, stackId: string): string | undefined {
+  // Stryker disable next-line StringLiteral: neither '' nor the placeholder starts with {project}-{env}-
   const name = /:stack\/([^/]+)\//.exec(stackId)?.[1] ?? '';
   const prefix = `${scope.project}-${scope.env}-`;
   const suffix = '-api';
@@ -594,10 +621,10 @@ export function candidateService(scope: NameScope, stackId: string): string | un
   const service = name.slice(prefix.length, -suffix.length);
   try {
     assertServiceName(service);
-    return service;
   } catch {
     return undefined;
   }
+  return service;
 }
 
 function answerBounds(ctx: Ctx) {
@@ -644,6 +671,7 @@ async function answerOnce(ctx: Ctx, service: string, pending: PendingResponse, r
 
 async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ctx): Promise<void> {
   const apiStack = stackName(ctx.scope, 'api');
+  // Stryker disable next-line OptionalChaining: proveIdentity has matched the StackId as a stack ARN, so the pattern always matches
   const name = /:stack\/([^/]+)\//.exec(event.StackId)?.[1];
   if (name !== apiStack) {
     throw new Refusal(
@@ -659,6 +687,7 @@ async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ct
         : undefined,
     );
     await answer(
+      // Stryker disable next-line BooleanLiteral,StringLiteral: answer() sends only the URL, ids, status and reason: mustSucceed and the hash matter only to a stored response
       pendingOf(event, event.PhysicalResourceId, ctx.clock, true, ''),
       { status: 'SUCCESS' },
       answerBounds(ctx),
@@ -684,7 +713,9 @@ async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ct
   // Same settings again, or settings that were live before (a rollback of the api stack).
   const mustSucceed =
     event.RequestType === 'Update' &&
-    (current?.settingsHash === settingsHash || (current?.succeededHashes ?? []).includes(settingsHash));
+    (current?.settingsHash === settingsHash ||
+      // Stryker disable next-line ArrayDeclaration: a history of one non-hash lacks this sha256, as an empty one
+      (current?.succeededHashes ?? []).includes(settingsHash));
   const pending = pendingOf(event, physicalId, ctx.clock, mustSucceed, settingsHash);
   let duplicate = false;
   await ctx.store.update<PlatformItem>(PLATFORM_ITEM_KEY, (item) => {
@@ -693,6 +724,7 @@ async function receiveSettings(event: CloudFormationCustomResourceEvent, ctx: Ct
       item &&
       (item.pending.some((p) => p.requestId === event.RequestId) ||
         (item.outbox ?? []).some((o) => o.pending.requestId === event.RequestId) ||
+        // Stryker disable next-line ArrayDeclaration: no CloudFormation request id is the mutant's placeholder string
         (item.answered ?? []).includes(event.RequestId))
     ) {
       duplicate = true;
@@ -718,6 +750,7 @@ function platformItem(
     settingsHash,
     stackId: event.StackId,
     logicalResourceId: event.LogicalResourceId,
+    // Stryker disable next-line LogicalOperator: RoutesStore.update overwrites version with the stored one plus one
     version: item?.version ?? 0,
     succeededHashes: item?.succeededHashes ?? [],
     pending: [...(item?.pending ?? []), pending],
