@@ -17,7 +17,7 @@ export const SECURITY_FILES = [
   'packages/platform/functions/routes/validate.ts',
   // The routes functions' permissions (statements, the reconcile queue's, CloudFormation's invoke);
   // the rest of the file is functions' settings and cdk-nag acknowledgements.
-  'packages/platform/lib/constructs/routes-reconciler.ts:273-323',
+  'packages/platform/lib/constructs/routes-reconciler.ts:278-339',
   // Only the names IAM patterns and the routes receiver match stack names with: service names,
   // service name patterns and service stack names (the rest of the file names platform resources).
   'packages/contract/src/naming.ts:236-322',

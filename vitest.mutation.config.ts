@@ -23,6 +23,7 @@ export const MUTATION_TESTS = [
   'packages/platform/test/routes/validate.test.ts',
   'packages/platform/test/routes/declaration.test.ts',
   'packages/platform/test/access-policy.test.ts',
+  'packages/platform/test/routes-reconciler-placeholders.test.ts',
   'packages/platform/test/access-stacks-behaviour.test.ts',
   'packages/platform/test/routes/receiver.test.ts',
   'packages/platform/test/routes/receiver-paths.test.ts',

@@ -1,7 +1,14 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
-import { AccessPolicy, type AccessStatement, flattenForNag } from '../lib/constructs/github-access-policy';
+import { addComplianceChecks } from '../lib/compliance';
+import {
+  AccessPolicy,
+  type AccessStatement,
+  assertSid,
+  flattenForNag,
+} from '../lib/constructs/github-access-policy';
 
 // AccessPolicy, the managed policy every platform role is granted with: what its statements let a
 // role do (asked of the IAM evaluator), what it refuses to build, and which findings it acknowledges
@@ -125,6 +132,77 @@ describe('AccessPolicy', () => {
       [`AwsSolutions-IAM5[Resource::${QUEUE}*]`]: 'first. second.',
       'AwsSolutions-IAM5[Resource::*]': 'third.',
     });
+  });
+
+  it('acknowledges each family of actions of a boundary in the id cdk-nag reports, joining the reasons of statements that share it', () => {
+    // Synthesized with the real packs: an id that is not the one cdk-nag reports leaves its finding
+    // unacknowledged and fails the synthesis.
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+    });
+    const stack = new Stack(app, 'S', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    const policy = new AccessPolicy(stack, 'Boundary', {
+      description: 'test boundary',
+      statements: [
+        {
+          sid: 'Read',
+          effect: 'Allow',
+          actions: ['sqs:Get*'],
+          resources: [QUEUE],
+          actionWildcardReason: 'read.',
+        },
+        { sid: 'ReadOther', actions: ['sqs:Get*'], resources: [OTHER_QUEUE], actionWildcardReason: 'again.' },
+        { sid: 'Messages', actions: ['sqs:*Message'], resources: [QUEUE], actionWildcardReason: 'messages.' },
+        { sid: 'NoIam', effect: 'Deny', actions: ['iam:*'], resources: ['*'] },
+      ],
+    });
+    expect(Object.fromEntries(policy.acknowledgedFindings)).toEqual({
+      'AwsSolutions-IAM5[Action::sqs:Get*]': 'read. again.',
+      'AwsSolutions-IAM5[Action::sqs:*Message]': 'messages.',
+    });
+    addComplianceChecks(app);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('refuses a whole service allowed, even with a reason: Control Tower refuses it in a managed policy', () => {
+    const whole = (action: string) => () =>
+      policyOf([{ sid: 'Whole', actions: [action], resources: [QUEUE], actionWildcardReason: 'why.' }]);
+    expect(whole('sqs:*')).toThrow(
+      'statement Whole allows sqs:*, a whole service, which Control Tower (CT.IAM.PR.3) refuses in a customer-managed policy: allow a family of its actions (such as s3:Get*) instead',
+    );
+    expect(whole('*')).toThrow('statement Whole allows *, a whole service');
+    expect(whole('s3:*')).toThrow('statement Whole allows s3:*, a whole service');
+    expect(whole('sqs:Get*')).not.toThrow();
+    expect(whole('sqs:*Message')).not.toThrow();
+    expect(whole('sqs:*Get*')).not.toThrow();
+  });
+
+  it('shows why a whole service is refused: the Control Tower rules fail its synthesis', () => {
+    // The policy refuses it at construction; here the statement is written as CDK would, to show
+    // that the refusal follows AWS's published rule rather than a list of ours.
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+    });
+    const stack = new Stack(app, 'S', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    const policy = new AccessPolicy(stack, 'Boundary', {
+      description: 'test boundary',
+      statements: [{ sid: 'Read', actions: ['sqs:Get*'], resources: [QUEUE], actionWildcardReason: 'read.' }],
+    });
+    policy.addStatements(new iam.PolicyStatement({ actions: ['sqs:*'], resources: [QUEUE] }));
+    addComplianceChecks(app);
+    expect(() => app.synth()).toThrow(/CT\.IAM\.PR\.3/);
+  });
+
+  it('refuses a Sid IAM would refuse on its own too (the artifact bucket policy checks its Sids with it)', () => {
+    expect(() => assertSid('Artifacts')).not.toThrow();
+    expect(() => assertSid('')).toThrow(
+      'statement id "" is not a Sid IAM accepts: ASCII letters and digits only, not empty',
+    );
+    expect(() => assertSid('Deny-Writes')).toThrow('statement id "Deny-Writes" is not a Sid');
+    expect(() => assertSid('-Deny')).toThrow('statement id "-Deny" is not a Sid');
+    expect(() => assertSid('Deny ')).toThrow('statement id "Deny " is not a Sid');
   });
 
   it('acknowledges a resource built from tokens in the form cdk-nag reports it', () => {

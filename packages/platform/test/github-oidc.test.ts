@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -175,6 +175,27 @@ describe('githubSubjects', () => {
   );
 });
 
+describe('GithubActionsRole sessions', () => {
+  const maxSession = (props: Partial<GithubActionsRoleProps>): unknown => {
+    const stack = new Stack(new App(), 'S', { env: { account: ACCOUNT, region: REGION } });
+    new GithubActionsRole(stack, 'R', {
+      repository: 'a/b',
+      roleName: 'r',
+      description: 'd',
+      context: { kind: 'pullRequest' },
+      oidcProviderArn: githubOidcProviderArn(stack),
+      ...props,
+    });
+    const [role] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'));
+    return role?.Properties?.MaxSessionDuration;
+  };
+
+  it('last one hour by default, and as long as maxSessionDuration says', () => {
+    expect(maxSession({})).toBe(3600);
+    expect(maxSession({ maxSessionDuration: Duration.hours(2) })).toBe(7200);
+  });
+});
+
 describe('GithubActionsRole refuses', () => {
   const build = (props: Partial<GithubActionsRoleProps>) => () => {
     const stack = new Stack(new App(), 'S', { env: { account: ACCOUNT, region: REGION } });
@@ -199,6 +220,7 @@ describe('GithubActionsRole refuses', () => {
     expect(build({ description: '' })).toThrow(
       'role r needs a description: what it is for, shown in the IAM console',
     );
+    expect(build({ description: '  ' })).toThrow('role r needs a description');
   });
 
   it('a job context that is neither an environment nor pull requests (untyped input)', () => {

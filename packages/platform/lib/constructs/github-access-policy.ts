@@ -12,7 +12,7 @@ export interface AccessStatement {
    * @default 'Allow'
    */
   readonly effect?: 'Allow' | 'Deny';
-  /** Actions, each named in full: an allowed action may not contain `*`. */
+  /** Actions, each named in full: an allowed action contains `*` only with an `actionWildcardReason`. */
   readonly actions: string[];
   /** Resource ARNs; may be tokens. */
   readonly resources: string[];
@@ -29,7 +29,9 @@ export interface AccessStatement {
   readonly wildcardReason?: string;
   /**
    * Why an allowed action may contain `*`: only for a permissions boundary, which grants nothing
-   * by itself and caps a role at whole services on resources the statement already confines.
+   * by itself and caps a role at families of actions (`lambda:*Function*`) on resources the
+   * statement already confines. Never a whole service (`sqs:*`, `*`): Control Tower's CT.IAM.PR.3
+   * refuses that in a customer-managed policy.
    * Required when an allowed action contains `*`; it becomes the reason of that finding's
    * acknowledgement.
    * @default - every action is named in full
@@ -89,6 +91,14 @@ export class AccessPolicy extends iam.ManagedPolicy {
         if (!s.actionWildcardReason) {
           throw new Error(`statement ${s.sid} allows ${action}: name each action instead of a wildcard`);
         }
+        // Control Tower's CT.IAM.PR.3 (and NIST 800-53's full-access finding) refuse a whole service
+        // allowed in a customer-managed policy, whatever its resources: a family (`lambda:*Function*`)
+        // is the widest a boundary needs.
+        if (/^(\w+:)?\*$/.test(action)) {
+          throw new Error(
+            `statement ${s.sid} allows ${action}, a whole service, which Control Tower (CT.IAM.PR.3) refuses in a customer-managed policy: allow a family of its actions (such as s3:Get*) instead`,
+          );
+        }
         const finding = `AwsSolutions-IAM5[Action::${action}]`;
         const previous = findings.get(finding);
         findings.set(finding, previous ? `${previous} ${s.actionWildcardReason}` : s.actionWildcardReason);
@@ -105,13 +115,6 @@ export class AccessPolicy extends iam.ManagedPolicy {
         const previous = findings.get(finding);
         findings.set(finding, previous ? `${previous} ${s.wildcardReason}` : s.wildcardReason);
       }
-    }
-    // A whole-service action (`lambda:*`) is NIST 800-53's "full access" finding too.
-    const fullAccess = props.statements
-      .filter((s) => (s.effect ?? 'Allow') === 'Allow' && s.actions.some((a) => /^(\w+:)?\*$/.test(a)))
-      .map((s) => `${s.sid}: ${s.actionWildcardReason}`);
-    if (fullAccess.length > 0) {
-      findings.set('NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess', fullAccess.join(' '));
     }
     for (const [finding, reason] of findings) acknowledge(this, finding, reason);
     this.acknowledgedFindings = findings;
@@ -148,11 +151,7 @@ export function assertSid(sid: string): void {
  * its effect must be Allow or Deny (anything else is a typo that would be written as Deny).
  */
 export function toPolicyStatement(s: AccessStatement): iam.PolicyStatement {
-  if (!/^[A-Za-z0-9]+$/.test(s.sid)) {
-    throw new Error(
-      `statement id "${s.sid}" is not a Sid IAM accepts: ASCII letters and digits only, not empty`,
-    );
-  }
+  assertSid(s.sid);
   if (s.effect !== undefined && s.effect !== 'Allow' && s.effect !== 'Deny') {
     throw new Error(`statement ${s.sid} has effect "${s.effect}": Allow or Deny`);
   }

@@ -77,7 +77,8 @@ export function githubSubjects(repo: GithubRepository, context: GithubJobContext
   }
   const suffix = subjectSuffix(context);
   const [owner, name] = repo.repository.split('/');
-  if (repo.ownerId !== undefined && repo.repositoryId !== undefined) {
+  // Both ids or neither, checked above: one of them decides.
+  if (repo.ownerId !== undefined) {
     return [`repo:${owner}@${repo.ownerId}/${name}@${repo.repositoryId}:${suffix}`];
   }
   return [`repo:${owner}/${name}:${suffix}`];
@@ -148,8 +149,9 @@ export class GithubActionsRole extends iam.Role {
       throw new Error(`role name ${props.roleName} is ${props.roleName.length} characters; IAM allows 64`);
     }
     const refs = props.allowedRefs ? checkedRefs(props.allowedRefs) : undefined;
+    // Both ids or neither: githubSubjects refused one without the other.
     const ids =
-      props.ownerId !== undefined && props.repositoryId !== undefined
+      props.ownerId !== undefined
         ? {
             [`${GITHUB_OIDC_HOST}:repository_id`]: String(props.repositoryId),
             [`${GITHUB_OIDC_HOST}:repository_owner_id`]: String(props.ownerId),
@@ -162,9 +164,11 @@ export class GithubActionsRole extends iam.Role {
       assumedBy: new iam.WebIdentityPrincipal(props.oidcProviderArn, {
         StringEquals: {
           [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: IAM reads a condition value of one string and a list of that one string alike; one string reads better in the console
           [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : subjects,
           ...ids,
         },
+        // Stryker disable next-line ConditionalExpression: IAM reads a condition value of one string and a list of that one string alike (a list of several is tested)
         ...(refs ? { StringLike: { [`${GITHUB_OIDC_HOST}:ref`]: refs.length === 1 ? refs[0] : refs } } : {}),
       }),
     });

@@ -30,6 +30,7 @@ import {
   SCHEDULED_RECONCILE_MESSAGE,
 } from '../../functions/routes/interface';
 import { acknowledge, acknowledgeLogGroup, wildcardFindingId } from '../compliance';
+import { toPolicyStatement } from './github-access-policy';
 import { createFunctionLogGroup, createFunctionRole } from './platform-function';
 
 /** Construct-level defaults of {@link RoutesReconciler} (not exposed in the platform config). */
@@ -269,6 +270,23 @@ export class RoutesReconciler extends Construct {
     });
   }
 
+  /**
+   * A resource pattern of a {@link RequiredStatement} with its `{placeholders}` filled. A placeholder
+   * without a value is refused: left in place it would make an ARN that matches nothing, and the
+   * function would fail at its first call instead of at synthesis.
+   */
+  public static fillPlaceholders(pattern: string, values: Readonly<Record<string, string>>): string {
+    return pattern.replace(/\{(\w+)\}/g, (_, key: string) => {
+      const value = values[key];
+      if (value === undefined) {
+        throw new Error(
+          `resource pattern ${pattern} names {${key}}, which the platform does not fill; it fills ${Object.keys(values).join(', ')}`,
+        );
+      }
+      return value;
+    });
+  }
+
   /** The interface's required statements, with their placeholders filled for this stack. */
   private statements(
     required: readonly RequiredStatement[],
@@ -291,9 +309,7 @@ export class RoutesReconciler extends Construct {
       (s) =>
         new iam.PolicyStatement({
           actions: [...s.actions],
-          resources: s.resources.map((r) =>
-            r.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? `{${key}}`),
-          ),
+          resources: s.resources.map((r) => RoutesReconciler.fillPlaceholders(r, values)),
         }),
     );
   }
@@ -303,7 +319,7 @@ export class RoutesReconciler extends Construct {
    * SqsEventSource would add is written here.
    */
   private consumeStatement(queue: sqs.IQueue): iam.PolicyStatement {
-    return new iam.PolicyStatement({
+    return toPolicyStatement({
       sid: 'ConsumeReconcileQueue',
       actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
       resources: [queue.queueArn],

@@ -1,5 +1,4 @@
 import {
-  artifactBucketName,
   type NameScope,
   Parameters,
   parameterPathPrefix,
@@ -154,16 +153,18 @@ export class ServiceArns {
     // longest names. The names are the service's own in any Region; another account's resources
     // need that account's resource policy as well, which a boundary (a cap) never grants.
     const head = (service: string) => `arn:${this.stack.partition}:${service}:*:*:*`;
+    // Stryker disable next-line Regex: a service name pattern ends in its only `*` (every segment before it is checked), so dropping "the last *" and "the first *" are the same
+    const prefixOf = (pattern: string) => pattern.replace(/\*$/, '');
     const byPrefix: Array<[string, readonly string[]]> = [
       [
         this.stackPrefix,
         ['lambda', 'logs', 'dynamodb', 'sqs', 'sns', 'events', 'scheduler', 'cloudwatch', 'cloudformation'],
       ],
-      [serviceFunctionNamePattern(this.nameScope, this.service).replace(/\*$/, ''), ['lambda', 'logs']],
-      [serviceTableNamePattern(this.nameScope, this.service).replace(/\*$/, ''), ['dynamodb']],
-      [serviceQueueNamePattern(this.nameScope, this.service).replace(/\*$/, ''), ['sqs']],
-      [serviceTopicNamePattern(this.nameScope, this.service).replace(/\*$/, ''), ['sns']],
-      [serviceAlarmNamePattern(this.nameScope, this.service).replace(/\*$/, ''), ['cloudwatch']],
+      [prefixOf(serviceFunctionNamePattern(this.nameScope, this.service)), ['lambda', 'logs']],
+      [prefixOf(serviceTableNamePattern(this.nameScope, this.service)), ['dynamodb']],
+      [prefixOf(serviceQueueNamePattern(this.nameScope, this.service)), ['sqs']],
+      [prefixOf(serviceTopicNamePattern(this.nameScope, this.service)), ['sns']],
+      [prefixOf(serviceAlarmNamePattern(this.nameScope, this.service)), ['cloudwatch']],
     ];
     return byPrefix.flatMap(([prefix, services]) => services.map((service) => `${head(service)}${prefix}*`));
   }
@@ -303,10 +304,6 @@ export class ServiceArns {
       this.contractMajorVersionParameter,
       this.ownContractParameters,
     ];
-  }
-
-  public get artifactBucket(): string {
-    return this.arn('s3', artifactBucketName(this.nameScope, this.stack.account, this.stack.region));
   }
 
   /** `{ StringEquals: { aws:ResourceTag/Service: service } }`. */
