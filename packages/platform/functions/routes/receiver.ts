@@ -597,15 +597,15 @@ function isTombstoned(
  * ResponseURL, which Lambda's retries and reordering do not change. The receipt time when absent.
  */
 export function issuedAtOf(responseUrl: string, clock: Clock): number {
+  let date: string | null = null;
   try {
-    const date = new URL(responseUrl).searchParams.get('X-Amz-Date');
-    // Stryker disable next-line StringLiteral: neither '' nor the placeholder is a date: no match either way
-    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date ?? '');
-    if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+    date = new URL(responseUrl).searchParams.get('X-Amz-Date');
   } catch {
     // not a URL: the receipt time
   }
-  return clock.now();
+  // Stryker disable next-line StringLiteral: neither '' nor the placeholder is a date: no match either way
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date ?? '');
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : clock.now();
 }
 
 /**
