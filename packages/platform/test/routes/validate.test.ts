@@ -66,6 +66,27 @@ describe('validateRoutes', () => {
     ]);
   });
 
+  it('accepts a cached GET when the registry allows caching, and refuses a cached POST', () => {
+    const caching: ServiceRegistration = { ...ORDERS, cachingAllowed: true };
+    const cached = (method: DeclaredRoute['method']) =>
+      validateRoutes(
+        SCOPE,
+        LOCATION,
+        caching,
+        [{ method, path: '/orders', functionArn: FN, authorization: 'jwt', cache: { ttlSeconds: 60 } }],
+        new Map([['orders', caching]]),
+      );
+    expect(cached('GET')).toEqual([]);
+    expect(cached('POST')).toEqual([
+      'route "POST /orders" (routes[0]): only GET routes may be cached, not POST',
+    ]);
+  });
+
+  it('finds no conflict between fixed segments, nor between routes that use one variable name', () => {
+    expect(check({ path: '/orders/open' }, { path: '/orders/closed' }, { path: '/orders' })).toEqual([]);
+    expect(check({ path: '/orders/{id}' }, { path: '/orders/{id}/items' })).toEqual([]);
+  });
+
   it('rejects something that is not a function ARN', () => {
     expect(check({ functionArn: 'arn:aws:iam::123456789012:role/x' })).toEqual([
       'Declaration.routes[0].functionArn: must be a Lambda function ARN (arn:{partition}:lambda:{region}:{account}:function:{name}[:{qualifier}]), got "arn:aws:iam::123456789012:role/x"',
@@ -136,6 +157,18 @@ describe('validateRoutes: whose function (edges mutation testing found untested)
   it('accepts a function named like a longer service while no such service is registered', () => {
     const own = 'arn:aws:lambda:eu-west-1:123456789012:function:shared-lambda-infra-dev-fn-orders-api-get';
     expect(withRegistry([ORDERS], own)).toEqual([]);
+  });
+
+  it("rejects a function in another account or another Region than the shared API's", () => {
+    const elsewhere = (arn: string) => [
+      `route "GET /orders" (routes[0]): functionArn "${arn}" must be in account 123456789012, Region eu-west-1 (the shared API's)`,
+    ];
+    const otherAccount =
+      'arn:aws:lambda:eu-west-1:999999999999:function:shared-lambda-infra-dev-fn-orders-get';
+    const otherRegion =
+      'arn:aws:lambda:us-east-1:123456789012:function:shared-lambda-infra-dev-fn-orders-get';
+    expect(withRegistry([ORDERS], otherAccount)).toEqual(elsewhere(otherAccount));
+    expect(withRegistry([ORDERS], otherRegion)).toEqual(elsewhere(otherRegion));
   });
 
   it('accepts a function in another partition where the shared API runs (aws-cn)', () => {
