@@ -85,6 +85,8 @@ describe('validateRoutes', () => {
   it('finds no conflict between fixed segments, nor between routes that use one variable name', () => {
     expect(check({ path: '/orders/open' }, { path: '/orders/closed' }, { path: '/orders' })).toEqual([]);
     expect(check({ path: '/orders/{id}' }, { path: '/orders/{id}/items' })).toEqual([]);
+    // Different positions whose segments spell the same text run together.
+    expect(check({ path: '/orders/ab/{id}' }, { path: '/orders/a/b/{key}' })).toEqual([]);
   });
 
   it('rejects something that is not a function ARN', () => {
