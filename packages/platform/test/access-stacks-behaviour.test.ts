@@ -256,8 +256,12 @@ describe("a service's roles, each confinement asked on its own (dev's orders, it
     context: Record<string, string | string[]>,
     expected: boolean,
   ];
-  const eachLayer = (rows: Row[]) =>
-    describe.each(Object.entries(LAYERS))('%s', (_, layer) => {
+  // `policiesOnly`: rows the boundary alone does not decide (it caps by name or tag only, where the
+  // policies also check the function or the absence of a tag).
+  const eachLayer = (rows: Row[], policiesOnly = false) =>
+    describe.each(
+      Object.entries(LAYERS).filter(([name]) => !policiesOnly || name !== 'by its boundary alone'),
+    )('%s', (_, layer) => {
       it.each(rows)('%s on %s (%j) is allowed: %s', async (action, resource, context, expected) => {
         const target = resource === '{key}' ? key : resource;
         expect(await model.can(exec, action, target, { ...layer, context })).toBe(expected);
@@ -311,6 +315,19 @@ describe("a service's roles, each confinement asked on its own (dev's orders, it
         false,
       ],
     ]);
+    // An update names the function it points the mapping at: its own mapping, never at another
+    // service's function (orders' queue feeding payments' code).
+    eachLayer(
+      [
+        [
+          'lambda:UpdateEventSourceMapping',
+          mapping,
+          { 'lambda:FunctionArn': foreignFunction, 'aws:ResourceTag/Service': 'orders' },
+          false,
+        ],
+      ],
+      true,
+    );
   });
 
   describe("tagging with its own Service tag only what has no Service tag yet (another service's stays out of reach)", () => {
@@ -323,6 +340,28 @@ describe("a service's roles, each confinement asked on its own (dev's orders, it
         [action, resource, tagging('orders'), true],
         [action, resource, { ...tagging('orders'), 'aws:ResourceTag/Service': 'payments' }, false],
       ]),
+    );
+  });
+
+  describe('tagging a dashboard of its names only when it has no Service tag yet or already has its own', () => {
+    const dashboard = `arn:aws:cloudwatch::${A}:dashboard/${P}-orders-main`;
+    eachLayer(
+      [
+        ['cloudwatch:TagResource', dashboard, tagging('orders'), true],
+        [
+          'cloudwatch:TagResource',
+          dashboard,
+          { ...tagging('orders'), 'aws:ResourceTag/Service': 'orders' },
+          true,
+        ],
+        [
+          'cloudwatch:TagResource',
+          dashboard,
+          { ...tagging('orders'), 'aws:ResourceTag/Service': 'payments' },
+          false,
+        ],
+      ],
+      true,
     );
   });
 
