@@ -122,11 +122,13 @@ export function serviceGuardRules(input: ServiceGuardRulesInput): string {
     `/^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:[0-9]{12}:stack\\/${scope.project}-${scope.env}-${service}-[A-Za-z0-9-]+\\/[0-9a-f-]+$/`;
   const list = (values: readonly string[]): string => `[${values.map((v) => `'${v}'`).join(', ')}]`;
   /** One block per registered service, each applied to that service's stacks only. */
-  const perService = (body: (service: string) => string): string =>
-    services
-      .map((service) => `    when HookContext.StackId == ${stackIdOf(service)} {\n${body(service)}\n    }`)
-      // Stryker disable next-line StringLiteral: cfn-guard reads blocks joined with no newline (`}    when …`) as the same rules, the separator only lays the text out
-      .join('\n');
+  const perService = (body: (service: string) => string): string => {
+    const blocks = services.map(
+      (service) => `    when HookContext.StackId == ${stackIdOf(service)} {\n${body(service)}\n    }`,
+    );
+    // Stryker disable next-line StringLiteral: cfn-guard reads blocks joined with no newline (`}    when …`) as the same rules, the separator only lays the text out
+    return blocks.join('\n');
+  };
   const perServiceRoleNames = perService(
     (service) => `      %service_roles[ Properties.RoleName exists ] {
         Properties.RoleName == /^${rolePrefix}${service}-/
