@@ -236,6 +236,18 @@ describe('service guard rules', () => {
         Logs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } },
         LogsToOwnGroup: loggingStateMachine({ 'Fn::GetAtt': ['Logs', 'Arn'] }),
         FromOwnQueue: mapping({ 'Fn::GetAtt': ['Queue', 'Arn'] }),
+        Table: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: {
+            KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+            AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+            BillingMode: 'PAY_PER_REQUEST',
+            StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+          },
+        },
+        FromOwnTableStream: mapping({ 'Fn::GetAtt': ['Table', 'StreamArn'] }),
+        FromOwnQueueShortGetAtt: mapping({ 'Fn::GetAtt': 'Queue.Arn' }),
+        LogsToOwnGroupShortGetAtt: loggingStateMachine({ 'Fn::GetAtt': 'Logs.Arn' }),
         FromOwnNamedQueue: mapping(
           'arn:aws:sqs:eu-west-1:111122223333:shared-lambda-infra-dev-queue-orders-jobs',
         ),
@@ -593,11 +605,22 @@ describe('service guard rules', () => {
           'arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/shared-lambda-infra-dev-fn-payments-x:*',
         ),
         Imported: loggingStateMachine({ 'Fn::ImportValue': 'payments-log-group' }),
+        PaymentsGroup: {
+          Type: 'AWS::SSM::Parameter',
+          Properties: {
+            Type: 'String',
+            Value:
+              'arn:aws:logs:eu-west-1:111122223333:log-group:shared-lambda-infra-dev-payments-api-Logs:*',
+          },
+        },
+        ToParameterValue: loggingStateMachine({ 'Fn::GetAtt': ['PaymentsGroup', 'Value'] }),
       }),
     );
-    it("a state machine logging to another service's log group", () => {
+    it("a state machine logging to another service's log group, named, imported or held in a parameter", () => {
       expect(failed(foreignLogs())).toEqual(
-        ['Imported', 'ToLambdaLogs', 'ToPayments'].map((id) => `state_machines_log_to_own_log_groups ${id}`),
+        ['Imported', 'ToLambdaLogs', 'ToParameterValue', 'ToPayments'].map(
+          (id) => `state_machines_log_to_own_log_groups ${id}`,
+        ),
       );
       expect(foreignLogs()).toContainEqual({
         rule: 'state_machines_log_to_own_log_groups',
@@ -614,11 +637,19 @@ describe('service guard rules', () => {
           'arn:aws:dynamodb:eu-west-1:111122223333:table/shared-lambda-infra-dev-table-payments-items/stream/2026',
         ),
         Imported: mapping({ 'Fn::ImportValue': 'payments-queue-arn' }),
+        PaymentsQueue: {
+          Type: 'AWS::SSM::Parameter',
+          Properties: {
+            Type: 'String',
+            Value: 'arn:aws:sqs:eu-west-1:111122223333:shared-lambda-infra-dev-payments-api-Jobs',
+          },
+        },
+        FromParameterValue: mapping({ 'Fn::GetAtt': ['PaymentsQueue', 'Value'] }),
       }),
     );
-    it("an event source mapping reading another service's queue or stream", () => {
+    it("an event source mapping reading another service's queue or stream, named, imported or held in a parameter", () => {
       expect(failed(foreignSources())).toEqual(
-        ['FromPayments', 'FromPaymentsTable', 'Imported'].map(
+        ['FromParameterValue', 'FromPayments', 'FromPaymentsTable', 'Imported'].map(
           (id) => `event_source_mappings_read_own_sources ${id}`,
         ),
       );

@@ -355,12 +355,13 @@ ${services.length > 0 ? perServiceLambdaPermissions : NO_SERVICE}
 }
 
 # Step Functions delivers a state machine's logs with the account's log resource policy: only to a
-# log group of the service's own stack.
+# log group of the service's own stack. Only an Arn attribute names a resource of the stack: another
+# (an SSM parameter's Value) can hold any ARN.
 rule ${R.stateMachineLogs} when ${R.hookInput} {
   when %state_machines !empty {
     %state_machines[ Properties.LoggingConfiguration.Destinations exists ].Properties.LoggingConfiguration.Destinations[*].CloudWatchLogsLogGroup.LogGroupArn {
-      this is_string or this.'Fn::GetAtt' exists
-      <<a state machine's log destination must be Fn::GetAtt of a log group of its stack, or the literal ARN of one of its own log groups>>
+      this is_string or this.'Fn::GetAtt'[1] == 'Arn' or this.'Fn::GetAtt' == /^[A-Za-z0-9]+\\.Arn$/
+      <<a state machine's log destination must be Fn::GetAtt of the Arn of a log group of its stack, or the literal ARN of one of its own log groups>>
     }
 ${perServiceLogs}
   }
@@ -371,8 +372,8 @@ ${perServiceLogs}
 rule ${R.eventSources} when ${R.hookInput} {
   when %event_source_mappings !empty {
     %event_source_mappings.Properties.EventSourceArn {
-      this is_string or this.'Fn::GetAtt' exists
-      <<an event source mapping's source must be Fn::GetAtt of a queue or table of its stack, or the literal ARN of one of its service's own>>
+      this is_string or this.'Fn::GetAtt'[1] in ['Arn', 'StreamArn'] or this.'Fn::GetAtt' == /^[A-Za-z0-9]+\\.(Arn|StreamArn)$/
+      <<an event source mapping's source must be Fn::GetAtt of the Arn of a queue or the StreamArn of a table of its stack, or the literal ARN of one of its service's own>>
     }
 ${perServiceSources}
   }
