@@ -18,23 +18,38 @@ const RULES = serviceGuardRules({
   scope: { project: 'shared-lambda-infra', env: 'dev' },
   services: ['orders', 'payments'],
 });
+// The same environment with its own account named in the config and each service allowed one other
+// account (registry `services[].externalAccounts`).
+const ACCOUNT_RULES = serviceGuardRules({
+  scope: { project: 'shared-lambda-infra', env: 'dev' },
+  services: ['orders', 'payments'],
+  account: '111122223333',
+  externalAccounts: { orders: ['444455556666'], payments: ['777788889999'] },
+});
 const BOUNDARY =
   // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
   'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared-lambda-infra-dev-policy-orders-boundary';
 
-// Each case's input, built once the synthesized templates exist, in the order the cases were declared.
-const inputs: Array<() => unknown> = [];
-let results: GuardFinding[][] | undefined;
+/** The inputs one rule set is evaluated on, built once the synthesized templates exist, in the order declared. */
+interface Batch {
+  readonly rules: string;
+  readonly inputs: Array<() => unknown>;
+  results?: GuardFinding[][];
+}
+const batches = {
+  plain: { rules: RULES, inputs: [] },
+  accounts: { rules: ACCOUNT_RULES, inputs: [] },
+} satisfies Record<string, Batch>;
 
 /**
- * Declares an input for the batch (call it while tests are collected, beside the test that reads
+ * Declares an input for a batch (call it while tests are collected, beside the test that reads
  * it) and returns how to read its findings once the batch has run.
  */
-function guard(input: () => unknown): () => GuardFinding[] {
-  const index = inputs.push(input) - 1;
+function guard(input: () => unknown, batch: Batch = batches.plain): () => GuardFinding[] {
+  const index = batch.inputs.push(input) - 1;
   return () => {
-    if (!results) throw new Error('the cfn-guard batch has not run: read findings inside a test');
-    return results[index];
+    if (!batch.results) throw new Error('the cfn-guard batch has not run: read findings inside a test');
+    return batch.results[index];
   };
 }
 
@@ -42,8 +57,14 @@ function guard(input: () => unknown): () => GuardFinding[] {
 function check(
   template: () => object,
   stackName = 'shared-lambda-infra-dev-orders-api',
+  batch: Batch = batches.plain,
 ): () => GuardFinding[] {
-  return guard(() => guardHookStackInput(template(), { stackName }));
+  return guard(() => guardHookStackInput(template(), { stackName }), batch);
+}
+
+/** Declares a template for the rules of the environment that names accounts (ACCOUNT_RULES). */
+function checkWithAccounts(template: () => object): () => GuardFinding[] {
+  return check(template, 'shared-lambda-infra-dev-orders-api', batches.accounts);
 }
 
 /** A role a service may have: trusted by Lambda, bounded, named in the orders prefix. */
@@ -161,10 +182,12 @@ describe('service guard rules', () => {
     });
     const stack = new OrdersStack(app, 'Orders', { env: 'dev' });
     orders = app.synth().getStackByName(stack.stackName).template as Template;
-    results = evaluateGuardRulesOnEach(
-      RULES,
-      inputs.map((input) => input()),
-    );
+    for (const batch of Object.values(batches) as Batch[]) {
+      batch.results = evaluateGuardRulesOnEach(
+        batch.rules,
+        batch.inputs.map((input) => input()),
+      );
+    }
   });
 
   describe('let through', () => {
@@ -213,6 +236,18 @@ describe('service guard rules', () => {
         Logs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } },
         LogsToOwnGroup: loggingStateMachine({ 'Fn::GetAtt': ['Logs', 'Arn'] }),
         FromOwnQueue: mapping({ 'Fn::GetAtt': ['Queue', 'Arn'] }),
+        Table: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: {
+            KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+            AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+            BillingMode: 'PAY_PER_REQUEST',
+            StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+          },
+        },
+        FromOwnTableStream: mapping({ 'Fn::GetAtt': ['Table', 'StreamArn'] }),
+        FromOwnQueueShortGetAtt: mapping({ 'Fn::GetAtt': 'Queue.Arn' }),
+        LogsToOwnGroupShortGetAtt: loggingStateMachine({ 'Fn::GetAtt': 'Logs.Arn' }),
         FromOwnNamedQueue: mapping(
           'arn:aws:sqs:eu-west-1:111122223333:shared-lambda-infra-dev-queue-orders-jobs',
         ),
@@ -240,6 +275,32 @@ describe('service guard rules', () => {
     );
     it('resource policies granting AWS services, this account and its own roles; retries; logs to its own log groups; mappings from its own queues', () => {
       expect(grants()).toEqual([]);
+    });
+
+    const intrinsics = check(() =>
+      rawTemplate({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+        OwnRootSub: queuePolicy({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+        OwnRoleSub: queuePolicy({ AWS: { 'Fn::Sub': '${Role.Arn}' } }),
+        OwnRoleShortGetAtt: queuePolicy({ AWS: { 'Fn::GetAtt': 'Role.Arn' } }),
+        OwnRoleJoined: queuePolicy({
+          AWS: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/worker-2'],
+            ],
+          },
+        }),
+        RegionalLogsJoined: permission({
+          'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
+        }),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+        RegionalLogsSub: permission({ 'Fn::Sub': 'logs.${AWS::Region}.${AWS::URLSuffix}' }),
+      }),
+    );
+    it('this account and its roles named with Fn::Sub, Fn::Join of pseudo parameters or Fn::GetAtt Arn; a regional service principal', () => {
+      expect(intrinsics()).toEqual([]);
     });
 
     const deletion = guard(() =>
@@ -481,6 +542,45 @@ describe('service guard rules', () => {
       });
     });
 
+    const smuggled = check(() =>
+      rawTemplate({
+        Grantee: {
+          Type: 'AWS::SSM::Parameter',
+          Properties: { Type: 'String', Value: 'arn:aws:iam::999999999999:root' },
+        },
+        ParameterValue: queuePolicy({ AWS: { 'Fn::GetAtt': ['Grantee', 'Value'] } }),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+        ParameterInSub: queuePolicy({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${Account}:root' } }),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+        AttributeInSub: queuePolicy({ AWS: { 'Fn::Sub': '${Grantee.Value}' } }),
+        EscapedDollarSub: queuePolicy({ AWS: { 'Fn::Sub': 'arn:aws:iam::$${Account}:root' } }),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+        OtherAccountSub: queuePolicy({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::999999999999:root' } }),
+        InDelimiter: queuePolicy({ AWS: { 'Fn::Join': ['999999999999', ['arn:aws:iam::', ':root']] } }),
+        SplitAcrossStrings: queuePolicy({
+          AWS: { 'Fn::Join': ['', ['arn:aws:iam::999999', '999999:root']] },
+        }),
+        WithoutAccount: queuePolicy({ AWS: 'arn:aws:iam:::root' }),
+        InvokeFromParameterValue: permission({ 'Fn::GetAtt': ['Grantee', 'Value'] }),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+        InvokeFromParameterInSub: permission({ 'Fn::Sub': '${Account}' }),
+      }),
+    );
+    it('resource policies and Lambda permissions naming an account through a parameter, an attribute, a Join delimiter or a split string, or an ARN without an account', () => {
+      expect(failed(smuggled())).toEqual([
+        'lambda_permissions_grant_only_allowed_accounts InvokeFromParameterInSub',
+        'lambda_permissions_grant_only_allowed_accounts InvokeFromParameterValue',
+        'resource_policies_grant_only_allowed_accounts AttributeInSub',
+        'resource_policies_grant_only_allowed_accounts EscapedDollarSub',
+        'resource_policies_grant_only_allowed_accounts InDelimiter',
+        'resource_policies_grant_only_allowed_accounts OtherAccountSub',
+        'resource_policies_grant_only_allowed_accounts ParameterInSub',
+        'resource_policies_grant_only_allowed_accounts ParameterValue',
+        'resource_policies_grant_only_allowed_accounts SplitAcrossStrings',
+        'resource_policies_grant_only_allowed_accounts WithoutAccount',
+      ]);
+    });
+
     const permissions = check(() =>
       rawTemplate({
         PublicUrl: permission('*'),
@@ -505,11 +605,22 @@ describe('service guard rules', () => {
           'arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/shared-lambda-infra-dev-fn-payments-x:*',
         ),
         Imported: loggingStateMachine({ 'Fn::ImportValue': 'payments-log-group' }),
+        PaymentsGroup: {
+          Type: 'AWS::SSM::Parameter',
+          Properties: {
+            Type: 'String',
+            Value:
+              'arn:aws:logs:eu-west-1:111122223333:log-group:shared-lambda-infra-dev-payments-api-Logs:*',
+          },
+        },
+        ToParameterValue: loggingStateMachine({ 'Fn::GetAtt': ['PaymentsGroup', 'Value'] }),
       }),
     );
-    it("a state machine logging to another service's log group", () => {
+    it("a state machine logging to another service's log group, named, imported or held in a parameter", () => {
       expect(failed(foreignLogs())).toEqual(
-        ['Imported', 'ToLambdaLogs', 'ToPayments'].map((id) => `state_machines_log_to_own_log_groups ${id}`),
+        ['Imported', 'ToLambdaLogs', 'ToParameterValue', 'ToPayments'].map(
+          (id) => `state_machines_log_to_own_log_groups ${id}`,
+        ),
       );
       expect(foreignLogs()).toContainEqual({
         rule: 'state_machines_log_to_own_log_groups',
@@ -526,11 +637,19 @@ describe('service guard rules', () => {
           'arn:aws:dynamodb:eu-west-1:111122223333:table/shared-lambda-infra-dev-table-payments-items/stream/2026',
         ),
         Imported: mapping({ 'Fn::ImportValue': 'payments-queue-arn' }),
+        PaymentsQueue: {
+          Type: 'AWS::SSM::Parameter',
+          Properties: {
+            Type: 'String',
+            Value: 'arn:aws:sqs:eu-west-1:111122223333:shared-lambda-infra-dev-payments-api-Jobs',
+          },
+        },
+        FromParameterValue: mapping({ 'Fn::GetAtt': ['PaymentsQueue', 'Value'] }),
       }),
     );
-    it("an event source mapping reading another service's queue or stream", () => {
+    it("an event source mapping reading another service's queue or stream, named, imported or held in a parameter", () => {
       expect(failed(foreignSources())).toEqual(
-        ['FromPayments', 'FromPaymentsTable', 'Imported'].map(
+        ['FromParameterValue', 'FromPayments', 'FromPaymentsTable', 'Imported'].map(
           (id) => `event_source_mappings_read_own_sources ${id}`,
         ),
       );
@@ -544,6 +663,67 @@ describe('service guard rules', () => {
     const noHookContext = guard(() => rawTemplate());
     it('an input that is not a hook stack operation (no HookContext)', () => {
       expect(noHookContext().map((f) => f.rule)).toContain('hook_input_is_a_stack_operation');
+    });
+  });
+
+  describe('in an environment naming its account and the accounts each service may grant', () => {
+    const allowed = checkWithAccounts(() =>
+      rawTemplate({
+        OwnAccountArn: queuePolicy({ AWS: 'arn:aws:iam::111122223333:root' }),
+        OwnAccountId: permission('111122223333'),
+        ExternalRole: queuePolicy({ AWS: ['arn:aws:iam::444455556666:role/reader'] }),
+        ExternalAccountId: permission('444455556666'),
+        FromTopic: permission('sns.amazonaws.com'),
+        OwnJoined: permission({
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:root']],
+        }),
+        ExternalJoined: queuePolicy({
+          AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::444455556666:root']] },
+        }),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+        OwnSub: permission({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::111122223333:root' }),
+        ExternalSub: queuePolicy({
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+          AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::444455556666:role/app-2' },
+        }),
+      }),
+    );
+    it('lets through grants of its own account and of the account allowed to the service, literal, joined or substituted', () => {
+      expect(allowed()).toEqual([]);
+    });
+
+    const notAllowed = checkWithAccounts(() =>
+      rawTemplate({
+        PaymentsAccount: queuePolicy({ AWS: 'arn:aws:iam::777788889999:root' }),
+        InvokeFromPaymentsAccount: permission('777788889999'),
+        BesideAllowedSub: queuePolicy({
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, verbatim
+          AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::999999999999:role/r111122223333' },
+        }),
+        BesideAllowedJoined: permission({
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::999999999999:role/r444455556666']],
+        }),
+      }),
+    );
+    it("refuses another service's account, and another account beside an allowed one, naming the allowed accounts", () => {
+      expect(failed(notAllowed())).toEqual([
+        'lambda_permissions_grant_only_allowed_accounts BesideAllowedJoined',
+        'lambda_permissions_grant_only_allowed_accounts InvokeFromPaymentsAccount',
+        'resource_policies_grant_only_allowed_accounts BesideAllowedSub',
+        'resource_policies_grant_only_allowed_accounts PaymentsAccount',
+      ]);
+      expect(notAllowed()).toContainEqual({
+        rule: 'resource_policies_grant_only_allowed_accounts',
+        resource: 'PaymentsAccount',
+        message:
+          'a resource policy may grant this account (Ref AWS::AccountId, or a role of the stack) and the accounts services[].externalAccounts allows orders (111122223333, 444455556666), nothing else',
+      });
+      expect(notAllowed()).toContainEqual({
+        rule: 'lambda_permissions_grant_only_allowed_accounts',
+        resource: 'InvokeFromPaymentsAccount',
+        message:
+          'a Lambda permission may grant AWS service principals, this account (Ref AWS::AccountId, or a role of the stack) and the accounts services[].externalAccounts allows orders (111122223333, 444455556666), nothing else',
+      });
     });
   });
 });

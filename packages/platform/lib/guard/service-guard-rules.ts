@@ -121,31 +121,31 @@ export function serviceGuardRules(input: ServiceGuardRulesInput): string {
   const stackIdOf = (service: string): string =>
     `/^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:[0-9]{12}:stack\\/${scope.project}-${scope.env}-${service}-[A-Za-z0-9-]+\\/[0-9a-f-]+$/`;
   const list = (values: readonly string[]): string => `[${values.map((v) => `'${v}'`).join(', ')}]`;
-  const perService = services
-    .map(
-      (service) => `    when HookContext.StackId == ${stackIdOf(service)} {
-      %service_roles[ Properties.RoleName exists ] {
+  /** One block per registered service, each applied to that service's stacks only. */
+  const perService = (body: (service: string) => string): string => {
+    const blocks = services.map(
+      (service) => `    when HookContext.StackId == ${stackIdOf(service)} {\n${body(service)}\n    }`,
+    );
+    // Stryker disable next-line StringLiteral: cfn-guard reads blocks joined with no newline (`}    when …`) as the same rules, the separator only lays the text out
+    return blocks.join('\n');
+  };
+  const perServiceRoleNames = perService(
+    (service) => `      %service_roles[ Properties.RoleName exists ] {
         Properties.RoleName == /^${rolePrefix}${service}-/
         <<role name must start with "${rolePrefix}${service}-" (the service's role prefix) or be left to CloudFormation>>
-      }
-    }`,
-    )
-    .join('\n');
+      }`,
+  );
   // cfn-guard 3 takes no regular expressions in an `in` list: one disjunction per service.
-  const perServiceBoundary = services
-    .map((service) => {
-      const name = boundaryOf(service);
-      const message = `<<a role must carry the permissions boundary ${name} written in the template, as Fn::Sub or a literal ARN (a parameter's value can be overridden at deploy)>>`;
-      return `    when HookContext.StackId == ${stackIdOf(service)} {
-      %service_roles {
+  const perServiceBoundary = perService((service) => {
+    const name = boundaryOf(service);
+    const message = `<<a role must carry the permissions boundary ${name} written in the template, as Fn::Sub or a literal ARN (a parameter's value can be overridden at deploy)>>`;
+    return `      %service_roles {
         Properties.PermissionsBoundary.'Fn::Sub' == 'arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${name}'
         ${message} or
         Properties.PermissionsBoundary == /^arn:aws[a-z-]*:iam::[0-9]{12}:policy\\/${name}$/
         ${message}
-      }
-    }`;
-    })
-    .join('\n');
+      }`;
+  });
   // Resource policies: accounts each service may grant, beyond principals of its own stack.
   const accountsOf = (service: string): string[] => [
     ...(input.account ? [input.account] : []),
@@ -168,10 +168,16 @@ export function serviceGuardRules(input: ServiceGuardRulesInput): string {
     ];
     const literal = `${alternatives.length > 0 ? alternatives.join(' or ') : 'this !is_string'}
           ${message}`;
-    const noOtherAccount =
-      accounts.length > 0
-        ? `this != /[0-9]{12}/ or this == /(${accounts.join('|')})/`
-        : `this != /[0-9]{12}/`;
+    // In a Sub or Join string an account id can stand anywhere, beside an allowed one (in a role name)
+    // or split across two strings: every run of digits is shorter than an account id or is an allowed
+    // account, a Join string does not start with a digit (which would continue the run of the string or
+    // value before it), and a Join's delimiter has no digit.
+    const runs = ['[0-9]{1,11}', ...accounts].join('|');
+    const ownDigits = `/^[^0-9]*((${runs})[^0-9]+)*(${runs})?$/`;
+    // Only the Arn of a resource of the stack: another attribute (an SSM parameter's Value) or a
+    // parameter (`${Grantee}`) can hold any account.
+    const ownArn = `this.'Fn::GetAtt'[1] == 'Arn' or this.'Fn::GetAtt' == /^[A-Za-z0-9]+\\.Arn$/`;
+    const subVariables = `/^([^$]|\\$[^{$]|\\$\\{(${PSEUDO_PARAMETERS.join('|')}|[A-Za-z0-9]+\\.Arn)\\})*\\$?$/`;
     return `      ${subject} {
         when this is_string {
           this != '*'
@@ -179,75 +185,67 @@ export function serviceGuardRules(input: ServiceGuardRulesInput): string {
           ${literal}
         }
         when this is_struct {
-          this.'Fn::GetAtt' exists or this.Ref == 'AWS::AccountId' or this.'Fn::Join' exists or this.'Fn::Sub' exists
+          ${ownArn} or this.Ref == 'AWS::AccountId' or this.'Fn::Join' exists or this.'Fn::Sub' exists
           ${message}
         }
         when this.'Fn::Sub' exists {
           this.'Fn::Sub' is_string
           ${message}
-          this.'Fn::Sub' != /[0-9]{12}/ or this.'Fn::Sub' == /(${accounts.length > 0 ? accounts.join('|') : 'NO-ACCOUNT'})/
+          this.'Fn::Sub' == ${subVariables}
+          ${message}
+          this.'Fn::Sub' == ${ownDigits}
           ${message}
         }
         when this.'Fn::Join' exists {
+          this.'Fn::Join'[0] != /[0-9]/
+          ${message}
           this.'Fn::Join'[1][*] {
             when this is_string {
-              ${noOtherAccount}
+              this == ${ownDigits}
+              ${message}
+              this != /^[0-9]/
               ${message}
             }
             when this is_struct {
-              this.Ref in ${list(PSEUDO_PARAMETERS)} or this.'Fn::GetAtt' exists
+              this.Ref in ${list(PSEUDO_PARAMETERS)} or ${ownArn}
               ${message}
             }
           }
         }
       }`;
   };
-  const perServiceResourcePolicies = services
-    .map(
-      (service) => `    when HookContext.StackId == ${stackIdOf(service)} {
-      %resource_policies.Properties.PolicyDocument.Statement[ Effect == 'Allow' ] {
+  const perServiceResourcePolicies = perService(
+    (service) => `      %resource_policies.Properties.PolicyDocument.Statement[ Effect == 'Allow' ] {
         when Principal.AWS exists {
 ${principalChecks(service, 'Principal.AWS[*]', 'a resource policy', false)}
         }
-      }
-    }`,
-    )
-    .join('\n');
-  const perServiceLambdaPermissions = services
-    .map(
-      (service) => `    when HookContext.StackId == ${stackIdOf(service)} {
-${principalChecks(service, '%lambda_permissions.Properties.Principal', 'a Lambda permission', true)}
-    }`,
-    )
-    .join('\n');
-  const perServiceLogs = services
-    .map(
-      (service) => `    when HookContext.StackId == ${stackIdOf(service)} {
-      %state_machines[ Properties.LoggingConfiguration.Destinations exists ].Properties.LoggingConfiguration.Destinations[*].CloudWatchLogsLogGroup.LogGroupArn {
+      }`,
+  );
+  const perServiceLambdaPermissions = perService((service) =>
+    principalChecks(service, '%lambda_permissions.Properties.Principal', 'a Lambda permission', true),
+  );
+  const perServiceLogs = perService(
+    (
+      service,
+    ) => `      %state_machines[ Properties.LoggingConfiguration.Destinations exists ].Properties.LoggingConfiguration.Destinations[*].CloudWatchLogsLogGroup.LogGroupArn {
         when this is_string {
           this == /^arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:${scope.project}-${scope.env}-${service}-/
           <<a state machine may log only to a log group of its own service (named ${scope.project}-${scope.env}-${service}-…, or Fn::GetAtt of a log group of the stack)>>
         }
-      }
-    }`,
-    )
-    .join('\n');
+      }`,
+  );
   // IAM has no condition key for a mapping's source: the template says it.
-  const perServiceSources = services
-    .map((service) => {
-      const names = [`${service}-`, `queue-${service}-`, `table-${service}-`]
-        .map((n) => `${scope.project}-${scope.env}-${n}`)
-        .join('|');
-      return `    when HookContext.StackId == ${stackIdOf(service)} {
-      %event_source_mappings.Properties.EventSourceArn {
+  const perServiceSources = perService((service) => {
+    const names = [`${service}-`, `queue-${service}-`, `table-${service}-`]
+      .map((n) => `${scope.project}-${scope.env}-${n}`)
+      .join('|');
+    return `      %event_source_mappings.Properties.EventSourceArn {
         when this is_string {
           this == /^arn:aws[a-z-]*:(sqs:[a-z0-9-]+:[0-9]{12}:|dynamodb:[a-z0-9-]+:[0-9]{12}:table\\/)(${names})/
           <<an event source mapping may read only a queue or table stream of its own service (named ${scope.project}-${scope.env}-${service}-…, -queue-${service}-… or -table-${service}-…, or Fn::GetAtt of one of the stack)>>
         }
-      }
-    }`;
-    })
-    .join('\n');
+      }`;
+  });
   // With no registered service the per-service blocks are empty, which cfn-guard cannot parse; every
   // stack is refused by the registered-service rule then, so these rules ask for the same.
   const NO_SERVICE = `    HookContext.StackId == 'no service is registered'`;
@@ -328,7 +326,7 @@ rule ${R.roleName} when ${R.hookInput} {
       Properties.RoleName == /^${rolePrefix}/
       <<role name must start with "${rolePrefix}{service}-" or be left to CloudFormation (which starts it with the stack name)>>
     }
-${perService}
+${perServiceRoleNames}
   }
 }
 
@@ -357,12 +355,13 @@ ${services.length > 0 ? perServiceLambdaPermissions : NO_SERVICE}
 }
 
 # Step Functions delivers a state machine's logs with the account's log resource policy: only to a
-# log group of the service's own stack.
+# log group of the service's own stack. Only an Arn attribute names a resource of the stack: another
+# (an SSM parameter's Value) can hold any ARN.
 rule ${R.stateMachineLogs} when ${R.hookInput} {
   when %state_machines !empty {
     %state_machines[ Properties.LoggingConfiguration.Destinations exists ].Properties.LoggingConfiguration.Destinations[*].CloudWatchLogsLogGroup.LogGroupArn {
-      this is_string or this.'Fn::GetAtt' exists
-      <<a state machine's log destination must be Fn::GetAtt of a log group of its stack, or the literal ARN of one of its own log groups>>
+      this is_string or this.'Fn::GetAtt'[1] == 'Arn' or this.'Fn::GetAtt' == /^[A-Za-z0-9]+\\.Arn$/
+      <<a state machine's log destination must be Fn::GetAtt of the Arn of a log group of its stack, or the literal ARN of one of its own log groups>>
     }
 ${perServiceLogs}
   }
@@ -373,8 +372,8 @@ ${perServiceLogs}
 rule ${R.eventSources} when ${R.hookInput} {
   when %event_source_mappings !empty {
     %event_source_mappings.Properties.EventSourceArn {
-      this is_string or this.'Fn::GetAtt' exists
-      <<an event source mapping's source must be Fn::GetAtt of a queue or table of its stack, or the literal ARN of one of its service's own>>
+      this is_string or this.'Fn::GetAtt'[1] in ['Arn', 'StreamArn'] or this.'Fn::GetAtt' == /^[A-Za-z0-9]+\\.(Arn|StreamArn)$/
+      <<an event source mapping's source must be Fn::GetAtt of the Arn of a queue or the StreamArn of a table of its stack, or the literal ARN of one of its service's own>>
     }
 ${perServiceSources}
   }
