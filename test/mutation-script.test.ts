@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { forgetSurvivors, score, summarize } from '../scripts/mutation';
+import { filesBelowMinimum, forgetSurvivors, score, summarize } from '../scripts/mutation';
 import { SECURITY_FILES } from '../stryker.config.mjs';
 
 // scripts/mutation.ts, the figures `npm run test:mutation` prints and the incremental file it edits
@@ -15,6 +15,23 @@ describe('npm run test:mutation', () => {
     expect(score({ killed: 8, timeout: 1, survived: 1, noCoverage: 0 })).toBe(90);
     expect(score({ killed: 0, timeout: 0, survived: 0, noCoverage: 0 })).toBe(100);
     expect(score({ killed: 3, timeout: 0, survived: 0, noCoverage: 1 })).toBe(75);
+  });
+
+  it('fails each file below 90 % on its own, however well the others score', () => {
+    const result = (file: string, killed: number, survived: number) => ({
+      file,
+      mutants: killed + survived,
+      killed,
+      survived,
+      noCoverage: 0,
+      timeout: 0,
+      errors: 0,
+      seconds: 1,
+      survivors: [],
+    });
+    expect(
+      filesBelowMinimum([result('strong.ts', 1000, 0), result('weak.ts', 89, 11), result('edge.ts', 9, 1)]),
+    ).toEqual(['weak.ts (89.0%)']);
   });
 
   it('counts the statuses of a report and lists survivors and uncovered mutants by line', () => {

@@ -12,6 +12,7 @@ import {
 } from '@shared-lambda-infra/contract';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SECURITY_FILES } from '../stryker.config.mjs';
 
 const ROOT = path.resolve(__dirname, '..');
 const ACCOUNT = '123456789012';
@@ -29,7 +30,10 @@ interface Job {
   readonly environment?: string | { name: string };
   readonly concurrency?: { group: string; 'cancel-in-progress'?: boolean | string };
   readonly permissions?: Record<string, string>;
-  readonly strategy?: { matrix?: { include?: Array<Record<string, string>> } };
+  readonly strategy?: {
+    'fail-fast'?: boolean;
+    matrix?: { include?: Array<Record<string, string>>; file?: string[] };
+  };
   readonly with?: Record<string, string>;
   readonly steps?: Step[];
 }
@@ -265,9 +269,15 @@ describe('platform-ci.yml', () => {
     expect(workflow.jobs.e2e.needs).toBeUndefined();
   });
 
-  it('runs the mutation tests of the security code in a job of their own, waiting for nothing', () => {
-    expect(runsOf(workflow.jobs.mutation)).toEqual(['npm ci', 'npm run test:mutation']);
-    expect(workflow.jobs.mutation.needs).toBeUndefined();
+  it('runs the mutation tests of each security file in a job of its own, waiting for nothing', () => {
+    const mutation = workflow.jobs.mutation;
+    expect(runsOf(mutation)).toEqual(['npm ci', 'npm run test:mutation -- "$MUTATION_TARGET"']);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, verbatim
+    expect(stepsOf(mutation).at(-1)?.env).toEqual({ MUTATION_TARGET: '${{ matrix.file }}' });
+    // Every file of stryker.config.mjs, so a file added there is not left out of CI.
+    expect(mutation.strategy?.matrix?.file).toEqual([...SECURITY_FILES]);
+    expect(mutation.strategy?.['fail-fast']).toBe(false);
+    expect(mutation.needs).toBeUndefined();
   });
 
   it('diffs every environment with that environment read-only role, outside any GitHub environment', () => {
