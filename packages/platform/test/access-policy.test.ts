@@ -23,6 +23,18 @@ function policyOf(statements: AccessStatement[]): { policy: AccessPolicy; docume
   return { policy, document: stack.resolve(policy.document.toJSON()) };
 }
 
+/**
+ * A boundary-like policy in a stack the real compliance packs check at synthesis (cdk-nag, Control
+ * Tower rules), so an acknowledgement whose id is not the one reported fails `app.synth()`.
+ */
+function checkedBoundary(statements: AccessStatement[]): { app: App; policy: AccessPolicy } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const stack = new Stack(app, 'S', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  const policy = new AccessPolicy(stack, 'Boundary', { description: 'test boundary', statements });
+  addComplianceChecks(app);
+  return { app, policy };
+}
+
 async function can(document: unknown, action: string, resource: string): Promise<boolean> {
   const result = await runSimulation(
     {
@@ -137,31 +149,22 @@ describe('AccessPolicy', () => {
   it('acknowledges each family of actions of a boundary in the id cdk-nag reports, joining the reasons of statements that share it', () => {
     // Synthesized with the real packs: an id that is not the one cdk-nag reports leaves its finding
     // unacknowledged and fails the synthesis.
-    const app = new App({
-      context: { 'aws:cdk:bundling-stacks': [] },
-      builtinCloudFormationValidation: false,
-    });
-    const stack = new Stack(app, 'S', { env: { account: ACCOUNT, region: 'eu-west-1' } });
-    const policy = new AccessPolicy(stack, 'Boundary', {
-      description: 'test boundary',
-      statements: [
-        {
-          sid: 'Read',
-          effect: 'Allow',
-          actions: ['sqs:Get*'],
-          resources: [QUEUE],
-          actionWildcardReason: 'read.',
-        },
-        { sid: 'ReadOther', actions: ['sqs:Get*'], resources: [OTHER_QUEUE], actionWildcardReason: 'again.' },
-        { sid: 'Messages', actions: ['sqs:*Message'], resources: [QUEUE], actionWildcardReason: 'messages.' },
-        { sid: 'NoIam', effect: 'Deny', actions: ['iam:*'], resources: ['*'] },
-      ],
-    });
+    const { app, policy } = checkedBoundary([
+      {
+        sid: 'Read',
+        effect: 'Allow',
+        actions: ['sqs:Get*'],
+        resources: [QUEUE],
+        actionWildcardReason: 'read.',
+      },
+      { sid: 'ReadOther', actions: ['sqs:Get*'], resources: [OTHER_QUEUE], actionWildcardReason: 'again.' },
+      { sid: 'Messages', actions: ['sqs:*Message'], resources: [QUEUE], actionWildcardReason: 'messages.' },
+      { sid: 'NoIam', effect: 'Deny', actions: ['iam:*'], resources: ['*'] },
+    ]);
     expect(Object.fromEntries(policy.acknowledgedFindings)).toEqual({
       'AwsSolutions-IAM5[Action::sqs:Get*]': 'read. again.',
       'AwsSolutions-IAM5[Action::sqs:*Message]': 'messages.',
     });
-    addComplianceChecks(app);
     expect(() => app.synth()).not.toThrow();
   });
 
@@ -181,17 +184,10 @@ describe('AccessPolicy', () => {
   it('shows why a whole service is refused: the Control Tower rules fail its synthesis', () => {
     // The policy refuses it at construction; here the statement is written as CDK would, to show
     // that the refusal follows AWS's published rule rather than a list of ours.
-    const app = new App({
-      context: { 'aws:cdk:bundling-stacks': [] },
-      builtinCloudFormationValidation: false,
-    });
-    const stack = new Stack(app, 'S', { env: { account: ACCOUNT, region: 'eu-west-1' } });
-    const policy = new AccessPolicy(stack, 'Boundary', {
-      description: 'test boundary',
-      statements: [{ sid: 'Read', actions: ['sqs:Get*'], resources: [QUEUE], actionWildcardReason: 'read.' }],
-    });
+    const { app, policy } = checkedBoundary([
+      { sid: 'Read', actions: ['sqs:Get*'], resources: [QUEUE], actionWildcardReason: 'read.' },
+    ]);
     policy.addStatements(new iam.PolicyStatement({ actions: ['sqs:*'], resources: [QUEUE] }));
-    addComplianceChecks(app);
     expect(() => app.synth()).toThrow(/CT\.IAM\.PR\.3/);
   });
 

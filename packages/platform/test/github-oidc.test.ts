@@ -175,18 +175,23 @@ describe('githubSubjects', () => {
   );
 });
 
+/** A pull-request role of `a/b`, with `props` over those defaults, in a stack of its own. */
+function roleStack(props: Partial<GithubActionsRoleProps>): Stack {
+  const stack = new Stack(new App(), 'S', { env: { account: ACCOUNT, region: REGION } });
+  new GithubActionsRole(stack, 'R', {
+    repository: 'a/b',
+    roleName: 'r',
+    description: 'd',
+    context: { kind: 'pullRequest' },
+    oidcProviderArn: githubOidcProviderArn(stack),
+    ...props,
+  });
+  return stack;
+}
+
 describe('GithubActionsRole sessions', () => {
   const maxSession = (props: Partial<GithubActionsRoleProps>): unknown => {
-    const stack = new Stack(new App(), 'S', { env: { account: ACCOUNT, region: REGION } });
-    new GithubActionsRole(stack, 'R', {
-      repository: 'a/b',
-      roleName: 'r',
-      description: 'd',
-      context: { kind: 'pullRequest' },
-      oidcProviderArn: githubOidcProviderArn(stack),
-      ...props,
-    });
-    const [role] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'));
+    const [role] = Object.values(Template.fromStack(roleStack(props)).findResources('AWS::IAM::Role'));
     return role?.Properties?.MaxSessionDuration;
   };
 
@@ -197,17 +202,7 @@ describe('GithubActionsRole sessions', () => {
 });
 
 describe('GithubActionsRole refuses', () => {
-  const build = (props: Partial<GithubActionsRoleProps>) => () => {
-    const stack = new Stack(new App(), 'S', { env: { account: ACCOUNT, region: REGION } });
-    new GithubActionsRole(stack, 'R', {
-      repository: 'a/b',
-      roleName: 'r',
-      description: 'd',
-      context: { kind: 'pullRequest' },
-      oidcProviderArn: githubOidcProviderArn(stack),
-      ...props,
-    });
-  };
+  const build = (props: Partial<GithubActionsRoleProps>) => () => roleStack(props);
 
   it('a role name over 64 characters, and builds one of 64', () => {
     expect(build({ roleName: 'r'.repeat(65) })).toThrow(

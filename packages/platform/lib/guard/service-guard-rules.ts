@@ -146,6 +146,9 @@ export function serviceGuardRules(input: ServiceGuardRulesInput): string {
         ${message}
       }`;
   });
+  // Only the Arn of a resource of the stack names that resource: another attribute (an SSM parameter's
+  // Value) or a parameter (`${Grantee}`) can hold any ARN or account.
+  const ownArn = `this.'Fn::GetAtt'[1] == 'Arn' or this.'Fn::GetAtt' == /^[A-Za-z0-9]+\\.Arn$/`;
   // Resource policies: accounts each service may grant, beyond principals of its own stack.
   const accountsOf = (service: string): string[] => [
     ...(input.account ? [input.account] : []),
@@ -174,9 +177,6 @@ export function serviceGuardRules(input: ServiceGuardRulesInput): string {
     // value before it), and a Join's delimiter has no digit.
     const runs = ['[0-9]{1,11}', ...accounts].join('|');
     const ownDigits = `/^[^0-9]*((${runs})[^0-9]+)*(${runs})?$/`;
-    // Only the Arn of a resource of the stack: another attribute (an SSM parameter's Value) or a
-    // parameter (`${Grantee}`) can hold any account.
-    const ownArn = `this.'Fn::GetAtt'[1] == 'Arn' or this.'Fn::GetAtt' == /^[A-Za-z0-9]+\\.Arn$/`;
     const subVariables = `/^([^$]|\\$[^{$]|\\$\\{(${PSEUDO_PARAMETERS.join('|')}|[A-Za-z0-9]+\\.Arn)\\})*\\$?$/`;
     return `      ${subject} {
         when this is_string {
@@ -360,7 +360,7 @@ ${services.length > 0 ? perServiceLambdaPermissions : NO_SERVICE}
 rule ${R.stateMachineLogs} when ${R.hookInput} {
   when %state_machines !empty {
     %state_machines[ Properties.LoggingConfiguration.Destinations exists ].Properties.LoggingConfiguration.Destinations[*].CloudWatchLogsLogGroup.LogGroupArn {
-      this is_string or this.'Fn::GetAtt'[1] == 'Arn' or this.'Fn::GetAtt' == /^[A-Za-z0-9]+\\.Arn$/
+      this is_string or ${ownArn}
       <<a state machine's log destination must be Fn::GetAtt of the Arn of a log group of its stack, or the literal ARN of one of its own log groups>>
     }
 ${perServiceLogs}
